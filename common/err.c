@@ -1,0 +1,107 @@
+/* err.c - messages for enum ta_err (one switch, no default: a new code
+ * without a message breaks the build under -Werror=switch-enum). */
+#include "err.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+static const char *ta_err_message(enum ta_err e)
+{
+	switch (e) {
+	case TA_OK:
+		return "success";
+	case TA_ERR_INTERNAL:
+		return "internal error";
+	case TA_ERR_NOMEM:
+		return "out of memory";
+	case TA_ERR_INCOMPLETE:
+		return "data is truncated";
+	case TA_ERR_FORMAT:
+		return "invalid format";
+	case TA_ERR_TOO_LARGE:
+		return "data is too large";
+	case TA_ERR_TRAILING:
+		return "unexpected trailing data";
+	case TA_ERR_SYSTEM:
+		return "system error";
+	case TA_ERR_LIBCRYPTO:
+		return "error in libcrypto";
+	case TA_ERR_INVALID_ARGUMENT:
+		return "invalid argument";
+	case TA_ERR_TPM:
+		return "TPM command failed";
+	case TA_ERR_TPM_AUTH:
+		return "TPM authorization failed (wrong passphrase?)";
+	case TA_ERR_TPM_LOCKOUT:
+		return "TPM is in dictionary-attack lockout; wait for the lockout to expire";
+	case TA_ERR_TPM_UNREACHABLE:
+		return "cannot reach the TPM";
+	case TA_ERR_TPM_UNSUPPORTED_ALG:
+		return "key type or size not supported by this TPM";
+	case TA_ERR_TPM_OBJECT_MEMORY:
+		return "TPM is out of object memory";
+	case TA_ERR_KEY_NOT_FOUND:
+		return "key not found";
+	case TA_ERR_UNSUPPORTED:
+		return "operation not supported";
+	case TA_ERR_KEYFILE_PEM:
+		return "not a PEM file (no '-----BEGIN TSS2 PRIVATE KEY-----' block)";
+	case TA_ERR_KEYFILE_LABEL:
+		return "PEM label is not 'TSS2 PRIVATE KEY'";
+	case TA_ERR_KEYFILE_DER:
+		return "TSS2 key: ASN.1 structure is invalid or truncated";
+	case TA_ERR_KEYFILE_OID:
+		return "TSS2 key: 'type' is not a TPM key OID (2.23.133.10.1.x)";
+	case TA_ERR_KEYFILE_IMPORTABLE:
+		return "TSS2 key: importable keys (2.23.133.10.1.4) are not supported yet; import it first";
+	case TA_ERR_KEYFILE_SEALED:
+		return "TSS2 key: sealed data objects (2.23.133.10.1.5) are not signing keys";
+	case TA_ERR_KEYFILE_POLICY:
+		return "TSS2 key: keys with a [1] policy are not supported yet";
+	case TA_ERR_KEYFILE_AUTHPOLICY:
+		return "TSS2 key: keys with a [3] authPolicy are not supported yet";
+	case TA_ERR_KEYFILE_SECRET:
+		return "TSS2 key: [2] secret is only allowed in importable keys";
+	case TA_ERR_KEYFILE_PARENT:
+		return "TSS2 key: 'parent' is not an owner/endorsement/platform/null hierarchy or persistent handle";
+	case TA_ERR_KEYFILE_PUBLIC:
+		return "TSS2 key: 'pubkey' is not a valid TPM2B_PUBLIC";
+	case TA_ERR_KEYFILE_PRIVATE:
+		return "TSS2 key: 'privkey' is not a valid TPM2B_PRIVATE";
+	case TA_ERR_KEY_TYPE:
+		return "unsupported key type";
+	case TA_ERR_CANCELLED:
+		return "cancelled";
+	}
+	return NULL;
+}
+
+const char *ta_strerror(int r)
+{
+	static __thread char msg[512];
+	const char *m = ta_err_message((enum ta_err)r);
+	unsigned long e;
+
+	if (!m) {
+		snprintf(msg, sizeof(msg), "unknown error %d", r);
+		return msg;
+	}
+	if (r == TA_ERR_SYSTEM) {
+		snprintf(msg, sizeof(msg), "%s", strerror(errno));
+		return msg;
+	}
+	if (r == TA_ERR_LIBCRYPTO) {
+		e = ERR_get_error();
+		if (e != 0) {
+			char buf[256];
+			ERR_error_string_n(e, buf, sizeof(buf));
+			ERR_clear_error();
+			snprintf(msg, sizeof(msg), "%s: %s", m, buf);
+			return msg;
+		}
+	}
+	return m;
+}

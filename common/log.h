@@ -1,0 +1,27 @@
+/* log.h - concise logging to stderr. */
+#pragma once
+
+#include <stdarg.h>
+
+enum log_level {
+	LOG_LEVEL_ERROR,
+	LOG_LEVEL_WARNING,
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_DEBUG,
+};
+
+void log_setup(const char *progname, enum log_level max);
+enum log_level log_get_max(void);
+
+void log_msg(enum log_level l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Logs "fmt: func: ta_strerror(r)" at error level. */
+void log_msg_r(enum log_level l, int r, const char *func, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+#define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
+#define log_warning(...) log_msg(LOG_LEVEL_WARNING, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
+#define log_error_r(r, ...) log_msg_r(LOG_LEVEL_ERROR, (r), __func__, __VA_ARGS__)
+#define log_debug_r(r, ...) log_msg_r(LOG_LEVEL_DEBUG, (r), __func__, __VA_ARGS__)

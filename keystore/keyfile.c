@@ -1,0 +1,330 @@
+/* keyfile.c - TSS2 PRIVATE KEY <-> struct tpm_keyfile, through OpenSSL's
+ * ASN.1 templates (the full TPMKey of draft-bottomley-tpm2-keys) and
+ * tss2-mu for the TPM2B_PUBLIC/PRIVATE blobs.
+ *
+ * On writing [4] description: tpm2-openssl 1.1 (Debian 12) and
+ * tpm2-tss-engine parse only the short form (type, [0] emptyAuth, parent,
+ * pubkey, privkey), and a file carrying [4] fails to load there.  The SSH
+ * comment already lives in the .pub file next to the key, so by default we
+ * write the short form: our keys stay usable by every TSS2-aware tool.  We
+ * still read [4] (keys made by the Go ssh-tpm-agent carry one) and use it
+ * as the comment when there is no .pub file. */
+#include "keyfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/asn1t.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/safestack.h>
+#include <tss2/tss2_mu.h>
+
+#include "err.h"
+
+#define PEM_LABEL "TSS2 PRIVATE KEY"
+#define OID_LOADABLE "2.23.133.10.1.3"
+#define OID_IMPORTABLE "2.23.133.10.1.4"
+#define OID_SEALED "2.23.133.10.1.5"
+#define OID_LOADABLE_OLD "2.23.133.10.2"
+
+typedef struct {
+	ASN1_INTEGER *command_code;
+	ASN1_OCTET_STRING *command_policy;
+} TAKEY_POLICY;
+
+typedef struct {
+	ASN1_UTF8STRING *name;
+	STACK_OF(TAKEY_POLICY) *policy;
+} TAKEY_AUTHPOLICY;
+
+DEFINE_STACK_OF(TAKEY_POLICY)
+DEFINE_STACK_OF(TAKEY_AUTHPOLICY)
+
+typedef struct {
+	ASN1_OBJECT *type;
+	ASN1_BOOLEAN empty_auth;
+	STACK_OF(TAKEY_POLICY) *policy;
+	ASN1_OCTET_STRING *secret;
+	STACK_OF(TAKEY_AUTHPOLICY) *auth_policy;
+	ASN1_UTF8STRING *description;
+	ASN1_BOOLEAN rsa_parent;
+	ASN1_INTEGER *parent;
+	ASN1_OCTET_STRING *pubkey;
+	ASN1_OCTET_STRING *privkey;
+} TAKEY;
+
+ASN1_SEQUENCE(TAKEY_POLICY) = {
+	ASN1_EXP(TAKEY_POLICY, command_code, ASN1_INTEGER, 0),
+	ASN1_EXP(TAKEY_POLICY, command_policy, ASN1_OCTET_STRING, 1),
+} static_ASN1_SEQUENCE_END(TAKEY_POLICY)
+
+ASN1_SEQUENCE(TAKEY_AUTHPOLICY) = {
+	ASN1_EXP_OPT(TAKEY_AUTHPOLICY, name, ASN1_UTF8STRING, 0),
+	ASN1_EXP_SEQUENCE_OF(TAKEY_AUTHPOLICY, policy, TAKEY_POLICY, 1),
+} static_ASN1_SEQUENCE_END(TAKEY_AUTHPOLICY)
+
+ASN1_SEQUENCE(TAKEY) = {
+	ASN1_SIMPLE(TAKEY, type, ASN1_OBJECT),
+	ASN1_EXP_OPT(TAKEY, empty_auth, ASN1_BOOLEAN, 0),
+	ASN1_EXP_SEQUENCE_OF_OPT(TAKEY, policy, TAKEY_POLICY, 1),
+	ASN1_EXP_OPT(TAKEY, secret, ASN1_OCTET_STRING, 2),
+	ASN1_EXP_SEQUENCE_OF_OPT(TAKEY, auth_policy, TAKEY_AUTHPOLICY, 3),
+	ASN1_EXP_OPT(TAKEY, description, ASN1_UTF8STRING, 4),
+	ASN1_EXP_OPT(TAKEY, rsa_parent, ASN1_BOOLEAN, 5),
+	ASN1_SIMPLE(TAKEY, parent, ASN1_INTEGER),
+	ASN1_SIMPLE(TAKEY, pubkey, ASN1_OCTET_STRING),
+	ASN1_SIMPLE(TAKEY, privkey, ASN1_OCTET_STRING),
+} static_ASN1_SEQUENCE_END(TAKEY)
+
+IMPLEMENT_STATIC_ASN1_ALLOC_FUNCTIONS(TAKEY)
+IMPLEMENT_STATIC_ASN1_ENCODE_FUNCTIONS(TAKEY)
+
+DEFINE_CLEANUP(TAKEY, TAKEY_free)
+DEFINE_CLEANUP(BIO, BIO_free_all)
+DEFINE_CLEANUP(ASN1_OBJECT, ASN1_OBJECT_free)
+
+static void opensslfreep(void *p)
+{
+	OPENSSL_free(*(void **)p);
+}
+
+void keyfile_free(struct tpm_keyfile *k)
+{
+	if (!k)
+		return;
+	free(k->description);
+	OPENSSL_cleanse(k, sizeof(*k));
+	free(k);
+}
+
+static bool parent_is_valid(uint32_t h)
+{
+	switch (h) {
+	case TA_RH_OWNER:
+	case TA_RH_NULL:
+	case TA_RH_ENDORSEMENT:
+	case TA_RH_PLATFORM:
+		return true;
+	default:
+		return (h >> 24) == 0x81;
+	}
+}
+
+static int oid_is(const ASN1_OBJECT *o, const char *txt)
+{
+	_cleanup_(ASN1_OBJECT_freep) ASN1_OBJECT *want = OBJ_txt2obj(txt, 1);
+
+	return want && OBJ_cmp(o, want) == 0;
+}
+
+static int keyfile_from_asn1(const TAKEY *a, struct tpm_keyfile **ret)
+{
+	_cleanup_(keyfile_freep) struct tpm_keyfile *k = NULL;
+	uint64_t parent;
+	size_t off;
+
+	if (oid_is(a->type, OID_IMPORTABLE))
+		return TA_ERR_KEYFILE_IMPORTABLE;
+	if (oid_is(a->type, OID_SEALED))
+		return TA_ERR_KEYFILE_SEALED;
+	if (!oid_is(a->type, OID_LOADABLE) && !oid_is(a->type, OID_LOADABLE_OLD))
+		return TA_ERR_KEYFILE_OID;
+	if (a->secret)
+		return TA_ERR_KEYFILE_SECRET;
+	if (a->policy)
+		return TA_ERR_KEYFILE_POLICY;
+	if (a->auth_policy)
+		return TA_ERR_KEYFILE_AUTHPOLICY;
+
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return TA_ERR_NOMEM;
+	/* Absent (-1) or FALSE (0) both mean "authorization needed". */
+	k->empty_auth = a->empty_auth > 0;
+	k->rsa_parent = a->rsa_parent > 0;
+
+	if (!ASN1_INTEGER_get_uint64(&parent, a->parent) || parent > UINT32_MAX)
+		return TA_ERR_KEYFILE_PARENT;
+	k->parent = parent == 0 ? TA_RH_OWNER : (uint32_t)parent;
+	if (!parent_is_valid(k->parent))
+		return TA_ERR_KEYFILE_PARENT;
+	if (k->rsa_parent && (k->parent >> 24) != 0x40)
+		return TA_ERR_KEYFILE_PARENT;
+
+	if (a->description) {
+		const unsigned char *d = ASN1_STRING_get0_data(a->description);
+		int dl = ASN1_STRING_length(a->description);
+
+		if (dl < 0 || memchr(d, '\0', (size_t)dl))
+			return TA_ERR_KEYFILE_DER;
+		k->description = strndup((const char *)d, (size_t)dl);
+		if (!k->description)
+			return TA_ERR_NOMEM;
+	}
+
+	off = 0;
+	if (Tss2_MU_TPM2B_PUBLIC_Unmarshal(ASN1_STRING_get0_data(a->pubkey),
+					   (size_t)ASN1_STRING_length(a->pubkey),
+					   &off, &k->pub) != TSS2_RC_SUCCESS ||
+	    off != (size_t)ASN1_STRING_length(a->pubkey) || k->pub.size == 0)
+		return TA_ERR_KEYFILE_PUBLIC;
+	off = 0;
+	if (Tss2_MU_TPM2B_PRIVATE_Unmarshal(ASN1_STRING_get0_data(a->privkey),
+					    (size_t)ASN1_STRING_length(a->privkey),
+					    &off, &k->priv) != TSS2_RC_SUCCESS ||
+	    off != (size_t)ASN1_STRING_length(a->privkey) || k->priv.size == 0)
+		return TA_ERR_KEYFILE_PRIVATE;
+
+	*ret = TAKE_PTR(k);
+	return 0;
+}
+
+int keyfile_parse(const void *pem, size_t len, struct tpm_keyfile **ret)
+{
+	_cleanup_(BIO_free_allp) BIO *bio = NULL;
+	_cleanup_(opensslfreep) char *name = NULL, *header = NULL;
+	_cleanup_(opensslfreep) unsigned char *der = NULL;
+	_cleanup_(TAKEY_freep) TAKEY *a = NULL;
+	const unsigned char *p;
+	long der_len = 0;
+
+	*ret = NULL;
+	if (len > KEYFILE_MAX_SIZE)
+		return TA_ERR_TOO_LARGE;
+	bio = BIO_new_mem_buf(pem, (int)len);
+	if (!bio)
+		return TA_ERR_NOMEM;
+	if (!PEM_read_bio(bio, &name, &header, &der, &der_len)) {
+		ERR_clear_error();
+		return TA_ERR_KEYFILE_PEM;
+	}
+	if (strcmp(name, PEM_LABEL) != 0)
+		return TA_ERR_KEYFILE_LABEL;
+	p = der;
+	a = d2i_TAKEY(NULL, &p, der_len);
+	if (!a) {
+		ERR_clear_error();
+		return TA_ERR_KEYFILE_DER;
+	}
+	if (p != der + der_len)
+		return TA_ERR_TRAILING;
+	return keyfile_from_asn1(a, ret);
+}
+
+int keyfile_read(const char *path, struct tpm_keyfile **ret)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *data = NULL;
+	struct stat st;
+	size_t len = 0;
+	ssize_t n;
+
+	*ret = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return TA_ERR_SYSTEM;
+	if (fstat(fd, &st) < 0)
+		return TA_ERR_SYSTEM;
+	if (!S_ISREG(st.st_mode)) {
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		return TA_ERR_SYSTEM;
+	}
+	if (st.st_size > KEYFILE_MAX_SIZE)
+		return TA_ERR_TOO_LARGE;
+	data = malloc(KEYFILE_MAX_SIZE + 1);
+	if (!data)
+		return TA_ERR_NOMEM;
+	for (;;) {
+		n = read(fd, data + len, KEYFILE_MAX_SIZE + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return TA_ERR_SYSTEM;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > KEYFILE_MAX_SIZE)
+			return TA_ERR_TOO_LARGE;
+	}
+	return keyfile_parse(data, len, ret);
+}
+
+static int set_octets(ASN1_OCTET_STRING **dst, const uint8_t *p, size_t len)
+{
+	*dst = ASN1_OCTET_STRING_new();
+	if (!*dst || !ASN1_OCTET_STRING_set(*dst, p, (int)len))
+		return TA_ERR_LIBCRYPTO;
+	return 0;
+}
+
+int keyfile_to_pem(const struct tpm_keyfile *k, bool with_description,
+		   char **ret_pem, size_t *ret_len)
+{
+	_cleanup_(TAKEY_freep) TAKEY *a = NULL;
+	_cleanup_(BIO_free_allp) BIO *bio = NULL;
+	_cleanup_(opensslfreep) unsigned char *der = NULL;
+	uint8_t pub[sizeof(TPM2B_PUBLIC)], priv[sizeof(TPM2B_PRIVATE)];
+	size_t pub_len = 0, priv_len = 0;
+	const char *mem;
+	long mem_len;
+	char *out;
+	int der_len, r;
+
+	if (Tss2_MU_TPM2B_PUBLIC_Marshal(&k->pub, pub, sizeof(pub), &pub_len) !=
+		    TSS2_RC_SUCCESS ||
+	    Tss2_MU_TPM2B_PRIVATE_Marshal(&k->priv, priv, sizeof(priv),
+					  &priv_len) != TSS2_RC_SUCCESS)
+		return TA_ERR_INVALID_ARGUMENT;
+	if (!parent_is_valid(k->parent))
+		return TA_ERR_KEYFILE_PARENT;
+
+	a = TAKEY_new();
+	if (!a)
+		return TA_ERR_NOMEM;
+	a->type = OBJ_txt2obj(OID_LOADABLE, 1);
+	if (!a->type)
+		return TA_ERR_LIBCRYPTO;
+	/* Writers omit emptyAuth for FALSE (draft, "emptyAuth"). */
+	a->empty_auth = k->empty_auth ? 0xff : -1;
+	a->rsa_parent = k->rsa_parent ? 0xff : -1;
+	if (with_description && k->description) {
+		a->description = ASN1_UTF8STRING_new();
+		if (!a->description ||
+		    !ASN1_STRING_set(a->description, k->description, -1))
+			return TA_ERR_LIBCRYPTO;
+	}
+	if (!ASN1_INTEGER_set_uint64(a->parent, k->parent))
+		return TA_ERR_LIBCRYPTO;
+	ASN1_OCTET_STRING_free(a->pubkey);
+	ASN1_OCTET_STRING_free(a->privkey);
+	a->pubkey = a->privkey = NULL;
+	if ((r = set_octets(&a->pubkey, pub, pub_len)) != 0 ||
+	    (r = set_octets(&a->privkey, priv, priv_len)) != 0)
+		return r;
+
+	der_len = i2d_TAKEY(a, &der);
+	if (der_len <= 0)
+		return TA_ERR_LIBCRYPTO;
+	bio = BIO_new(BIO_s_mem());
+	if (!bio)
+		return TA_ERR_NOMEM;
+	if (!PEM_write_bio(bio, PEM_LABEL, "", der, der_len))
+		return TA_ERR_LIBCRYPTO;
+	mem_len = BIO_get_mem_data(bio, &mem);
+	if (mem_len <= 0)
+		return TA_ERR_LIBCRYPTO;
+	out = malloc((size_t)mem_len + 1);
+	if (!out)
+		return TA_ERR_NOMEM;
+	memcpy(out, mem, (size_t)mem_len);
+	out[mem_len] = '\0';
+	*ret_pem = out;
+	*ret_len = (size_t)mem_len;
+	return 0;
+}

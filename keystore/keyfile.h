@@ -1,0 +1,40 @@
+/* keyfile.h - TSS2 PRIVATE KEY files (draft-bottomley-tpm2-keys). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <tss2/tss2_tpm2_types.h>
+
+#include "cleanup.h"
+
+#define KEYFILE_MAX_SIZE (64 * 1024)
+
+/* Permanent and persistent parent handles. */
+#define TA_RH_OWNER 0x40000001U
+#define TA_RH_NULL 0x40000007U
+#define TA_RH_ENDORSEMENT 0x4000000BU
+#define TA_RH_PLATFORM 0x4000000CU
+
+struct tpm_keyfile {
+	bool empty_auth;   /* [0] emptyAuth TRUE: no passphrase needed */
+	char *description; /* [4] description, or NULL */
+	bool rsa_parent;   /* [5] rsaParent: permanent parent uses RSA-2048 */
+	uint32_t parent;   /* 0 in the file is normalised to TA_RH_OWNER */
+	TPM2B_PUBLIC pub;
+	TPM2B_PRIVATE priv;
+};
+
+void keyfile_free(struct tpm_keyfile *k);
+DEFINE_CLEANUP(struct tpm_keyfile, keyfile_free)
+
+/* Parse PEM text.  Every field of the draft is read; what we cannot honour
+ * (policies, importable or sealed keys) is refused with its own code. */
+int keyfile_parse(const void *pem, size_t len, struct tpm_keyfile **ret);
+/* Read and parse a file (at most KEYFILE_MAX_SIZE bytes). */
+int keyfile_read(const char *path, struct tpm_keyfile **ret);
+/* Serialise as PEM.  The description is written as [4] only when
+ * with_description is set (see keyfile.c for why the default is not to). */
+int keyfile_to_pem(const struct tpm_keyfile *k, bool with_description,
+		   char **ret_pem, size_t *ret_len);

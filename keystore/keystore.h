@@ -1,0 +1,6 @@
+/* keystore.h - everything about keys: one include for the modules above. */
+#pragma once
+
+#include "keyfile.h"
+#include "sshkey.h"
+#include "tpm.h"

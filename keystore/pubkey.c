@@ -1,0 +1,66 @@
+/* pubkey.c - TPM2B_PUBLIC -> SSH public key. */
+#include "err.h"
+#include "tpm.h"
+
+int tpm_public_type(const TPM2B_PUBLIC *pub, enum sshkey_type *ret_type,
+		    unsigned *ret_bits)
+{
+	const TPMT_PUBLIC *p = &pub->publicArea;
+
+	switch (p->type) {
+	case TPM2_ALG_ECC:
+		switch (p->parameters.eccDetail.curveID) {
+		case TPM2_ECC_NIST_P256:
+			*ret_type = SSHKEY_ECDSA_P256;
+			*ret_bits = 256;
+			return 0;
+		case TPM2_ECC_NIST_P384:
+			*ret_type = SSHKEY_ECDSA_P384;
+			*ret_bits = 384;
+			return 0;
+		case TPM2_ECC_NIST_P521:
+			*ret_type = SSHKEY_ECDSA_P521;
+			*ret_bits = 521;
+			return 0;
+		default:
+			return TA_ERR_KEY_TYPE;
+		}
+	case TPM2_ALG_RSA:
+		*ret_type = SSHKEY_RSA;
+		*ret_bits = p->parameters.rsaDetail.keyBits;
+		return 0;
+	default:
+		return TA_ERR_KEY_TYPE;
+	}
+}
+
+int tpm_public_to_sshkey(const TPM2B_PUBLIC *pub, struct sshkey **ret)
+{
+	const TPMT_PUBLIC *p = &pub->publicArea;
+	enum sshkey_type type;
+	unsigned bits;
+	uint8_t e[4];
+	uint32_t exp;
+	int r;
+
+	*ret = NULL;
+	r = tpm_public_type(pub, &type, &bits);
+	if (r < 0)
+		return r;
+	if (type != SSHKEY_RSA)
+		return sshkey_new_ecdsa(type, p->unique.ecc.x.buffer,
+					p->unique.ecc.x.size,
+					p->unique.ecc.y.buffer,
+					p->unique.ecc.y.size, ret);
+	/* An exponent of 0 means the default, 65537. */
+	exp = p->parameters.rsaDetail.exponent ? p->parameters.rsaDetail.exponent
+					       : 65537;
+	e[0] = (uint8_t)(exp >> 24);
+	e[1] = (uint8_t)(exp >> 16);
+	e[2] = (uint8_t)(exp >> 8);
+	e[3] = (uint8_t)exp;
+	if (p->unique.rsa.size == 0 || p->unique.rsa.size * 8U != bits)
+		return TA_ERR_KEYFILE_PUBLIC;
+	return sshkey_new_rsa(e, sizeof(e), p->unique.rsa.buffer,
+			      p->unique.rsa.size, ret);
+}

@@ -1,0 +1,173 @@
+/* swtpm.c - start (once) and find the per-user swtpm daemon that backs
+ * --swtpm / $SSH_TPM_AGENT_SWTPM.  It is for trying the product without a
+ * TPM: the "TPM" is a file under /var/tmp and protects nothing. */
+#include "swtpm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "err.h"
+#include "log.h"
+
+int swtpm_daemon_dir(char **ret)
+{
+	const char *v = getenv("SSH_TPM_AGENT_SWTPM_DIR");
+	char *d;
+	int n;
+
+	if (v && *v)
+		d = strdup(v);
+	else if (geteuid() == 0)
+		d = strdup("/var/tmp/ssh-tpm-agent");
+	else {
+		n = asprintf(&d, "/var/tmp/ssh-tpm-agent-%u", (unsigned)geteuid());
+		if (n < 0)
+			d = NULL;
+	}
+	if (!d)
+		return TA_ERR_NOMEM;
+	*ret = d;
+	return 0;
+}
+
+/* The directory must be ours and private: refuse one squatted by another
+ * user in the world-writable /var/tmp. */
+static int ensure_private_dir(const char *dir)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return TA_ERR_SYSTEM;
+	if (lstat(dir, &st) < 0)
+		return TA_ERR_SYSTEM;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 0077)) {
+		errno = EPERM;
+		log_debug("%s: not a private directory owned by uid %u", dir,
+			  (unsigned)geteuid());
+		return TA_ERR_SYSTEM;
+	}
+	return 0;
+}
+
+static int sock_alive(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	_cleanup_close_ int fd = -1;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return 0;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	return connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+}
+
+static int spawn_swtpm(const char *dir, const char *sock)
+{
+	_cleanup_free_ char *state = NULL, *server = NULL, *ctrl = NULL,
+			    *pid = NULL, *log = NULL;
+	pid_t child;
+	int status;
+
+	if (asprintf(&state, "dir=%s", dir) < 0 ||
+	    asprintf(&server, "type=unixio,path=%s", sock) < 0 ||
+	    asprintf(&ctrl, "type=unixio,path=%s.ctrl", sock) < 0 ||
+	    asprintf(&pid, "file=%s/swtpm.pid", dir) < 0 ||
+	    asprintf(&log, "file=%s/swtpm.log", dir) < 0)
+		return TA_ERR_NOMEM;
+	child = fork();
+	if (child < 0)
+		return TA_ERR_SYSTEM;
+	if (child == 0) {
+		int nul = open("/dev/null", O_RDWR);
+
+		if (nul >= 0) {
+			dup2(nul, 0);
+			dup2(nul, 1);
+			dup2(nul, 2);
+		}
+		setsid();
+		execlp("swtpm", "swtpm", "socket", "--tpm2", "--tpmstate",
+		       state, "--server", server, "--ctrl", ctrl, "--flags",
+		       "not-need-init,startup-clear", "--pid", pid, "--log",
+		       log, "--daemon", (char *)NULL);
+		_exit(127);
+	}
+	/* With --daemon, swtpm's first process exits once it is set up. */
+	while (waitpid(child, &status, 0) < 0)
+		if (errno != EINTR)
+			return TA_ERR_SYSTEM;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		log_debug("swtpm exited with status %d", status);
+		return WIFEXITED(status) && WEXITSTATUS(status) == 127
+			       ? (errno = ENOENT, TA_ERR_SYSTEM)
+			       : TA_ERR_TPM_UNREACHABLE;
+	}
+	return 0;
+}
+
+int swtpm_daemon_tcti(char **ret)
+{
+	_cleanup_free_ char *dir = NULL, *sock = NULL, *lock = NULL;
+	_cleanup_close_ int lfd = -1;
+	char *tcti;
+	int r;
+
+	*ret = NULL;
+	r = swtpm_daemon_dir(&dir);
+	if (r < 0)
+		return r;
+	r = ensure_private_dir(dir);
+	if (r < 0)
+		return r;
+	if (asprintf(&sock, "%s/sock", dir) < 0 ||
+	    asprintf(&lock, "%s/lock", dir) < 0)
+		return TA_ERR_NOMEM;
+
+	if (!sock_alive(sock)) {
+		lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (lfd < 0)
+			return TA_ERR_SYSTEM;
+		while (flock(lfd, LOCK_EX) < 0)
+			if (errno != EINTR)
+				return TA_ERR_SYSTEM;
+		/* Someone may have started it while we waited. */
+		if (!sock_alive(sock)) {
+			_cleanup_free_ char *ctrl = NULL;
+
+			if (asprintf(&ctrl, "%s.ctrl", sock) < 0)
+				return TA_ERR_NOMEM;
+			unlink(sock);
+			unlink(ctrl);
+			log_info("starting swtpm in %s (a software TPM: keys are NOT protected by hardware)",
+				 dir);
+			r = spawn_swtpm(dir, sock);
+			if (r < 0)
+				return r;
+			for (int i = 0; i < 500 && !sock_alive(sock); i++) {
+				struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+				nanosleep(&ts, NULL);
+			}
+			if (!sock_alive(sock))
+				return TA_ERR_TPM_UNREACHABLE;
+		}
+	}
+	if (asprintf(&tcti, "swtpm:path=%s", sock) < 0)
+		return TA_ERR_NOMEM;
+	*ret = tcti;
+	return 0;
+}

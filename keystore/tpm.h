@@ -1,0 +1,64 @@
+/* tpm.h - TPM access through ESYS: TCTI choice, parents, create, load, sign.
+ * No TSS2_RC leaves this module: failures are enum ta_err codes. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cleanup.h"
+#include "keyfile.h"
+#include "sshkey.h"
+
+struct tpm;
+
+struct tpm_opts {
+	const char *tcti;       /* --tcti CONF, or NULL */
+	bool swtpm;             /* --swtpm */
+	const char *owner_auth; /* owner hierarchy password, or NULL */
+};
+
+/* The TCTI configuration string to use, in order: opts->tcti, --swtpm,
+ * $SSH_TPM_AGENT_TCTI, $SSH_TPM_AGENT_SWTPM, $TPM2TOOLS_TCTI.  *ret is NULL
+ * when none applies: the tpm2-tss loader's default (/dev/tpmrm0, ...). */
+int tpm_resolve_tcti(const struct tpm_opts *opts, char **ret);
+
+int tpm_open(const struct tpm_opts *opts, struct tpm **ret);
+void tpm_close(struct tpm *t);
+DEFINE_CLEANUP(struct tpm, tpm_close)
+/* The TCTI in use, for messages ("default" for the loader's choice). */
+const char *tpm_tcti_name(const struct tpm *t);
+
+/* 0 if the TPM can make keys of this type and size, else
+ * TA_ERR_TPM_UNSUPPORTED_ALG. */
+int tpm_test_key_params(struct tpm *t, enum sshkey_type type, unsigned bits);
+
+/* Create a signing key under parent (TA_RH_OWNER or a persistent handle).
+ * auth may be NULL/empty for a key without passphrase. */
+int tpm_create_key(struct tpm *t, enum sshkey_type type, unsigned bits,
+		   const char *auth, uint32_t parent,
+		   struct tpm_keyfile **ret);
+
+#define TPM_SIG_MAX 1024
+
+struct tpm_sig {
+	enum sshkey_type type;
+	/* RSA: the signature in sig[0..sig_len); ECDSA: r and s. */
+	uint8_t sig[TPM_SIG_MAX];
+	size_t sig_len;
+	uint8_t r[80], s[80];
+	size_t r_len, s_len;
+};
+
+/* Load the key under its parent, sign the digest and flush everything
+ * loaded.  For RSA, hash selects RSASSA-PKCS1-v1_5 with that hash; for
+ * ECDSA, the digest must be of the curve's hash. */
+int tpm_sign_digest(struct tpm *t, const struct tpm_keyfile *k,
+		    const char *auth, enum ta_hash hash, const uint8_t *digest,
+		    size_t digest_len, struct tpm_sig *ret);
+
+/* The SSH public key held in a TPM2B_PUBLIC. */
+int tpm_public_to_sshkey(const TPM2B_PUBLIC *pub, struct sshkey **ret);
+/* The key type and size of a TPM2B_PUBLIC. */
+int tpm_public_type(const TPM2B_PUBLIC *pub, enum sshkey_type *ret_type,
+		    unsigned *ret_bits);

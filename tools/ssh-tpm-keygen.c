@@ -1,0 +1,482 @@
+/* ssh-tpm-keygen - create TPM-wrapped SSH keys, print their public keys and
+ * list what the TPM supports.  Behaves like ssh-keygen where the manual is
+ * silent. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "err.h"
+#include "fileio.h"
+#include "keystore.h"
+#include "log.h"
+#include "prompt.h"
+
+static const char *arg_type = "ecdsa";
+static unsigned arg_bits;
+static const char *arg_comment;
+static const char *arg_file;
+static const char *arg_new_passphrase;
+static bool arg_quiet;
+static const char *arg_print_pubkey;
+static bool arg_supported;
+static struct tpm_opts arg_tpm;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ssh-tpm-keygen [-q] [-t ecdsa|rsa] [-b bits] [-C comment] [-f file]\n"
+		"                      [-N new_passphrase] [--tcti CONF] [--swtpm]\n"
+		"       ssh-tpm-keygen --print-pubkey FILE\n"
+		"       ssh-tpm-keygen --supported\n");
+}
+
+static int parse_argv(int argc, char **argv)
+{
+	enum { OPT_PRINT_PUBKEY = 0x100, OPT_SUPPORTED, OPT_TCTI, OPT_SWTPM,
+	       OPT_HELP };
+	static const struct option opts[] = {
+		{ "print-pubkey", required_argument, NULL, OPT_PRINT_PUBKEY },
+		{ "supported", no_argument, NULL, OPT_SUPPORTED },
+		{ "tcti", required_argument, NULL, OPT_TCTI },
+		{ "swtpm", no_argument, NULL, OPT_SWTPM },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	char *end;
+	unsigned long v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "t:b:C:f:N:qdh", opts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			arg_type = optarg;
+			break;
+		case 'b':
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || end == optarg || v == 0 || v > UINT_MAX) {
+				log_error("invalid -b value '%s': expected a number of bits",
+					  optarg);
+				return -1;
+			}
+			arg_bits = (unsigned)v;
+			break;
+		case 'C':
+			arg_comment = optarg;
+			break;
+		case 'f':
+			arg_file = optarg;
+			break;
+		case 'N':
+			arg_new_passphrase = optarg;
+			break;
+		case 'q':
+			arg_quiet = true;
+			break;
+		case 'd':
+			log_setup(NULL, LOG_LEVEL_DEBUG);
+			break;
+		case OPT_PRINT_PUBKEY:
+			arg_print_pubkey = optarg;
+			break;
+		case OPT_SUPPORTED:
+			arg_supported = true;
+			break;
+		case OPT_TCTI:
+			arg_tpm.tcti = optarg;
+			break;
+		case OPT_SWTPM:
+			arg_tpm.swtpm = true;
+			break;
+		case 'h':
+		case OPT_HELP:
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		log_error("unexpected argument '%s'", argv[optind]);
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+/* -t/-b -> key type and size, refusing what we cannot make. */
+static int parse_key_spec(enum sshkey_type *ret_type, unsigned *ret_bits)
+{
+	if (strcmp(arg_type, "ecdsa") == 0) {
+		switch (arg_bits) {
+		case 0:
+		case 256:
+			*ret_type = SSHKEY_ECDSA_P256;
+			*ret_bits = 256;
+			return 0;
+		case 384:
+			*ret_type = SSHKEY_ECDSA_P384;
+			*ret_bits = 384;
+			return 0;
+		case 521:
+			*ret_type = SSHKEY_ECDSA_P521;
+			*ret_bits = 521;
+			return 0;
+		default:
+			log_error("invalid -b %u for ecdsa: use 256, 384 or 521",
+				  arg_bits);
+			return -1;
+		}
+	}
+	if (strcmp(arg_type, "rsa") == 0) {
+		*ret_type = SSHKEY_RSA;
+		*ret_bits = arg_bits ? arg_bits : 2048;
+		if (*ret_bits < 2048 || *ret_bits > SSHKEY_MAX_RSA_BITS ||
+		    *ret_bits % 8) {
+			log_error("invalid -b %u for rsa: use 2048 or a larger size the TPM supports (see --supported)",
+				  *ret_bits);
+			return -1;
+		}
+		return 0;
+	}
+	log_error("unsupported key type '%s' (-t): the TPM can make ecdsa and rsa keys",
+		  arg_type);
+	return -1;
+}
+
+static const char *home_dir(void)
+{
+	const char *h = getenv("HOME");
+	struct passwd *pw;
+
+	if (h && *h)
+		return h;
+	pw = getpwuid(getuid());
+	return pw ? pw->pw_dir : "/";
+}
+
+static char *default_comment(void)
+{
+	char host[256] = "localhost";
+	struct passwd *pw = getpwuid(getuid());
+	char *s;
+
+	gethostname(host, sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	if (asprintf(&s, "%s@%s", pw ? pw->pw_name : "user", host) < 0)
+		return NULL;
+	return s;
+}
+
+static int report_tpm_error(int r)
+{
+	_cleanup_free_ char *tcti = NULL;
+
+	if (r == TA_ERR_TPM_UNREACHABLE) {
+		tpm_resolve_tcti(&arg_tpm, &tcti);
+		log_error("cannot reach the TPM (TCTI '%s'): is a TPM present? Try --tcti or --swtpm",
+			  tcti ? tcti : "default: /dev/tpmrm0, /dev/tpm0, ...");
+	} else {
+		log_error_r(r, "TPM");
+	}
+	return 1;
+}
+
+static int do_print_pubkey(const char *path)
+{
+	_cleanup_(keyfile_freep) struct tpm_keyfile *kf = NULL;
+	_cleanup_(sshkey_freep) struct sshkey *key = NULL;
+	_cleanup_free_ char *line = NULL;
+	int r;
+
+	r = keyfile_read(path, &kf);
+	if (r >= 0)
+		r = tpm_public_to_sshkey(&kf->pub, &key);
+	if (r >= 0)
+		r = sshkey_format_pub(key, kf->description, &line);
+	if (r < 0) {
+		log_error_r(r, "%s", path);
+		return 1;
+	}
+	printf("%s\n", line);
+	return 0;
+}
+
+static int do_supported(void)
+{
+	static const unsigned ecc_bits[] = { 256, 384, 521 };
+	static const enum sshkey_type ecc_types[] = {
+		SSHKEY_ECDSA_P256, SSHKEY_ECDSA_P384, SSHKEY_ECDSA_P521
+	};
+	static const unsigned rsa_bits[] = { 2048, 3072, 4096 };
+	_cleanup_(tpm_closep) struct tpm *t = NULL;
+	int r;
+
+	r = tpm_open(&arg_tpm, &t);
+	if (r < 0)
+		return report_tpm_error(r);
+	printf("ecdsa bit lengths:");
+	for (size_t i = 0; i < ELEMENTSOF(ecc_bits); i++) {
+		r = tpm_test_key_params(t, ecc_types[i], ecc_bits[i]);
+		if (r == 0)
+			printf(" %u", ecc_bits[i]);
+		else if (r != TA_ERR_TPM_UNSUPPORTED_ALG)
+			return report_tpm_error(r);
+	}
+	printf("\nrsa bit lengths:");
+	for (size_t i = 0; i < ELEMENTSOF(rsa_bits); i++) {
+		r = tpm_test_key_params(t, SSHKEY_RSA, rsa_bits[i]);
+		if (r == 0)
+			printf(" %u", rsa_bits[i]);
+		else if (r != TA_ERR_TPM_UNSUPPORTED_ALG)
+			return report_tpm_error(r);
+	}
+	printf("\n");
+	return 0;
+}
+
+/* Ask for the new key's passphrase twice, like ssh-keygen. */
+static int ask_new_passphrase(char **ret)
+{
+	for (int tries = 0; tries < 3; tries++) {
+		char *p1 = NULL, *p2 = NULL;
+		int r;
+
+		r = prompt_passphrase("Enter passphrase (empty for no passphrase): ",
+				      &p1);
+		if (r < 0)
+			return r;
+		r = prompt_passphrase("Confirm passphrase: ", &p2);
+		if (r < 0) {
+			prompt_free_secret(p1);
+			return r;
+		}
+		if (strcmp(p1, p2) == 0) {
+			prompt_free_secret(p2);
+			*ret = p1;
+			return 0;
+		}
+		prompt_free_secret(p1);
+		prompt_free_secret(p2);
+		fprintf(stderr, "Passphrases do not match.  Try again.\n");
+	}
+	return TA_ERR_CANCELLED;
+}
+
+/* Move both finished temp files into place.  If the second rename fails,
+ * put the previous first file back, so the pair is never mixed. */
+static int commit_pair(struct atomic_file *key, struct atomic_file *pub)
+{
+	_cleanup_free_ char *backup = NULL;
+	bool had_old;
+	int r, saved;
+
+	if (asprintf(&backup, "%s.old-XXXXXX", key->tmp) < 0)
+		return TA_ERR_NOMEM;
+	had_old = access(key->path, F_OK) == 0;
+	if (had_old) {
+		int fd = mkstemp(backup);
+
+		if (fd < 0)
+			return TA_ERR_SYSTEM;
+		close(fd);
+		if (rename(key->path, backup) < 0 || link(backup, key->path) < 0) {
+			saved = errno;
+			unlink(backup);
+			errno = saved;
+			return TA_ERR_SYSTEM;
+		}
+	}
+	r = atomic_file_commit(key);
+	if (r == 0)
+		r = atomic_file_commit(pub);
+	saved = errno;
+	if (r < 0 && key->tmp == NULL) {
+		/* The key moved but the .pub did not: undo. */
+		if (had_old)
+			rename(backup, key->path);
+		else
+			unlink(key->path);
+	} else if (had_old) {
+		unlink(backup);
+	}
+	errno = saved;
+	return r;
+}
+
+static int do_create(void)
+{
+	_cleanup_free_ char *base = NULL, *key_path = NULL, *pub_path = NULL,
+			    *comment = NULL, *pem = NULL, *pub_line = NULL,
+			    *fp = NULL, *entered = NULL, *def = NULL;
+	_cleanup_(tpm_closep) struct tpm *t = NULL;
+	_cleanup_(keyfile_freep) struct tpm_keyfile *kf = NULL;
+	_cleanup_(sshkey_freep) struct sshkey *key = NULL;
+	struct atomic_file key_file = { .fd = -1 }, pub_file = { .fd = -1 };
+	char *pass = NULL;
+	enum sshkey_type type;
+	unsigned bits;
+	size_t pem_len, n;
+	int r, ret = 1;
+
+	if (parse_key_spec(&type, &bits) < 0)
+		return 1;
+	if (!arg_quiet)
+		printf("Generating a sealed public/private %s key pair.\n",
+		       arg_type);
+
+	if (arg_file) {
+		base = strdup(arg_file);
+	} else {
+		_cleanup_free_ char *prompt = NULL;
+
+		if (asprintf(&def, "%s/.ssh/id_%s", home_dir(), arg_type) < 0 ||
+		    asprintf(&prompt, "Enter file in which to save the key (%s): ",
+			     def) < 0)
+			return 1;
+		if (prompt_line(prompt, &entered) < 0) {
+			log_error("no file name given");
+			return 1;
+		}
+		base = strdup(*entered ? entered : def);
+		if (!*entered) {
+			/* Like ssh-keygen: create ~/.ssh for the default path. */
+			_cleanup_free_ char *dir = NULL;
+
+			if (asprintf(&dir, "%s/.ssh", home_dir()) >= 0)
+				mkdir(dir, 0700);
+		}
+	}
+	if (!base)
+		return 1;
+	/* Accept "-f id_ecdsa.tpm" as well as "-f id_ecdsa". */
+	n = strlen(base);
+	if (n > 4 && strcmp(base + n - 4, ".tpm") == 0)
+		base[n - 4] = '\0';
+	if (asprintf(&key_path, "%s.tpm", base) < 0 ||
+	    asprintf(&pub_path, "%s.pub", base) < 0)
+		return 1;
+
+	if (access(key_path, F_OK) == 0 || access(pub_path, F_OK) == 0) {
+		printf("%s already exists.\n",
+		       access(key_path, F_OK) == 0 ? key_path : pub_path);
+		if (!prompt_yes("Overwrite (y/n)? ")) {
+			log_error("%s: not overwritten", key_path);
+			return 1;
+		}
+	}
+
+	if (arg_new_passphrase) {
+		pass = strdup(arg_new_passphrase);
+		if (!pass)
+			return 1;
+	} else {
+		r = ask_new_passphrase(&pass);
+		if (r < 0) {
+			log_error_r(r, "passphrase");
+			return 1;
+		}
+	}
+
+	comment = arg_comment ? strdup(arg_comment) : default_comment();
+	if (!comment)
+		goto out;
+
+	/* Claim both files' directories before the TPM does any work. */
+	r = atomic_file_open(key_path, 0600, &key_file);
+	if (r < 0) {
+		log_error_r(r, "%s: cannot create file", key_path);
+		goto out;
+	}
+	r = atomic_file_open(pub_path, 0644, &pub_file);
+	if (r < 0) {
+		log_error_r(r, "%s: cannot create file", pub_path);
+		goto out;
+	}
+
+	r = tpm_open(&arg_tpm, &t);
+	if (r < 0) {
+		report_tpm_error(r);
+		goto out;
+	}
+	r = tpm_test_key_params(t, type, bits);
+	if (r == TA_ERR_TPM_UNSUPPORTED_ALG) {
+		log_error("%s %u keys are not supported by this TPM (see --supported)",
+			  arg_type, bits);
+		goto out;
+	}
+	if (r < 0) {
+		report_tpm_error(r);
+		goto out;
+	}
+	r = tpm_create_key(t, type, bits, pass, TA_RH_OWNER, &kf);
+	if (r < 0) {
+		report_tpm_error(r);
+		goto out;
+	}
+	kf->description = strdup(comment);
+	if (!kf->description)
+		goto out;
+
+	if ((r = tpm_public_to_sshkey(&kf->pub, &key)) < 0 ||
+	    (r = sshkey_format_pub(key, comment, &pub_line)) < 0 ||
+	    (r = sshkey_fingerprint(key, &fp)) < 0 ||
+	    (r = keyfile_to_pem(kf, false, &pem, &pem_len)) < 0) {
+		log_error_r(r, "encode key");
+		goto out;
+	}
+	r = atomic_file_finish(&key_file, pem, pem_len);
+	if (r < 0) {
+		log_error_r(r, "%s: write", key_path);
+		goto out;
+	}
+	{
+		_cleanup_free_ char *text = NULL;
+
+		if (asprintf(&text, "%s\n", pub_line) < 0)
+			goto out;
+		r = atomic_file_finish(&pub_file, text, strlen(text));
+		if (r < 0) {
+			log_error_r(r, "%s: write", pub_path);
+			goto out;
+		}
+	}
+	r = commit_pair(&key_file, &pub_file);
+	if (r < 0) {
+		log_error_r(r, "%s: rename", key_path);
+		goto out;
+	}
+
+	if (!arg_quiet) {
+		printf("Your identification has been saved in %s\n", key_path);
+		printf("Your public key has been saved in %s\n", pub_path);
+		printf("The key fingerprint is:\n%s\n", fp);
+		printf("The key's randomart image is the color of television, tuned to a dead channel.\n");
+	}
+	ret = 0;
+out:
+	atomic_file_discard(&key_file);
+	atomic_file_discard(&pub_file);
+	prompt_free_secret(pass);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	log_setup("ssh-tpm-keygen", LOG_LEVEL_INFO);
+	if (parse_argv(argc, argv) < 0)
+		return 1;
+	if (arg_print_pubkey)
+		return do_print_pubkey(arg_print_pubkey);
+	if (arg_supported)
+		return do_supported();
+	return do_create();
+}
