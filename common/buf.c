@@ -62,7 +62,7 @@ size_t buf_len(const struct buf *b)
 
 const uint8_t *buf_ptr(const struct buf *b)
 {
-	return b->d ? b->d + b->off : NULL;
+	return buf_len(b) > 0 ? b->d + b->off : NULL;
 }
 
 size_t buf_max(const struct buf *b)
@@ -96,12 +96,17 @@ int buf_reserve(struct buf *b, size_t n, uint8_t **ret_ptr)
 
 	if (b->readonly)
 		return TA_ERR_INTERNAL;
-	/* Compact consumed bytes first so the cap applies to live data. */
-	if (b->off > 0 && b->off == b->size) {
+	/* The cap applies to unread data: drop consumed bytes first. */
+	if (n > b->max || buf_len(b) > b->max - n)
+		return TA_ERR_TOO_LARGE;
+	if (b->off > 0 && b->size + n > b->alloc) {
+		memmove(b->d, b->d + b->off, buf_len(b));
+		OPENSSL_cleanse(b->d + buf_len(b), b->off);
+		b->size -= b->off;
+		b->off = 0;
+	} else if (b->off > 0 && b->off == b->size) {
 		b->off = b->size = 0;
 	}
-	if (n > b->max || b->size > b->max - n)
-		return TA_ERR_TOO_LARGE;
 	need = b->size + n;
 	if (need > b->alloc) {
 		nalloc = b->alloc ? b->alloc : 256;
@@ -310,6 +315,8 @@ int buf_put(struct buf *b, const void *data, size_t len)
 	uint8_t *p;
 	int r;
 
+	if (b->readonly)
+		return TA_ERR_INTERNAL;
 	if (len == 0)
 		return 0;
 	r = buf_reserve(b, len, &p);

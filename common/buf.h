@@ -60,7 +60,7 @@ int buf_put_u32(struct buf *b, uint32_t v);
 int buf_put_u64(struct buf *b, uint64_t v);
 int buf_put_string(struct buf *b, const void *data, size_t len);
 int buf_put_cstring(struct buf *b, const char *s);
-/* Puts the unread content of src as a string. */
+/* Puts the unread content of src as a string (src must not be b). */
 int buf_put_stringb(struct buf *b, const struct buf *src);
 /* Puts an unsigned big-endian magnitude as an SSH mpint. */
 int buf_put_mpint(struct buf *b, const uint8_t *mag, size_t len);

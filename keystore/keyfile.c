@@ -149,8 +149,10 @@ static int keyfile_from_asn1(const TAKEY *a, struct tpm_keyfile **ret)
 	k->empty_auth = a->empty_auth > 0;
 	k->rsa_parent = a->rsa_parent > 0;
 
-	if (!ASN1_INTEGER_get_uint64(&parent, a->parent) || parent > UINT32_MAX)
+	if (!ASN1_INTEGER_get_uint64(&parent, a->parent) || parent > UINT32_MAX) {
+		ERR_clear_error();
 		return TA_ERR_KEYFILE_PARENT;
+	}
 	k->parent = parent == 0 ? TA_RH_OWNER : (uint32_t)parent;
 	if (!parent_is_valid(k->parent))
 		return TA_ERR_KEYFILE_PARENT;
@@ -290,8 +292,12 @@ int keyfile_to_pem(const struct tpm_keyfile *k, bool with_description,
 	a->type = OBJ_txt2obj(OID_LOADABLE, 1);
 	if (!a->type)
 		return TA_ERR_LIBCRYPTO;
-	/* Writers omit emptyAuth for FALSE (draft, "emptyAuth"). */
-	a->empty_auth = k->empty_auth ? 0xff : -1;
+	/* The draft says writers SHOULD omit emptyAuth when it is FALSE, but
+	 * tpm2-openssl 1.1 reads an absent emptyAuth as TRUE (its ASN1_BOOLEAN
+	 * is -1, which it tests as non-zero), never asks for the passphrase and
+	 * fails the HMAC check.  It writes an explicit FALSE itself, and every
+	 * reader must accept all three states, so we write FALSE too. */
+	a->empty_auth = k->empty_auth ? 0xff : 0;
 	a->rsa_parent = k->rsa_parent ? 0xff : -1;
 	if (with_description && k->description) {
 		a->description = ASN1_UTF8STRING_new();

@@ -397,8 +397,11 @@ static int base64_decode(const char *s, size_t len, uint8_t **ret,
 			return TA_ERR_FORMAT;
 	if (s[len - 1] == '=')
 		pad++;
-	if (s[len - 2] == '=')
+	if (s[len - 2] == '=') {
+		if (s[len - 1] != '=')
+			return TA_ERR_FORMAT;
 		pad++;
+	}
 	out = malloc(len / 4 * 3);
 	if (!out)
 		return TA_ERR_NOMEM;

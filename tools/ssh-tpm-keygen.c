@@ -53,7 +53,8 @@ static int parse_argv(int argc, char **argv)
 	unsigned long v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "t:b:C:f:N:qdh", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":t:b:C:f:N:qdh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			arg_type = optarg;
@@ -99,14 +100,24 @@ static int parse_argv(int argc, char **argv)
 		case OPT_HELP:
 			usage(stdout);
 			exit(0);
+		case ':':
+			if (optopt)
+				log_error("option '-%c' needs an argument (see --help)", optopt);
+			else
+				log_error("option '%s' needs an argument (see --help)",
+					  argv[optind - 1]);
+			return -1;
 		default:
-			usage(stderr);
+			if (optopt)
+				log_error("unknown option '-%c' (see --help)", optopt);
+			else
+				log_error("unknown option '%s' (see --help)",
+					  argv[optind - 1]);
 			return -1;
 		}
 	}
 	if (optind < argc) {
-		log_error("unexpected argument '%s'", argv[optind]);
-		usage(stderr);
+		log_error("unexpected argument '%s' (see --help)", argv[optind]);
 		return -1;
 	}
 	return 0;

@@ -1,0 +1,1 @@
+256 SHA256:AQBEoAJYTqlq0Lujt04L4ljj8X8w4A9iYAL82tV+BaA ecdsa256@mktestdata (ECDSA)

@@ -1,0 +1,1 @@
+2048 SHA256:iOF8rl4X2oelWoZiEZl3GF1QoViaO5ymf+/EWTDAs2o rsa2048@mktestdata (RSA)

@@ -1,0 +1,75 @@
+# common.sh - sourced by every shell test: strict mode, counters, cleanup.
+#
+# Tests call `ok NAME` / `fail NAME MSG` (or the check helpers) and end with
+# `finish`, which prints "N passed, N failed" and exits non-zero on any
+# failure or when no check ran at all.
+
+set -u
+
+: "${BUILD_DIR:?BUILD_DIR must point at the meson build dir}"
+: "${SRC_DIR:?SRC_DIR must point at the source dir}"
+TEST_LIB="$SRC_DIR/tests/lib"
+KEYGEN="$BUILD_DIR/tools/ssh-tpm-keygen"
+
+PASSED=0
+FAILED=0
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tatest.XXXXXX")
+CLEANUPS=""
+
+at_exit() {
+	for c in $CLEANUPS; do
+		"$c"
+	done
+	rm -rf "$WORK"
+}
+trap at_exit EXIT
+trap 'exit 130' INT TERM
+
+add_cleanup() {
+	CLEANUPS="$1 $CLEANUPS"
+}
+
+ok() {
+	PASSED=$((PASSED + 1))
+	echo "ok - $1"
+}
+
+fail() {
+	FAILED=$((FAILED + 1))
+	echo "not ok - $1: $2"
+}
+
+# check NAME CMD...: passes when CMD exits 0.
+check() {
+	_name=$1
+	shift
+	if _out=$("$@" 2>&1); then
+		ok "$_name"
+	else
+		fail "$_name" "command failed: $* -> $_out"
+	fi
+}
+
+# check_eq NAME EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		fail "$1" "expected [$2], got [$3]"
+	fi
+}
+
+# check_match NAME REGEX TEXT (extended regex, grep -E)
+check_match() {
+	if printf '%s\n' "$3" | grep -Eq -- "$2"; then
+		ok "$1"
+	else
+		fail "$1" "[$3] does not match /$2/"
+	fi
+}
+
+finish() {
+	echo "$PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]
+	exit $?
+}

@@ -1,0 +1,99 @@
+#!/bin/sh
+# Bad input to ssh-tpm-keygen: one clear line on stderr, non-zero exit, and
+# no file created or changed.
+. "$SRC_DIR/tests/lib/common.sh"
+. "$TEST_LIB/swtpm.sh"
+swtpm_start || exit 1
+cd "$WORK" || exit 1
+
+"$KEYGEN" -q -N '' -C original -f exists
+snap() { sha256sum exists.tpm exists.pub 2>&1; ls -A; }
+before=$(snap)
+
+# expect_fail NAME REGEX CMD...: non-zero exit, one stderr line matching
+# REGEX, and the directory unchanged.
+expect_fail() {
+	name=$1 re=$2
+	shift 2
+	err=$("$@" 2>&1 >/dev/null </dev/null)
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
+		fail "$name" "exit status 0"
+		return
+	fi
+	lines=$(printf '%s\n' "$err" | grep -c .)
+	if [ "$lines" -ne 1 ]; then
+		fail "$name" "expected one line on stderr, got: $err"
+		return
+	fi
+	if ! printf '%s\n' "$err" | grep -Eq -- "$re"; then
+		fail "$name" "stderr [$err] does not match /$re/"
+		return
+	fi
+	after=$(snap)
+	if [ "$before" != "$after" ]; then
+		fail "$name" "files changed: $after"
+		return
+	fi
+	ok "$name"
+}
+
+expect_fail "unsupported -t" "unsupported key type 'ed25519'" "$KEYGEN" -N '' -t ed25519 -f new
+expect_fail "unsupported -t dsa" "unsupported key type 'dsa'" "$KEYGEN" -N '' -t dsa -f new
+expect_fail "bad ecdsa -b" "invalid -b 255 for ecdsa" "$KEYGEN" -N '' -t ecdsa -b 255 -f new
+expect_fail "rsa -b too small" "invalid -b 1024 for rsa" "$KEYGEN" -N '' -t rsa -b 1024 -f new
+expect_fail "rsa -b not supported by TPM" "rsa 4096 keys are not supported by this TPM" "$KEYGEN" -N '' -t rsa -b 4096 -f new
+expect_fail "-b not a number" "invalid -b value 'lots'" "$KEYGEN" -N '' -b lots -f new
+expect_fail "unknown option" "unknown option '--frobnicate'" "$KEYGEN" --frobnicate
+expect_fail "missing option argument" "option '-f' needs an argument" "$KEYGEN" -f
+expect_fail "stray argument" "unexpected argument 'extra'" "$KEYGEN" -N '' -f new extra
+
+# Existing files, answer n (and no answer at all).
+err=$(echo n | "$KEYGEN" -N '' -f exists 2>&1 >/dev/null)
+rc=$?
+check_eq "answer n: exit 1" 1 "$rc"
+check_match "answer n: message" 'exists.tpm: not overwritten' "$err"
+check_eq "answer n: files unchanged" "$before" "$(snap)"
+expect_fail "no answer: not overwritten" 'not overwritten' "$KEYGEN" -N '' -f exists
+# Only the .pub exists: still asks.
+cp exists.pub lonely.pub
+before=$(snap)
+expect_fail "existing .pub alone: asks" 'lonely.tpm: not overwritten' "$KEYGEN" -N '' -f lonely
+rm lonely.pub
+before=$(snap)
+
+# Unwritable directory: a read-only bind mount (we run as root, so plain
+# permissions would not stop us).
+mkdir ro
+before=$(snap)
+before_ro=$(ls -A ro)
+err=$(unshare --mount sh -c "mount --bind -o ro '$WORK/ro' '$WORK/ro' && exec '$KEYGEN' -N '' -f '$WORK/ro/k'" 2>&1)
+rc=$?
+check_match "read-only dir: exit" '^[1-9]' "$rc"
+check_match "read-only dir: message names the file" "ro/k.tpm: cannot create file: Read-only file system" "$err"
+check_eq "read-only dir: nothing created" "$before_ro" "$(ls -A ro)"
+expect_fail "missing directory" "no-such-dir/k.tpm: cannot create file: No such file or directory" \
+	"$KEYGEN" -N '' -f "$WORK/no-such-dir/k"
+
+# No TPM reachable.
+expect_fail "no TPM (bad socket)" "cannot reach the TPM \\(TCTI 'swtpm:path=/nonexistent/sock'\\)" \
+	env SSH_TPM_AGENT_TCTI=swtpm:path=/nonexistent/sock "$KEYGEN" -N '' -f new
+expect_fail "no TPM (--tcti)" "cannot reach the TPM \\(TCTI 'device:/dev/nonexistent-tpm'\\)" \
+	"$KEYGEN" --tcti device:/dev/nonexistent-tpm -N '' -f new
+expect_fail "no TPM (default TCTI)" "cannot reach the TPM" \
+	env -u SSH_TPM_AGENT_TCTI -u TPM2TOOLS_TCTI -u SSH_TPM_AGENT_SWTPM "$KEYGEN" -N '' -f new
+expect_fail "no TPM: --supported" "cannot reach the TPM" \
+	env SSH_TPM_AGENT_TCTI=swtpm:path=/nonexistent/sock "$KEYGEN" --supported
+
+# Corrupt key files for --print-pubkey.
+head -c 300 /dev/urandom > garbage.tpm
+sed 's/TSS2 PRIVATE KEY/PRIVATE KEY/' exists.tpm > label.tpm
+head -n 4 exists.tpm > cut.tpm; tail -n 1 exists.tpm >> cut.tpm
+before=$(snap)
+expect_fail "garbage key file" "garbage.tpm: not a PEM file" "$KEYGEN" --print-pubkey garbage.tpm
+expect_fail "wrong PEM label" "label.tpm: PEM label is not 'TSS2 PRIVATE KEY'" "$KEYGEN" --print-pubkey label.tpm
+expect_fail "truncated key file" "cut.tpm: (TSS2 key: ASN.1 structure is invalid|not a PEM file)" "$KEYGEN" --print-pubkey cut.tpm
+expect_fail "missing key file" "nope.tpm: No such file or directory" "$KEYGEN" --print-pubkey nope.tpm
+expect_fail "directory as key file" "ro: Is a directory" "$KEYGEN" --print-pubkey ro
+
+finish
