@@ -42,7 +42,7 @@ static unsigned transient_objects(void)
 	cr_assert(eq(u32, Esys_Initialize(&e, t, NULL), 0));
 	cr_assert(eq(u32, Esys_GetCapability(e, ESYS_TR_NONE, ESYS_TR_NONE,
 					     ESYS_TR_NONE, TPM2_CAP_HANDLES,
-					     TPM2_TRANSIENT_FIRST, 64, NULL,
+					     0x80000000U /* TPM2_TRANSIENT_FIRST: its macro shifts an int */, 64, NULL,
 					     &cap), 0));
 	n = cap->data.handles.count;
 	Esys_Free(cap);
