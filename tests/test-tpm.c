@@ -224,3 +224,51 @@ Test(keystore_tpm, unreachable_tpm_is_reported)
 	}
 	cr_assert(eq(int, r, TA_ERR_TPM_UNREACHABLE));
 }
+
+/* The whole path: ssh-tpm-keygen writes k.tpm and k.pub; keystore signs
+ * with k.tpm; OpenSSL verifies against the key read from the k.pub file. */
+Test(keystore_tpm, keygen_files_sign_and_verify_against_pub_file)
+{
+	static const char *types[][2] = { { "ecdsa", "256" }, { "ecdsa", "384" },
+					  { "ecdsa", "521" }, { "rsa", "2048" } };
+	const char *build = getenv("BUILD_DIR");
+	struct tpm *t = NULL;
+
+	cr_assert(build != NULL, "BUILD_DIR not set");
+	cr_assert(eq(int, tpm_open(NULL, &t), 0));
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		char cmd[1024], path[512], line[4096], alg[64];
+		struct tpm_keyfile *kf = NULL;
+		struct sshkey *key = NULL;
+		struct buf *sig = buf_new(4096);
+		uint8_t *blob = NULL;
+		size_t blob_len;
+		FILE *f;
+
+		snprintf(cmd, sizeof(cmd),
+			 "%s/tools/ssh-tpm-keygen -q -N '' -t %s -b %s -f %s/k%zu",
+			 build, types[i][0], types[i][1], tpm_sim.dir, i);
+		cr_assert(eq(int, system(cmd), 0), "%s", cmd);
+		snprintf(path, sizeof(path), "%s/k%zu.pub", tpm_sim.dir, i);
+		f = fopen(path, "r");
+		cr_assert(f != NULL);
+		cr_assert(fgets(line, sizeof(line), f) != NULL);
+		fclose(f);
+		cr_assert(eq(int, sshkey_parse_pub_line(line, &blob, &blob_len, NULL, NULL), 0));
+		cr_assert(eq(int, sshkey_from_blob(blob, blob_len, &key), 0));
+		snprintf(path, sizeof(path), "%s/k%zu.tpm", tpm_sim.dir, i);
+		cr_assert(eq(int, keyfile_read(path, &kf), 0));
+		cr_assert(eq(int, keystore_sign(t, kf, NULL, SSH_AGENT_RSA_SHA2_256,
+						(const uint8_t *)"payload", 7, sig), 0));
+		cr_assert(test_verify_ssh_sig(key, buf_ptr(sig), buf_len(sig),
+					      "payload", 7, alg, sizeof(alg)),
+			  "%s-%s: signature does not verify against %s.pub",
+			  types[i][0], types[i][1], path);
+		free(blob);
+		buf_free(sig);
+		sshkey_free(key);
+		keyfile_free(kf);
+	}
+	cr_assert(eq(u32, transient_objects(), 0));
+	tpm_close(t);
+}

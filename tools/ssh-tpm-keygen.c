@@ -483,6 +483,8 @@ out:
 int main(int argc, char **argv)
 {
 	log_setup("ssh-tpm-keygen", LOG_LEVEL_INFO);
+	/* Keep prompts and messages in order when stdout is a pipe. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (parse_argv(argc, argv) < 0)
 		return 1;
 	if (arg_print_pubkey)
