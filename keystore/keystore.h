@@ -1,6 +1,7 @@
 /* keystore.h - everything about keys: one include for the modules above. */
 #pragma once
 
+#include "keydir.h"
 #include "keyfile.h"
 #include "sshkey.h"
 #include "tpm.h"

@@ -3,8 +3,14 @@
  * and nowhere else. */
 #include "tpm.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <tss2/tss2_esys.h>
@@ -15,11 +21,17 @@
 #include "log.h"
 #include "swtpm.h"
 
+static void esys_freep(void *p)
+{
+	Esys_Free(*(void **)p);
+}
+
 struct tpm {
 	TSS2_TCTI_CONTEXT *tcti;
 	ESYS_CONTEXT *esys;
 	char *tcti_conf;
 	TPM2B_AUTH owner_auth;
+	int lock_fd; /* held from open to close; -1 with a resource manager */
 };
 
 /* Map a TSS2_RC to enum ta_err, logging the decoded code at debug. */
@@ -110,6 +122,73 @@ static int set_auth(TPM2B_AUTH *dst, const char *pw)
 	return 0;
 }
 
+/* A TPM without a resource manager (swtpm, /dev/tpm0) holds only a few
+ * objects and is shared by every handler process: serialise its users with
+ * a lock file per TPM.  The kernel's /dev/tpmrm0 and tabrmd do that job
+ * themselves, so they are not locked. */
+static bool tcti_has_resource_manager(const char *conf)
+{
+	if (!conf)
+		return access("/dev/tpmrm0", F_OK) == 0;
+	return strstr(conf, "tpmrm") || strstr(conf, "tabrmd");
+}
+
+static int lock_dir(char **ret)
+{
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	struct stat st;
+	char *d;
+
+	if (xdg && *xdg && access(xdg, W_OK) == 0) {
+		if (asprintf(&d, "%s/ssh-tpm-agent", xdg) < 0)
+			return TA_ERR_NOMEM;
+	} else if (geteuid() == 0) {
+		d = strdup("/run/ssh-tpm-agent");
+		if (!d)
+			return TA_ERR_NOMEM;
+	} else if (asprintf(&d, "/tmp/ssh-tpm-agent-%u", (unsigned)geteuid()) < 0) {
+		return TA_ERR_NOMEM;
+	}
+	if ((mkdir(d, 0700) < 0 && errno != EEXIST) || lstat(d, &st) < 0 ||
+	    !S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
+		if (errno == 0 || errno == EEXIST)
+			errno = EPERM;
+		log_debug("lock directory %s is unusable", d);
+		free(d);
+		return TA_ERR_SYSTEM;
+	}
+	*ret = d;
+	return 0;
+}
+
+static int tpm_lock(struct tpm *t)
+{
+	_cleanup_free_ char *dir = NULL, *path = NULL;
+	const char *conf = t->tcti_conf ? t->tcti_conf : "default";
+	uint8_t md[64];
+	int r;
+
+	t->lock_fd = -1;
+	if (tcti_has_resource_manager(t->tcti_conf))
+		return 0;
+	r = lock_dir(&dir);
+	if (r < 0)
+		return r;
+	r = ta_hash_digest(TA_HASH_SHA256, conf, strlen(conf), md);
+	if (r < 0)
+		return r;
+	if (asprintf(&path, "%s/tpm-%02x%02x%02x%02x%02x%02x%02x%02x.lock", dir,
+		     md[0], md[1], md[2], md[3], md[4], md[5], md[6], md[7]) < 0)
+		return TA_ERR_NOMEM;
+	t->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (t->lock_fd < 0)
+		return TA_ERR_SYSTEM;
+	while (flock(t->lock_fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return TA_ERR_SYSTEM;
+	return 0;
+}
+
 int tpm_open(const struct tpm_opts *opts, struct tpm **ret)
 {
 	_cleanup_(tpm_closep) struct tpm *t = NULL;
@@ -124,7 +203,11 @@ int tpm_open(const struct tpm_opts *opts, struct tpm **ret)
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return TA_ERR_NOMEM;
+	t->lock_fd = -1;
 	r = tpm_resolve_tcti(opts, &t->tcti_conf);
+	if (r < 0)
+		return r;
+	r = tpm_lock(t);
 	if (r < 0)
 		return r;
 	if (opts) {
@@ -157,8 +240,38 @@ void tpm_close(struct tpm *t)
 	if (t->tcti)
 		Tss2_TctiLdr_Finalize(&t->tcti);
 	OPENSSL_cleanse(&t->owner_auth, sizeof(t->owner_auth));
+	if (t->lock_fd >= 0)
+		close(t->lock_fd); /* releases the flock */
 	free(t->tcti_conf);
 	free(t);
+}
+
+/* Under the lock no other handler has objects loaded, so transient objects
+ * in the TPM were left by processes that died mid-operation: flush them. */
+static bool tpm_flush_stale(struct tpm *t)
+{
+	_cleanup_(esys_freep) TPMS_CAPABILITY_DATA *cap = NULL;
+	TPMI_YES_NO more;
+	unsigned flushed = 0;
+
+	if (t->lock_fd < 0)
+		return false;
+	if (Esys_GetCapability(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+			       TPM2_CAP_HANDLES, 0x80000000U, 64, &more,
+			       &cap) != TSS2_RC_SUCCESS)
+		return false;
+	for (UINT32 i = 0; i < cap->data.handles.count; i++) {
+		ESYS_TR h;
+
+		if (Esys_TR_FromTPMPublic(t->esys, cap->data.handles.handle[i],
+					  ESYS_TR_NONE, ESYS_TR_NONE,
+					  ESYS_TR_NONE, &h) != TSS2_RC_SUCCESS)
+			continue;
+		if (Esys_FlushContext(t->esys, h) == TSS2_RC_SUCCESS)
+			flushed++;
+	}
+	log_debug("flushed %u stale transient objects", flushed);
+	return flushed > 0;
 }
 
 const char *tpm_tcti_name(const struct tpm *t)
@@ -166,10 +279,6 @@ const char *tpm_tcti_name(const struct tpm *t)
 	return t && t->tcti_conf ? t->tcti_conf : "default";
 }
 
-static void esys_freep(void *p)
-{
-	Esys_Free(*(void **)p);
-}
 
 /* An ESYS object handle with the knowledge of how to let it go. */
 struct tpm_obj {
@@ -275,6 +384,13 @@ static int tpm_parent_open(struct tpm *t, uint32_t parent, bool rsa,
 	rc = Esys_CreatePrimary(t->esys, hier, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 				ESYS_TR_NONE, &sens, &tmpl, &outside, &pcrs,
 				&ret->h, NULL, NULL, NULL, NULL);
+	if (rc != TSS2_RC_SUCCESS &&
+	    tpm_rc(rc, "Esys_CreatePrimary(parent)") == TA_ERR_TPM_OBJECT_MEMORY &&
+	    tpm_flush_stale(t))
+		rc = Esys_CreatePrimary(t->esys, hier, ESYS_TR_PASSWORD,
+					ESYS_TR_NONE, ESYS_TR_NONE, &sens, &tmpl,
+					&outside, &pcrs, &ret->h, NULL, NULL,
+					NULL, NULL);
 	if (rc != TSS2_RC_SUCCESS) {
 		ret->h = ESYS_TR_NONE;
 		return tpm_rc(rc, "Esys_CreatePrimary(parent)");
@@ -437,15 +553,21 @@ int tpm_sign_digest(struct tpm *t, const struct tpm_keyfile *k,
 	if (r < 0)
 		return r;
 
-	r = tpm_parent_open(t, k->parent, k->rsa_parent, &p);
-	if (r < 0)
-		goto out;
-	rc = Esys_Load(t->esys, p.h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-		       ESYS_TR_NONE, &k->priv, &k->pub, &key.h);
-	if (rc != TSS2_RC_SUCCESS) {
+	for (int attempt = 0;; attempt++) {
+		r = tpm_parent_open(t, k->parent, k->rsa_parent, &p);
+		if (r < 0)
+			goto out;
+		rc = Esys_Load(t->esys, p.h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+			       ESYS_TR_NONE, &k->priv, &k->pub, &key.h);
+		if (rc == TSS2_RC_SUCCESS)
+			break;
 		key.h = ESYS_TR_NONE;
 		r = tpm_rc(rc, "Esys_Load");
-		goto out;
+		tpm_obj_release(&p);
+		/* Objects left by a dead process: flush them, try once more. */
+		if (attempt > 0 || r != TA_ERR_TPM_OBJECT_MEMORY ||
+		    !tpm_flush_stale(t))
+			goto out;
 	}
 	/* The parent is no longer needed: free its slot before signing. */
 	tpm_obj_release(&p);

@@ -1,0 +1,276 @@
+/* keydir.c - identities from a key directory (see keydir.h). */
+#include "keydir.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "log.h"
+#include "tpm.h"
+
+#define PUB_LINE_MAX (32 * 1024)
+
+static void identity_clear(struct identity *id)
+{
+	free(id->path);
+	keyfile_free(id->kf);
+	sshkey_free(id->key);
+	free(id->blob);
+	free(id->comment);
+	memset(id, 0, sizeof(*id));
+}
+
+void identity_list_free(struct identity_list *l)
+{
+	if (!l)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		identity_clear(&l->v[i]);
+	free(l->v);
+	free(l);
+}
+
+const struct identity *identity_list_find(const struct identity_list *l,
+					  const uint8_t *blob, size_t len)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].blob_len == len &&
+		    memcmp(l->v[i].blob, blob, len) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+int sshkey_cert_public_key(const uint8_t *blob, size_t len,
+			   struct sshkey **ret)
+{
+	_cleanup_(buf_freep) struct buf *b = NULL;
+	_cleanup_(buf_freep) struct buf *plain = NULL;
+	_cleanup_free_ char *type = NULL, *curve = NULL;
+	const uint8_t *nonce, *q, *e, *n;
+	size_t nonce_len, q_len, e_len, n_len, tl;
+	int r;
+
+	*ret = NULL;
+	b = buf_from(blob, len);
+	plain = buf_new(SSHKEY_MAX_BLOB);
+	if (!b || !plain)
+		return TA_ERR_NOMEM;
+	if ((r = buf_get_cstring(b, &type, &tl)) != 0 ||
+	    (r = buf_get_string_direct(b, &nonce, &nonce_len)) != 0)
+		return r;
+	(void)nonce;
+	if (tl < 21 || strcmp(type + tl - 21, "-cert-v01@openssh.com") != 0)
+		return TA_ERR_KEY_TYPE;
+	type[tl - 21] = '\0';
+	if (strcmp(type, "ssh-rsa") == 0) {
+		if ((r = buf_get_mpint_direct(b, &e, &e_len)) != 0 ||
+		    (r = buf_get_mpint_direct(b, &n, &n_len)) != 0)
+			return r;
+		return sshkey_new_rsa(e, e_len, n, n_len, ret);
+	}
+	/* Rebuild the plain ECDSA blob and let the blob parser check it. */
+	if ((r = buf_get_cstring(b, &curve, NULL)) != 0 ||
+	    (r = buf_get_string_direct(b, &q, &q_len)) != 0 ||
+	    (r = buf_put_cstring(plain, type)) != 0 ||
+	    (r = buf_put_cstring(plain, curve)) != 0 ||
+	    (r = buf_put_string(plain, q, q_len)) != 0)
+		return r;
+	return sshkey_from_blob(buf_ptr(plain), buf_len(plain), ret);
+}
+
+/* Read the first line of a small text file. */
+static int read_first_line(const char *path, char **ret)
+{
+	_cleanup_free_ char *line = NULL;
+	FILE *f;
+	size_t n;
+
+	*ret = NULL;
+	f = fopen(path, "re");
+	if (!f)
+		return TA_ERR_SYSTEM;
+	line = malloc(PUB_LINE_MAX);
+	if (!line) {
+		fclose(f);
+		return TA_ERR_NOMEM;
+	}
+	if (!fgets(line, PUB_LINE_MAX, f)) {
+		fclose(f);
+		return TA_ERR_FORMAT;
+	}
+	fclose(f);
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	*ret = TAKE_PTR(line);
+	return 0;
+}
+
+static int push(struct identity_list *l, struct identity *id)
+{
+	struct identity *nv;
+
+	if (l->n >= KEYDIR_MAX_KEYS)
+		return TA_ERR_TOO_LARGE;
+	nv = reallocarray(l->v, l->n + 1, sizeof(*nv));
+	if (!nv)
+		return TA_ERR_NOMEM;
+	l->v = nv;
+	l->v[l->n++] = *id;
+	memset(id, 0, sizeof(*id));
+	return 0;
+}
+
+/* NAME.pub gives the comment when it holds the same key. */
+static char *comment_from_pub(const char *pub_path, const struct sshkey *key)
+{
+	_cleanup_free_ char *line = NULL, *comment = NULL;
+	_cleanup_free_ uint8_t *blob = NULL;
+	_cleanup_(sshkey_freep) struct sshkey *pk = NULL;
+	size_t blob_len;
+
+	if (read_first_line(pub_path, &line) < 0)
+		return NULL;
+	if (sshkey_parse_pub_line(line, &blob, &blob_len, NULL, &comment) < 0 ||
+	    sshkey_from_blob(blob, blob_len, &pk) < 0)
+		return NULL;
+	if (!sshkey_equal(pk, key)) {
+		log_debug("%s: public key does not match its .tpm; comment ignored",
+			  pub_path);
+		return NULL;
+	}
+	return TAKE_PTR(comment);
+}
+
+/* NAME-cert.pub: a certificate for this key, as a second identity. */
+static int add_cert(struct identity_list *l, const char *cert_path,
+		    const struct identity *plain)
+{
+	_cleanup_free_ char *line = NULL, *type = NULL, *comment = NULL;
+	_cleanup_free_ uint8_t *blob = NULL;
+	_cleanup_(sshkey_freep) struct sshkey *ck = NULL;
+	struct identity id = { 0 };
+	size_t blob_len;
+	int r;
+
+	if (read_first_line(cert_path, &line) < 0)
+		return 0;
+	if (sshkey_parse_pub_line(line, &blob, &blob_len, &type, &comment) < 0 ||
+	    sshkey_cert_public_key(blob, blob_len, &ck) < 0 ||
+	    !sshkey_equal(ck, plain->key)) {
+		log_debug("%s: not a certificate for %s; ignored", cert_path,
+			  plain->path);
+		return 0;
+	}
+	id.path = strdup(plain->path);
+	id.comment = strdup(plain->comment);
+	r = keyfile_read(plain->path, &id.kf);
+	if (!id.path || !id.comment || r < 0) {
+		identity_clear(&id);
+		return r < 0 ? r : TA_ERR_NOMEM;
+	}
+	id.key = TAKE_PTR(ck);
+	id.blob = TAKE_PTR(blob);
+	id.blob_len = blob_len;
+	id.is_cert = true;
+	r = push(l, &id);
+	if (r < 0)
+		identity_clear(&id);
+	return r;
+}
+
+static int add_key(struct identity_list *l, const char *dir, const char *name)
+{
+	_cleanup_free_ char *base = NULL, *pub_path = NULL, *cert_path = NULL;
+	_cleanup_(buf_freep) struct buf *b = NULL;
+	struct identity id = { 0 };
+	size_t n = strlen(name);
+	int r;
+
+	if (asprintf(&id.path, "%s/%s", dir, name) < 0)
+		return TA_ERR_NOMEM;
+	base = strndup(id.path, strlen(id.path) - 4);
+	if (!base || asprintf(&pub_path, "%s.pub", base) < 0 ||
+	    asprintf(&cert_path, "%s-cert.pub", base) < 0) {
+		identity_clear(&id);
+		return TA_ERR_NOMEM;
+	}
+	(void)n;
+	r = keyfile_read(id.path, &id.kf);
+	if (r == 0)
+		r = tpm_public_to_sshkey(&id.kf->pub, &id.key);
+	if (r < 0) {
+		log_debug_r(r, "%s: skipped", id.path);
+		identity_clear(&id);
+		return r == TA_ERR_NOMEM ? r : 0;
+	}
+	b = buf_new(SSHKEY_MAX_BLOB);
+	if (!b) {
+		identity_clear(&id);
+		return TA_ERR_NOMEM;
+	}
+	r = sshkey_to_blob(id.key, b);
+	if (r == 0) {
+		id.blob_len = buf_len(b);
+		id.blob = malloc(id.blob_len);
+		if (!id.blob)
+			r = TA_ERR_NOMEM;
+		else
+			memcpy(id.blob, buf_ptr(b), id.blob_len);
+	}
+	if (r == 0) {
+		id.comment = comment_from_pub(pub_path, id.key);
+		if (!id.comment)
+			id.comment = strdup(id.kf->description ? id.kf->description
+							       : id.path);
+		if (!id.comment)
+			r = TA_ERR_NOMEM;
+	}
+	if (r == 0)
+		r = push(l, &id);
+	if (r < 0) {
+		identity_clear(&id);
+		return r;
+	}
+	return add_cert(l, cert_path, &l->v[l->n - 1]);
+}
+
+static int tpm_name_filter(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return d->d_name[0] != '.' && n > 4 &&
+	       strcmp(d->d_name + n - 4, ".tpm") == 0;
+}
+
+int keydir_scan(const char *dir, struct identity_list **ret)
+{
+	_cleanup_(identity_list_freep) struct identity_list *l = NULL;
+	struct dirent **names = NULL;
+	int n, r = 0;
+
+	*ret = NULL;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return TA_ERR_NOMEM;
+	n = scandir(dir, &names, tpm_name_filter, alphasort);
+	if (n < 0) {
+		if (errno == ENOENT || errno == ENOTDIR) {
+			*ret = TAKE_PTR(l);
+			return 0;
+		}
+		return TA_ERR_SYSTEM;
+	}
+	for (int i = 0; i < n; i++) {
+		if (r == 0)
+			r = add_key(l, dir, names[i]->d_name);
+		free(names[i]);
+	}
+	free(names);
+	if (r < 0)
+		return r;
+	*ret = TAKE_PTR(l);
+	return 0;
+}

@@ -1,0 +1,44 @@
+/* keydir.h - the identities in a key directory: every NAME.tpm (comment
+ * from NAME.pub) and its NAME-cert.pub certificate.  Reads files only:
+ * listing never opens the TPM. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cleanup.h"
+#include "keyfile.h"
+#include "sshkey.h"
+
+#define KEYDIR_MAX_KEYS 1024
+
+struct identity {
+	char *path;               /* the .tpm file */
+	struct tpm_keyfile *kf;   /* parsed key file */
+	struct sshkey *key;       /* its public key */
+	uint8_t *blob;            /* key blob, or certificate blob */
+	size_t blob_len;
+	char *comment;
+	bool is_cert;
+};
+
+struct identity_list {
+	struct identity *v;
+	size_t n;
+};
+
+void identity_list_free(struct identity_list *l);
+DEFINE_CLEANUP(struct identity_list, identity_list_free)
+
+/* Scan dir (non-recursive).  Unreadable or invalid key files are skipped
+ * (logged at debug); a missing directory gives an empty list. */
+int keydir_scan(const char *dir, struct identity_list **ret);
+/* The identity whose blob equals blob, or NULL. */
+const struct identity *identity_list_find(const struct identity_list *l,
+					  const uint8_t *blob, size_t len);
+
+/* The public key a certificate blob certifies (type must be one of the
+ * *-cert-v01@openssh.com types for our key types). */
+int sshkey_cert_public_key(const uint8_t *blob, size_t len,
+			   struct sshkey **ret);
