@@ -1,0 +1,52 @@
+/* dispatch.c - request type -> function; every failure is one
+ * SSH_AGENT_FAILURE reply, the reason is logged. */
+#include <stddef.h>
+
+#include "err.h"
+#include "handler.h"
+#include "log.h"
+#include "protocol.h"
+
+struct request_type {
+	uint8_t type;
+	const char *name;
+	int (*fn)(struct handler_ctx *ctx, struct buf *req, struct buf *resp);
+};
+
+static const struct request_type request_types[] = {
+	{ SSH_AGENTC_REQUEST_IDENTITIES, "REQUEST_IDENTITIES",
+	  handler_request_identities },
+	{ SSH_AGENTC_SIGN_REQUEST, "SIGN_REQUEST", handler_sign_request },
+};
+
+void handler_process_message(struct handler_ctx *ctx, struct buf *req,
+			     struct buf *resp)
+{
+	const struct request_type *rt = NULL;
+	uint8_t type;
+	int r;
+
+	buf_reset(resp);
+	r = buf_get_u8(req, &type);
+	if (r < 0) {
+		log_debug("empty request from pid %d", (int)ctx->peer_pid);
+		goto fail;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(request_types); i++)
+		if (request_types[i].type == type)
+			rt = &request_types[i];
+	if (!rt) {
+		log_debug("request type %u from pid %d uid %u: not supported",
+			  type, (int)ctx->peer_pid, (unsigned)ctx->peer_uid);
+		goto fail;
+	}
+	r = rt->fn(ctx, req, resp);
+	if (r == 0)
+		return;
+	log_error_r(r, "%s from pid %d uid %u", rt->name, (int)ctx->peer_pid,
+		    (unsigned)ctx->peer_uid);
+fail:
+	buf_reset(resp);
+	if (buf_put_u8(resp, SSH_AGENT_FAILURE) < 0)
+		log_error("cannot build a FAILURE reply");
+}

@@ -1,0 +1,34 @@
+/* handler.h - one agent connection: framing, dispatch and the requests. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "buf.h"
+#include "tpm.h"
+
+struct handler_ctx {
+	const char *key_dir;          /* where NAME.tpm keys live */
+	bool no_load;                 /* --no-load: list no key-dir keys */
+	const struct tpm_opts *tpm;   /* how to reach the TPM */
+	pid_t peer_pid;               /* from SO_PEERCRED, for logs */
+	uid_t peer_uid;
+};
+
+/* One request (type byte first) -> one complete reply in resp.  Never
+ * fails: errors become SSH_AGENT_FAILURE, the reason goes to the log. */
+void handler_process_message(struct handler_ctx *ctx, struct buf *req,
+			     struct buf *resp);
+
+/* Serve one connection until EOF.  Returns 0 on a clean EOF, a negative
+ * code when the peer broke the framing (connection should be closed). */
+int handler_serve(struct handler_ctx *ctx, int in_fd, int out_fd);
+
+/* SO_PEERCRED: allow only our own uid and root.  Fills peer pid/uid. */
+int handler_check_peer(struct handler_ctx *ctx, int fd);
+
+/* Requests (dispatch.c maps type bytes to these). */
+int handler_request_identities(struct handler_ctx *ctx, struct buf *req,
+			       struct buf *resp);
+int handler_sign_request(struct handler_ctx *ctx, struct buf *req,
+			 struct buf *resp);

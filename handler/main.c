@@ -1,0 +1,253 @@
+/* ssh-tpm-agent - the agent's entry points: standalone listener (-l),
+ * systemd socket activation (Accept=yes connection or Accept=no listener
+ * on fd 3) and inetd (connection on stdin/stdout).  Every connection is
+ * served by its own short-lived process that keeps nothing afterwards. */
+#include <errno.h>
+#include <getopt.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "err.h"
+#include "handler.h"
+#include "listen.h"
+#include "log.h"
+
+static const char *arg_socket;
+static char *arg_key_dir;
+static bool arg_no_load;
+static bool arg_print_socket;
+static struct tpm_opts arg_tpm;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ssh-tpm-agent [-d] [-l PATH] [--key-dir PATH] [--no-load]\n"
+		"                     [--tcti CONF] [--swtpm]\n"
+		"       ssh-tpm-agent --print-socket\n"
+		"Under systemd socket activation (Accept=yes or no) or inetd, the\n"
+		"connection or listening socket is taken from fd 3 or stdin.\n");
+}
+
+static int not_yet(const char *opt)
+{
+	log_error("option '%s' is not implemented yet", opt);
+	return -1;
+}
+
+static int parse_argv(int argc, char **argv)
+{
+	enum { OPT_PRINT_SOCKET = 0x100, OPT_KEY_DIR, OPT_NO_LOAD, OPT_NO_CACHE,
+	       OPT_HIERARCHY, OPT_INSTALL_USER_UNITS, OPT_SWTPM, OPT_TCTI,
+	       OPT_HELP };
+	static const struct option opts[] = {
+		{ "print-socket", no_argument, NULL, OPT_PRINT_SOCKET },
+		{ "key-dir", required_argument, NULL, OPT_KEY_DIR },
+		{ "no-load", no_argument, NULL, OPT_NO_LOAD },
+		{ "owner-password", no_argument, NULL, 'o' },
+		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
+		{ "hierarchy", required_argument, NULL, OPT_HIERARCHY },
+		{ "install-user-units", no_argument, NULL, OPT_INSTALL_USER_UNITS },
+		{ "swtpm", no_argument, NULL, OPT_SWTPM },
+		{ "tcti", required_argument, NULL, OPT_TCTI },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":l:A:odh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			arg_socket = optarg;
+			break;
+		case 'A':
+			return not_yet("-A");
+		case 'o':
+			return not_yet("--owner-password");
+		case OPT_NO_CACHE:
+			return not_yet("--no-cache");
+		case OPT_HIERARCHY:
+			return not_yet("--hierarchy");
+		case OPT_INSTALL_USER_UNITS:
+			return not_yet("--install-user-units");
+		case 'd':
+			log_setup(NULL, LOG_LEVEL_DEBUG);
+			break;
+		case OPT_PRINT_SOCKET:
+			arg_print_socket = true;
+			break;
+		case OPT_KEY_DIR:
+			free(arg_key_dir);
+			arg_key_dir = strdup(optarg);
+			if (!arg_key_dir)
+				return -1;
+			break;
+		case OPT_NO_LOAD:
+			arg_no_load = true;
+			break;
+		case OPT_SWTPM:
+			arg_tpm.swtpm = true;
+			break;
+		case OPT_TCTI:
+			arg_tpm.tcti = optarg;
+			break;
+		case 'h':
+		case OPT_HELP:
+			usage(stdout);
+			exit(0);
+		case ':':
+			if (optopt)
+				log_error("option '-%c' needs an argument (see --help)", optopt);
+			else
+				log_error("option '%s' needs an argument (see --help)",
+					  argv[optind - 1]);
+			return -1;
+		default:
+			if (optopt)
+				log_error("unknown option '-%c' (see --help)", optopt);
+			else
+				log_error("unknown option '%s' (see --help)",
+					  argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		log_error("unexpected argument '%s' (see --help)", argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+/* -l, else $SSH_TPM_AUTH_SOCK, else $XDG_RUNTIME_DIR/ssh-tpm-agent.sock,
+ * else the system socket /var/tmp/ssh-tpm-agent.sock. */
+static char *socket_path(void)
+{
+	const char *v = getenv("SSH_TPM_AUTH_SOCK");
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	char *p;
+
+	if (arg_socket)
+		return strdup(arg_socket);
+	if (v && *v)
+		return strdup(v);
+	if (xdg && *xdg) {
+		if (asprintf(&p, "%s/ssh-tpm-agent.sock", xdg) < 0)
+			return NULL;
+		return p;
+	}
+	return strdup("/var/tmp/ssh-tpm-agent.sock");
+}
+
+static char *default_key_dir(void)
+{
+	const char *h = getenv("HOME");
+	struct passwd *pw;
+	char *p;
+
+	if (!h || !*h) {
+		pw = getpwuid(geteuid());
+		h = pw ? pw->pw_dir : "/";
+	}
+	if (asprintf(&p, "%s/.ssh", h) < 0)
+		return NULL;
+	return p;
+}
+
+static bool fd_is_socket(int fd, bool *ret_listening)
+{
+	struct stat st;
+	int v = 0;
+	socklen_t l = sizeof(v);
+
+	if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return false;
+	*ret_listening = getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &l) == 0 && v;
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	_cleanup_free_ char *path = NULL;
+	struct handler_ctx ctx = { 0 };
+	struct rlimit no_core = { 0, 0 };
+	bool listening = false;
+	int n, fd, r;
+
+	/* No core dumps, no ptrace by other processes of the user. */
+	prctl(PR_SET_DUMPABLE, 0);
+	setrlimit(RLIMIT_CORE, &no_core);
+	signal(SIGPIPE, SIG_IGN);
+	log_setup("ssh-tpm-agent", LOG_LEVEL_INFO);
+
+	if (parse_argv(argc, argv) < 0)
+		return 1;
+	if (arg_print_socket) {
+		path = socket_path();
+		if (!path)
+			return 1;
+		printf("%s\n", path);
+		return 0;
+	}
+	if (!arg_key_dir)
+		arg_key_dir = default_key_dir();
+	if (!arg_key_dir)
+		return 1;
+	ctx.key_dir = arg_key_dir;
+	ctx.no_load = arg_no_load;
+	ctx.tpm = &arg_tpm;
+
+	n = sd_listen_fds(1);
+	if (n < 0) {
+		log_error("sd_listen_fds: %s", strerror(-n));
+		return 1;
+	}
+	if (n > 1) {
+		log_error("expected one socket from systemd, got %d", n);
+		return 1;
+	}
+	if (n == 1) {
+		fd = SD_LISTEN_FDS_START;
+		if (!fd_is_socket(fd, &listening)) {
+			log_error("fd %d from systemd is not a socket", fd);
+			return 1;
+		}
+		if (!listening) /* Accept=yes: one connection, then exit. */
+			return handler_run_connection(&ctx, fd, fd);
+		r = listen_loop(fd, NULL, &ctx); /* Accept=no */
+		return r < 0 ? 1 : 0;
+	}
+	if (!arg_socket && fd_is_socket(STDIN_FILENO, &listening)) {
+		if (!listening) /* inetd: the connection is stdin/stdout */
+			return handler_run_connection(&ctx, STDIN_FILENO,
+						      STDOUT_FILENO);
+		r = listen_loop(STDIN_FILENO, NULL, &ctx);
+		return r < 0 ? 1 : 0;
+	}
+
+	path = socket_path();
+	if (!path)
+		return 1;
+	r = listen_create(path, &fd);
+	if (r < 0) {
+		if (errno != EADDRINUSE && errno != EEXIST)
+			log_error_r(r, "%s", path);
+		return 1;
+	}
+	r = listen_loop(fd, path, &ctx);
+	close(fd);
+	if (r < 0) {
+		log_error_r(r, "listener");
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,35 @@
+/* msg-identities.c - REQUEST_IDENTITIES: every key (and certificate) in
+ * the key dir.  Reads files only; the TPM is not opened. */
+#include "err.h"
+#include "handler.h"
+#include "keydir.h"
+#include "log.h"
+#include "protocol.h"
+
+int handler_request_identities(struct handler_ctx *ctx, struct buf *req,
+			       struct buf *resp)
+{
+	_cleanup_(identity_list_freep) struct identity_list *ids = NULL;
+	size_t n;
+	int r;
+
+	if (buf_len(req) != 0)
+		return TA_ERR_TRAILING;
+	if (!ctx->no_load) {
+		r = keydir_scan(ctx->key_dir, &ids);
+		if (r < 0)
+			return r;
+	}
+	n = ids ? ids->n : 0;
+	log_debug("REQUEST_IDENTITIES from pid %d uid %u: %zu identities",
+		  (int)ctx->peer_pid, (unsigned)ctx->peer_uid, n);
+	if ((r = buf_put_u8(resp, SSH_AGENT_IDENTITIES_ANSWER)) != 0 ||
+	    (r = buf_put_u32(resp, (uint32_t)n)) != 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if ((r = buf_put_string(resp, ids->v[i].blob,
+					ids->v[i].blob_len)) != 0 ||
+		    (r = buf_put_cstring(resp, ids->v[i].comment)) != 0)
+			return r;
+	return 0;
+}
