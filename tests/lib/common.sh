@@ -73,3 +73,13 @@ finish() {
 	[ "$FAILED" -eq 0 ] && [ "$PASSED" -gt 0 ]
 	exit $?
 }
+
+# check_line NAME FILE FIXED REGEX: some line of FILE contains the fixed
+# string FIXED and matches the extended regex REGEX.
+check_line() {
+	if grep -F -- "$3" "$2" | grep -Eq -- "$4"; then
+		ok "$1"
+	else
+		fail "$1" "no line in $2 with [$3] matching /$4/"
+	fi
+}
