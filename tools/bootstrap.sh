@@ -9,7 +9,7 @@ libtss2-dev libssl-dev libsystemd-dev libsecret-1-dev libkeyutils-dev libcriteri
 swtpm swtpm-tools tpm2-tools tpm2-openssl
 openssh-client openssh-server
 systemd keyutils dbus gnome-keyring libsecret-tools
-util-linux iproute2 procps valgrind
+util-linux iproute2 procps valgrind python3
 "
 
 missing=""

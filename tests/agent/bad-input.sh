@@ -1,0 +1,69 @@
+#!/bin/sh
+# Malformed input: each bad frame gets FAILURE (5) or a closed connection,
+# never a crash or a hang; the next client is served normally; the
+# handlers (each one under valgrind) report no error and no leak.
+. "$SRC_DIR/tests/lib/common.sh"
+. "$TEST_LIB/swtpm.sh"
+. "$TEST_LIB/agent.sh"
+swtpm_start || exit 1
+cd "$WORK" || exit 1
+mkdir keys vg
+"$KEYGEN" -q -N '' -C good -f keys/good
+"$KEYGEN" -q -N '' -C doomed -f keys/doomed
+RAW="python3 $SRC_DIR/tests/agent/rawclient.py"
+blob() { cut -d' ' -f2 "$1" | base64 -d > "$2"; }
+blob keys/good.pub good.blob
+blob keys/doomed.pub doomed.blob
+
+# Accept=yes, one valgrind-wrapped handler per connection.
+sock=$WORK/agent.sock
+systemd-socket-activate --accept -l "$sock" -E SSH_TPM_AGENT_TCTI -E TSS2_LOG \
+	valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect,possible \
+	--errors-for-leak-kinds=definite,indirect,possible --log-file="$WORK/vg/vg.%p" \
+	"$AGENT" --key-dir "$WORK/keys" 2>agent.log &
+AGENT_PIDS="$AGENT_PIDS $!"
+wait_socket "$sock" || exit 1
+
+served() { # the next (real) client works
+	check_eq "$1: next client served" "$(ssh-keygen -l -f keys/doomed.pub; ssh-keygen -l -f keys/good.pub)" \
+		"$(SSH_AUTH_SOCK=$sock ssh-add -l 2>&1)"
+}
+raw() { timeout 60 $RAW "$@" 2>&1; }
+
+check_eq "zero-length frame: FAILURE, connection stays usable" "5,12" "$(raw zero-length "$sock")"
+served zero-length
+check_eq "frame over 256 KiB: closed" "closed" "$(raw too-large "$sock")"
+check_eq "frame of 4 GiB: closed" "closed" "$(raw huge-length "$sock")"
+served too-large
+check_eq "truncated frame: closed" "closed" "$(raw truncated-frame "$sock")"
+check_eq "truncated header: closed" "closed" "$(raw truncated-header "$sock")"
+served truncated
+check_eq "unknown/unsupported types: FAILURE each, then served" "5,5,5,5,5,5,5,5,12" "$(raw unknown-type "$sock")"
+check_eq "sign request for an unknown key: FAILURE" "5" "$(raw sign-unknown-key "$sock")"
+check_eq "sign request with a truncated string: FAILURE" "5" "$(raw sign-truncated "$sock")"
+check_eq "sign request with trailing bytes: FAILURE" "5" "$(raw sign-trailing "$sock" good.blob)"
+check_eq "identities request with trailing bytes: FAILURE" "5" "$(raw identities-trailing "$sock")"
+check_eq "valid sign request: SIGN_RESPONSE" "14" "$(raw sign-ok "$sock" doomed.blob)"
+served sign
+
+# A key file that became garbage: not listed, cannot sign, others fine.
+head -c 400 /dev/urandom > keys/doomed.tpm
+check_eq "garbage key file: sign gets FAILURE" "5" "$(raw sign-ok "$sock" doomed.blob)"
+check_eq "garbage key file: not listed, others are" "$(ssh-keygen -l -f keys/good.pub)" \
+	"$(SSH_AUTH_SOCK=$sock ssh-add -l 2>&1)"
+check_eq "good key still signs" "14" "$(raw sign-ok "$sock" good.blob)"
+
+# Every handler ran under valgrind: no errors, no leaks.
+agent_cleanup
+sleep 0.5
+n=$(ls vg | wc -l)
+check_match "handlers ran under valgrind" '^[1-9][0-9]*$' "$n"
+bad=$(grep -l . vg/* 2>/dev/null | head -n 3)
+if [ -z "$bad" ]; then
+	ok "valgrind: no error or leak in $n handlers"
+else
+	fail "valgrind: no error or leak in $n handlers" "$(cat $bad | head -n 40)"
+fi
+check_eq "no handler died of a signal" "" "$(grep -E 'signal|core dumped' agent.log)"
+
+finish

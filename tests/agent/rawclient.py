@@ -1,0 +1,108 @@
+#!/usr/bin/python3
+"""Send hand-made (mostly malformed) agent-protocol frames to a socket and
+print what came back, one token per request: the reply type number, or
+"closed" when the agent closed the connection.  Used by bad-input.sh to
+check that every bad frame gets FAILURE or a close, never a hang."""
+import socket
+import struct
+import sys
+
+FAILURE, IDENTITIES_ANSWER, SIGN_RESPONSE = 5, 12, 14
+
+
+def ssh_string(b):
+    return struct.pack(">I", len(b)) + b
+
+
+def recv_exact(s, n):
+    data = b""
+    while len(data) < n:
+        chunk = s.recv(n - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+def reply(s):
+    try:
+        return reply_or_raise(s)
+    except ConnectionResetError:  # closed with our bytes still unread
+        return "closed"
+
+
+def reply_or_raise(s):
+    hdr = recv_exact(s, 4)
+    if hdr is None:
+        return "closed"
+    (n,) = struct.unpack(">I", hdr)
+    body = recv_exact(s, n)
+    if body is None or n == 0:
+        return "closed"
+    return str(body[0])
+
+
+def connect(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(20)
+    s.connect(path)
+    return s
+
+
+def main():
+    case, path = sys.argv[1], sys.argv[2]
+    blob = open(sys.argv[3], "rb").read() if len(sys.argv) > 3 else b""
+    ident = struct.pack(">IB", 1, 11)
+    s = connect(path)
+    out = []
+    if case == "zero-length":
+        s.sendall(struct.pack(">I", 0))
+        out.append(reply(s))
+        s.sendall(ident)
+        out.append(reply(s))
+    elif case == "too-large":
+        s.sendall(struct.pack(">I", 256 * 1024 + 1) + b"\x0b" * 1024)
+        out.append(reply(s))
+    elif case == "huge-length":
+        s.sendall(struct.pack(">I", 0xFFFFFFFF))
+        out.append(reply(s))
+    elif case == "truncated-frame":
+        s.sendall(struct.pack(">I", 100) + b"\x0d" * 10)
+        s.shutdown(socket.SHUT_WR)
+        out.append(reply(s))
+    elif case == "truncated-header":
+        s.sendall(b"\x00\x00")
+        s.shutdown(socket.SHUT_WR)
+        out.append(reply(s))
+    elif case == "unknown-type":
+        for t in (0, 1, 99, 255, 17, 19, 22, 27):
+            s.sendall(struct.pack(">IB", 1, t))
+            out.append(reply(s))
+        s.sendall(ident)
+        out.append(reply(s))
+    elif case == "sign-unknown-key":
+        body = b"\x0d" + ssh_string(b"\x00\x00\x00\x07ssh-rsa") + ssh_string(b"data") + struct.pack(">I", 0)
+        s.sendall(ssh_string(body))
+        out.append(reply(s))
+    elif case == "sign-truncated":
+        body = b"\x0d" + struct.pack(">I", 1000) + b"abc"
+        s.sendall(ssh_string(body))
+        out.append(reply(s))
+    elif case == "sign-trailing":
+        body = b"\x0d" + ssh_string(blob) + ssh_string(b"data") + struct.pack(">I", 0) + b"junk"
+        s.sendall(ssh_string(body))
+        out.append(reply(s))
+    elif case == "sign-ok":
+        body = b"\x0d" + ssh_string(blob) + ssh_string(b"data") + struct.pack(">I", 0)
+        s.sendall(ssh_string(body))
+        out.append(reply(s))
+    elif case == "identities-trailing":
+        s.sendall(struct.pack(">IBB", 2, 11, 0))
+        out.append(reply(s))
+    else:
+        sys.exit("unknown case " + case)
+    s.close()
+    print(",".join(out))
+
+
+main()
