@@ -1,0 +1,75 @@
+#!/bin/sh
+# The standalone listener: socket path choice, --print-socket, live/stale
+# sockets, non-socket files, clean exit on SIGTERM/SIGINT, immediate EOF.
+. "$SRC_DIR/tests/lib/common.sh"
+. "$TEST_LIB/swtpm.sh"
+. "$TEST_LIB/agent.sh"
+swtpm_start || exit 1
+cd "$WORK" || exit 1
+mkdir keys run
+"$KEYGEN" -q -N '' -C k -f keys/k
+
+# --print-socket: -l, then SSH_TPM_AUTH_SOCK, then $XDG_RUNTIME_DIR.
+check_eq "--print-socket default" "$WORK/run/ssh-tpm-agent.sock" \
+	"$(env -u SSH_TPM_AUTH_SOCK XDG_RUNTIME_DIR=$WORK/run "$AGENT" --print-socket)"
+check_eq "--print-socket SSH_TPM_AUTH_SOCK" "/x/y.sock" \
+	"$(SSH_TPM_AUTH_SOCK=/x/y.sock XDG_RUNTIME_DIR=$WORK/run "$AGENT" --print-socket)"
+check_eq "--print-socket -l" "/a/b.sock" \
+	"$(SSH_TPM_AUTH_SOCK=/x/y.sock "$AGENT" -l /a/b.sock --print-socket)"
+check_eq "--print-socket without XDG_RUNTIME_DIR" "/var/tmp/ssh-tpm-agent.sock" \
+	"$(env -u SSH_TPM_AUTH_SOCK -u XDG_RUNTIME_DIR "$AGENT" --print-socket)"
+
+# The manual's flow: agent on the default socket, SSH_AUTH_SOCK from it.
+XDG_RUNTIME_DIR=$WORK/run "$AGENT" --key-dir "$WORK/keys" 2>def.log &
+AGENT_PIDS="$AGENT_PIDS $!"
+DEFPID=$!
+sock=$(XDG_RUNTIME_DIR=$WORK/run "$AGENT" --print-socket)
+wait_socket "$sock" || exit 1
+check_eq "default socket serves" "$(ssh-keygen -l -f keys/k.pub)" "$(SSH_AUTH_SOCK=$sock ssh-add -l 2>&1)"
+
+# A second agent on a live socket refuses and leaves it alone.
+out=$(XDG_RUNTIME_DIR=$WORK/run timeout 10 "$AGENT" --key-dir "$WORK/keys" 2>&1)
+rc=$?
+check_eq "live socket: second agent exits 1" 1 "$rc"
+check_match "live socket: says so" "an agent is already listening there" "$out"
+check_eq "live socket: first agent still serves" "$(ssh-keygen -l -f keys/k.pub)" "$(SSH_AUTH_SOCK=$sock ssh-add -l 2>&1)"
+
+# SIGTERM: exits 0 and removes its socket.
+kill -TERM "$DEFPID"
+wait "$DEFPID"
+check_eq "SIGTERM: exit status 0" 0 "$?"
+check "SIGTERM: socket removed" test ! -e "$sock"
+
+# SIGINT likewise.
+agent_start "$WORK/int.sock" int.log --key-dir "$WORK/keys" || exit 1
+kill -INT "$AGENT_PID"
+wait "$AGENT_PID"
+check_eq "SIGINT: exit status 0" 0 "$?"
+check "SIGINT: socket removed" test ! -e "$WORK/int.sock"
+
+# A stale socket (nobody listening) is replaced.
+python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" "$WORK/stale.sock"
+check "stale socket exists" test -S "$WORK/stale.sock"
+agent_start "$WORK/stale.sock" stale.log --key-dir "$WORK/keys" || exit 1
+check_eq "stale socket replaced and served" "$(ssh-keygen -l -f keys/k.pub)" "$(SSH_AUTH_SOCK=$WORK/stale.sock ssh-add -l 2>&1)"
+check_match "stale socket: logged" "replacing stale socket" "$(cat stale.log)"
+
+# A regular file at the path is never deleted.
+echo precious > "$WORK/file.sock"
+out=$(timeout 10 "$AGENT" -l "$WORK/file.sock" --key-dir "$WORK/keys" 2>&1)
+check_eq "non-socket path: exit 1" 1 "$?"
+check_match "non-socket path: says so" "exists and is not a socket" "$out"
+check_eq "non-socket path: file untouched" precious "$(cat "$WORK/file.sock")"
+
+# Connect and close at once (sshd -t does this): no error, next one served.
+python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.close()" "$WORK/stale.sock"
+check_eq "immediate EOF: next client served" "$(ssh-keygen -l -f keys/k.pub)" "$(SSH_AUTH_SOCK=$WORK/stale.sock ssh-add -l 2>&1)"
+
+# Unimplemented options say so instead of pretending.
+out=$("$AGENT" -A /tmp/x 2>&1)
+check_eq "-A: exit 1" 1 "$?"
+check_match "-A: not implemented yet" "option '-A' is not implemented yet" "$out"
+out=$("$AGENT" --bogus 2>&1)
+check_match "unknown option" "unknown option '--bogus'" "$out"
+
+finish

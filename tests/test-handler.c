@@ -1,0 +1,243 @@
+/* test-handler.c - handler_process_message driven with byte arrays: every
+ * malformed request gets exactly one FAILURE byte; listing reads files. */
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "handler.h"
+#include "protocol.h"
+
+static char keydir[256];
+static struct tpm_opts no_tpm = { .tcti = "swtpm:path=/nonexistent/sock" };
+
+static const char *data_dir(void)
+{
+	const char *d = getenv("TEST_DATA_DIR");
+
+	return d && *d ? d : "tests/data";
+}
+
+static void copy_fixture(const char *name)
+{
+	char cmd[1024];
+
+	cr_assert(keydir[0] == '/' && strlen(keydir) > 5, "no temp key dir");
+	snprintf(cmd, sizeof(cmd), "cp '%s/%s' '%s/'", data_dir(), name, keydir);
+	cr_assert(eq(int, system(cmd), 0), "%s", cmd);
+}
+
+static void setup(void)
+{
+	snprintf(keydir, sizeof(keydir), "/tmp/test-handler-XXXXXX");
+	cr_assert(mkdtemp(keydir) != NULL);
+	setenv("TSS2_LOG", "all+NONE", 1);
+}
+
+static void teardown(void)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", keydir);
+	system(cmd);
+}
+
+TestSuite(handler_process_message, .init = setup, .fini = teardown);
+
+/* Run one request; return the reply in a fresh buffer. */
+static struct buf *run(struct handler_ctx *ctx, const uint8_t *req, size_t len)
+{
+	struct buf *in = buf_from(req, len);
+	struct buf *out = buf_new(AGENT_MAX_LEN);
+
+	cr_assert(in && out);
+	handler_process_message(ctx, in, out);
+	buf_free(in);
+	return out;
+}
+
+static struct handler_ctx ctx_for(const char *dir)
+{
+	return (struct handler_ctx){ .key_dir = dir, .tpm = &no_tpm,
+				     .peer_pid = 1, .peer_uid = 0 };
+}
+
+static void assert_failure(struct buf *r)
+{
+	cr_assert(eq(sz, buf_len(r), 1));
+	cr_assert(eq(u8, buf_ptr(r)[0], SSH_AGENT_FAILURE));
+	buf_free(r);
+}
+
+Test(handler_process_message, empty_request_is_failure)
+{
+	struct handler_ctx ctx = ctx_for(keydir);
+
+	assert_failure(run(&ctx, (const uint8_t *)"", 0));
+}
+
+Test(handler_process_message, unknown_types_are_failure)
+{
+	struct handler_ctx ctx = ctx_for(keydir);
+
+	for (unsigned t = 0; t < 256; t++) {
+		uint8_t req[1] = { (uint8_t)t };
+
+		if (t == SSH_AGENTC_REQUEST_IDENTITIES || t == SSH_AGENTC_SIGN_REQUEST)
+			continue;
+		assert_failure(run(&ctx, req, 1));
+	}
+}
+
+Test(handler_process_message, identities_of_empty_dir)
+{
+	struct handler_ctx ctx = ctx_for(keydir);
+	static const uint8_t req[] = { 11 };
+	static const uint8_t want[] = { 12, 0, 0, 0, 0 };
+	struct buf *r = run(&ctx, req, sizeof(req));
+
+	cr_assert(eq(sz, buf_len(r), sizeof(want)));
+	cr_assert(eq(int, memcmp(buf_ptr(r), want, sizeof(want)), 0));
+	buf_free(r);
+}
+
+Test(handler_process_message, identities_of_missing_dir_is_empty)
+{
+	struct handler_ctx ctx = ctx_for("/nonexistent/key/dir");
+	static const uint8_t req[] = { 11 };
+	static const uint8_t want[] = { 12, 0, 0, 0, 0 };
+	struct buf *r = run(&ctx, req, sizeof(req));
+
+	cr_assert(eq(int, memcmp(buf_ptr(r), want, sizeof(want)), 0));
+	buf_free(r);
+}
+
+Test(handler_process_message, identities_with_trailing_byte_is_failure)
+{
+	struct handler_ctx ctx = ctx_for(keydir);
+	static const uint8_t req[] = { 11, 0 };
+
+	assert_failure(run(&ctx, req, sizeof(req)));
+}
+
+Test(handler_process_message, identities_list_keys_with_pub_comments)
+{
+	struct handler_ctx ctx = ctx_for(keydir);
+	static const uint8_t req[] = { 11 };
+	struct buf *r;
+	uint8_t type;
+	uint32_t n;
+	char *comment;
+	const uint8_t *blob;
+	size_t blob_len;
+
+	copy_fixture("ecdsa256.tpm");
+	copy_fixture("ecdsa256.pub");
+	copy_fixture("garbage.tpm"); /* skipped, not fatal */
+	r = run(&ctx, req, sizeof(req));
+	cr_assert(eq(int, buf_get_u8(r, &type), 0));
+	cr_assert(eq(u8, type, SSH_AGENT_IDENTITIES_ANSWER));
+	cr_assert(eq(int, buf_get_u32(r, &n), 0));
+	cr_assert(eq(u32, n, 1));
+	cr_assert(eq(int, buf_get_string_direct(r, &blob, &blob_len), 0));
+	cr_assert(eq(int, buf_get_cstring(r, &comment, NULL), 0));
+	cr_assert(eq(sz, buf_len(r), 0));
+	{
+		FILE *f;
+		char path[512], line[1024];
+
+		snprintf(path, sizeof(path), "%s/ecdsa256.pub", keydir);
+		f = fopen(path, "r");
+		cr_assert(f && fgets(line, sizeof(line), f));
+		fclose(f);
+		line[strcspn(line, "\n")] = 0;
+		cr_assert(eq(str, comment, strrchr(line, ' ') + 1));
+	}
+	free(comment);
+	buf_free(r);
+}
+
+Test(handler_process_message, no_load_lists_nothing)
+{
+	struct handler_ctx ctx = ctx_for(keydir);
+	static const uint8_t req[] = { 11 };
+	static const uint8_t want[] = { 12, 0, 0, 0, 0 };
+	struct buf *r;
+
+	copy_fixture("ecdsa256.tpm");
+	ctx.no_load = true;
+	r = run(&ctx, req, sizeof(req));
+	cr_assert(eq(int, memcmp(buf_ptr(r), want, sizeof(want)), 0));
+	buf_free(r);
+}
+
+/* A well-formed sign request for the fixture key. */
+static struct buf *sign_request(const uint8_t *blob, size_t blob_len)
+{
+	struct buf *b = buf_new(AGENT_MAX_LEN);
+
+	cr_assert(eq(int, buf_put_u8(b, SSH_AGENTC_SIGN_REQUEST), 0));
+	cr_assert(eq(int, buf_put_string(b, blob, blob_len), 0));
+	cr_assert(eq(int, buf_put_cstring(b, "to be signed"), 0));
+	cr_assert(eq(int, buf_put_u32(b, 0), 0));
+	return b;
+}
+
+Test(handler_process_message, sign_request_for_unknown_key_is_failure)
+{
+	struct handler_ctx ctx = ctx_for(keydir);
+	static const uint8_t blob[] = { 0, 0, 0, 7, 's', 's', 'h', '-', 'r', 's', 'a' };
+	struct buf *req = sign_request(blob, sizeof(blob));
+
+	assert_failure(run(&ctx, buf_ptr(req), buf_len(req)));
+	buf_free(req);
+}
+
+Test(handler_process_message, sign_request_without_tpm_is_failure)
+{
+	struct handler_ctx ctx = ctx_for(keydir);
+	static const uint8_t req0[] = { 11 };
+	struct buf *ids, *req;
+	const uint8_t *blob;
+	size_t blob_len;
+	uint8_t t;
+	uint32_t n;
+
+	copy_fixture("ecdsa256.tpm");
+	ids = run(&ctx, req0, sizeof(req0));
+	cr_assert(eq(int, buf_get_u8(ids, &t), 0));
+	cr_assert(eq(int, buf_get_u32(ids, &n), 0));
+	cr_assert(eq(int, buf_get_string_direct(ids, &blob, &blob_len), 0));
+	req = sign_request(blob, blob_len);
+	assert_failure(run(&ctx, buf_ptr(req), buf_len(req)));
+	buf_free(req);
+	buf_free(ids);
+}
+
+Test(handler_process_message, every_truncated_sign_request_is_failure)
+{
+	struct handler_ctx ctx = ctx_for(keydir);
+	static const uint8_t req0[] = { 11 };
+	struct buf *ids, *req;
+	const uint8_t *blob;
+	size_t blob_len;
+	uint8_t t;
+	uint32_t n;
+
+	copy_fixture("ecdsa256.tpm");
+	ids = run(&ctx, req0, sizeof(req0));
+	cr_assert(eq(int, buf_get_u8(ids, &t), 0));
+	cr_assert(eq(int, buf_get_u32(ids, &n), 0));
+	cr_assert(eq(int, buf_get_string_direct(ids, &blob, &blob_len), 0));
+	req = sign_request(blob, blob_len);
+	/* Every proper prefix, and the whole request plus a trailing byte. */
+	for (size_t len = 0; len < buf_len(req); len++)
+		assert_failure(run(&ctx, buf_ptr(req), len));
+	cr_assert(eq(int, buf_put_u8(req, 0), 0));
+	assert_failure(run(&ctx, buf_ptr(req), buf_len(req)));
+	buf_free(req);
+	buf_free(ids);
+}
