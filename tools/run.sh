@@ -1,7 +1,8 @@
 #!/bin/sh
-# The main job: install what is missing, build, and create a TPM-wrapped SSH
-# key on a TPM -- the machine's own (/dev/tpmrm0) when it has one, else a
-# swtpm daemon (--swtpm, state under /var/tmp) -- and print its public key.
+# The main job: install what is missing, build, create TPM-wrapped SSH keys
+# on a TPM -- the machine's own (/dev/tpmrm0) when it has one, else a swtpm
+# daemon (--swtpm, state under /var/tmp) -- start ssh-tpm-agent with them
+# and show `ssh-add -l` and a signature working against it.
 # Usage (as root on Debian 12): ./tools/run.sh
 set -eu
 cd "$(dirname "$0")/.."
@@ -22,12 +23,39 @@ else
 	export SSH_TPM_AGENT_SWTPM=1
 fi
 
-demo=build/demo
+demo=$PWD/build/demo
+sock=$demo/agent.sock
 mkdir -p "$demo"
-rm -f "$demo/id_ecdsa.tpm" "$demo/id_ecdsa.pub"
-"$KEYGEN" -N '' -C "ssh-tpm-agent demo" -f "$demo/id_ecdsa"
+# A previous run's agent: stop it (by its PID) before starting a new one.
+if [ -f "$demo/agent.pid" ]; then
+	kill "$(cat "$demo/agent.pid")" 2>/dev/null || true
+	sleep 0.2
+fi
+if [ ! -f "$demo/id_ecdsa.tpm" ] || ! "$KEYGEN" --print-pubkey "$demo/id_ecdsa.tpm" >/dev/null 2>&1; then
+	rm -f "$demo/id_ecdsa.tpm" "$demo/id_ecdsa.pub"
+	"$KEYGEN" -N '' -C "ssh-tpm-agent demo" -f "$demo/id_ecdsa"
+fi
+if [ ! -f "$demo/id_rsa.tpm" ]; then
+	"$KEYGEN" -q -N '' -t rsa -C "ssh-tpm-agent demo (rsa)" -f "$demo/id_rsa"
+fi
+
+# The agent: one short-lived handler process per connection, keys read
+# from the key dir on demand.
+nohup build/handler/ssh-tpm-agent -l "$sock" --key-dir "$demo" >"$demo/agent.log" 2>&1 &
+echo $! > "$demo/agent.pid"
+i=0
+until [ -S "$sock" ] || [ $i -gt 100 ]; do i=$((i + 1)); sleep 0.05; done
+
 echo
-echo "Public key (from the TPM-wrapped key file):"
-"$KEYGEN" --print-pubkey "$demo/id_ecdsa.tpm"
+echo "\$ SSH_AUTH_SOCK=$sock ssh-add -l"
+SSH_AUTH_SOCK=$sock ssh-add -l
 echo
-ssh-keygen -l -f "$demo/id_ecdsa.pub"
+echo "\$ SSH_AUTH_SOCK=$sock ssh-keygen -Y sign -n file -f $demo/id_ecdsa.pub"
+echo "signed through the TPM" > "$demo/message"
+rm -f "$demo/message.sig"
+SSH_AUTH_SOCK=$sock ssh-keygen -Y sign -n file -f "$demo/id_ecdsa.pub" "$demo/message"
+ssh-keygen -Y check-novalidate -n file -f "$demo/id_ecdsa.pub" -s "$demo/message.sig" < "$demo/message"
+echo
+echo "The agent keeps running (pid $(cat "$demo/agent.pid")). Use it with:"
+echo "  export SSH_AUTH_SOCK=$sock"
+echo "Stop it with: kill $(cat "$demo/agent.pid")"

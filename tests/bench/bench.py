@@ -1,0 +1,252 @@
+#!/usr/bin/python3
+"""Benchmark: ssh-tpm-agent vs OpenSSH ssh-agent, on one private swtpm, in
+one run.  Prints a table (medians over N runs, milliseconds) and the ratios
+against the targets of the agent issue; --markdown writes the same table
+for BENCHMARKS.md.  Not a test: numbers on a noisy 2-core machine are
+figures, not pass/fail.
+
+usage: bench.py BUILD_DIR [--runs N] [--markdown FILE]"""
+import argparse
+import os
+import resource
+import shutil
+import signal
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, **kw)
+
+
+def timed(cmd, env, runs):
+    """Median wall time of running cmd, in ms (one warm-up run)."""
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    samples = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        samples.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(samples)
+
+
+def wait_sock(path, timeout=10):
+    end = time.time() + timeout
+    while time.time() < end:
+        if os.path.exists(path):
+            try:
+                s = socket.socket(socket.AF_UNIX)
+                s.connect(path)
+                s.close()
+                return
+            except OSError:
+                pass
+        time.sleep(0.02)
+    sys.exit("nothing listening on " + path)
+
+
+def handler_peak_rss_kib(agent, keydir, env, blob):
+    """Run one handler in inetd mode on a socketpair, make it list and
+    sign, and read its peak RSS (VmHWM) from /proc while it is still
+    connected.  (wait4's ru_maxrss would carry the forking parent's
+    high-water mark across exec.)"""
+    ours, theirs = socket.socketpair()
+    p = subprocess.Popen([agent, "--key-dir", keydir], stdin=theirs,
+                         stdout=theirs, stderr=subprocess.DEVNULL, env=env)
+    theirs.close()
+
+    def req(body):
+        ours.sendall(struct.pack(">I", len(body)) + body)
+        n = struct.unpack(">I", ours.recv(4, socket.MSG_WAITALL))[0]
+        return ours.recv(n, socket.MSG_WAITALL)
+
+    def s(b):
+        return struct.pack(">I", len(b)) + b
+    assert req(b"\x0b")[0] == 12
+    assert req(b"\x0d" + s(blob) + s(b"data") + struct.pack(">I", 0))[0] == 14
+    hwm = None
+    with open("/proc/%d/status" % p.pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                hwm = int(line.split()[1])
+    ours.close()
+    assert p.wait() == 0
+    return hwm
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("build")
+    ap.add_argument("--runs", type=int, default=50)
+    ap.add_argument("--markdown")
+    a = ap.parse_args()
+    build = os.path.abspath(a.build)
+    agent = os.path.join(build, "handler", "ssh-tpm-agent")
+    keygen = os.path.join(build, "tools", "ssh-tpm-keygen")
+    raw = os.path.join(build, "tests", "bench", "tpm-raw")
+    work = tempfile.mkdtemp(prefix="ta-bench.")
+    procs = []
+    try:
+        env = dict(os.environ, TSS2_LOG="all+NONE")
+        env.pop("SSH_AUTH_SOCK", None)
+        tcti = "swtpm:path=%s/sock" % work
+        procs.append(subprocess.Popen(
+            ["swtpm", "socket", "--tpm2", "--tpmstate", "dir=" + work,
+             "--server", "type=unixio,path=%s/sock" % work,
+             "--ctrl", "type=unixio,path=%s/sock.ctrl" % work,
+             "--flags", "not-need-init,startup-clear"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        env["SSH_TPM_AGENT_TCTI"] = tcti
+        wait_sock(work + "/sock")
+        time.sleep(0.1)
+
+        # Key dirs: 10 keys for listing, one of each type for signing.
+        tdirs = {}
+        for kind, t, b in (("list", None, None), ("ecdsa", "ecdsa", "256"),
+                           ("rsa", "rsa", "2048")):
+            d = os.path.join(work, "tpm-" + kind)
+            os.mkdir(d)
+            tdirs[kind] = d
+        for i in range(10):
+            t = "rsa" if i % 5 == 4 else "ecdsa"
+            sh([keygen, "-q", "-N", "", "-t", t, "-f",
+                "%s/k%d" % (tdirs["list"], i)], env=env)
+        sh([keygen, "-q", "-N", "", "-t", "ecdsa", "-f", tdirs["ecdsa"] + "/k"], env=env)
+        sh([keygen, "-q", "-N", "", "-t", "rsa", "-f", tdirs["rsa"] + "/k"], env=env)
+
+        # Our agent, Accept=yes through systemd-socket-activate (fork+exec
+        # per connection, as under systemd) and standalone -l (fork only).
+        ours = {}
+        for kind in tdirs:
+            for mode in ("accept", "standalone"):
+                sock = "%s/%s-%s.sock" % (work, mode, kind)
+                if mode == "accept":
+                    cmd = ["systemd-socket-activate", "--accept", "-l", sock,
+                           "-E", "SSH_TPM_AGENT_TCTI", "-E", "TSS2_LOG",
+                           agent, "--key-dir", tdirs[kind]]
+                else:
+                    cmd = [agent, "-l", sock, "--key-dir", tdirs[kind]]
+                procs.append(subprocess.Popen(cmd, env=env,
+                                              stdout=subprocess.DEVNULL,
+                                              stderr=subprocess.DEVNULL))
+                wait_sock(sock)
+                ours[(mode, kind)] = sock
+
+        # OpenSSH ssh-agent with software keys of the same types.
+        sdirs = {}
+        for kind, t, b, n in (("list", "ecdsa", "256", 10), ("ecdsa", "ecdsa", "256", 1),
+                              ("rsa", "rsa", "2048", 1)):
+            d = os.path.join(work, "sw-" + kind)
+            os.mkdir(d)
+            sock = os.path.join(work, "ssh-agent-%s.sock" % kind)
+            procs.append(subprocess.Popen(["ssh-agent", "-D", "-a", sock],
+                                          stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL))
+            wait_sock(sock)
+            for i in range(n):
+                kt = "rsa" if (kind == "list" and i % 5 == 4) else t
+                kb = "2048" if kt == "rsa" else b
+                sh(["ssh-keygen", "-q", "-t", kt, "-b", kb, "-N", "", "-f",
+                    "%s/k%d" % (d, i)])
+                sh(["ssh-add", "-q", "%s/k%d" % (d, i)],
+                   env=dict(env, SSH_AUTH_SOCK=sock))
+            sdirs[kind] = (d, sock)
+
+        with open(os.path.join(work, "msg"), "w") as f:
+            f.write("a small file\n")
+        msg = os.path.join(work, "msg")
+
+        def sign_cmd(pub):
+            return ["sh", "-c", "rm -f %s.sig && ssh-keygen -Y sign -q -n file -f %s %s"
+                    % (msg, pub, msg)]
+
+        res = {}
+        R = a.runs
+        res["openssh list"] = timed(["ssh-add", "-l"], dict(env, SSH_AUTH_SOCK=sdirs["list"][1]), R)
+        for mode in ("accept", "standalone"):
+            res[mode + " list"] = timed(["ssh-add", "-l"], dict(env, SSH_AUTH_SOCK=ours[(mode, "list")]), R)
+        for kind in ("ecdsa", "rsa"):
+            res["openssh sign " + kind] = timed(
+                sign_cmd(sdirs[kind][0] + "/k0.pub"), dict(env, SSH_AUTH_SOCK=sdirs[kind][1]), R)
+            for mode in ("accept", "standalone"):
+                res[mode + " sign " + kind] = timed(
+                    sign_cmd(tdirs[kind] + "/k.pub"), dict(env, SSH_AUTH_SOCK=ours[(mode, kind)]), R)
+            out = sh([raw, tdirs[kind] + "/k.tpm", str(R)], env=env).stdout
+            res["raw " + kind] = float(out)
+
+        # Process start alone: what every Accept=yes connection pays before
+        # any work (fork + exec + dynamic linking of 15 libraries).
+        res["start true"] = timed(["/bin/true"], env, R)
+        res["start agent"] = timed([agent, "--print-socket"], env, R)
+
+        blob_line = open(tdirs["ecdsa"] + "/k.pub").read().split()[1]
+        import base64
+        rss = {}
+        for kind in ("ecdsa", "rsa"):
+            blob = base64.b64decode(open(tdirs[kind] + "/k.pub").read().split()[1])
+            rss[kind] = handler_peak_rss_kib(agent, tdirs[kind], env, blob)
+        del blob_line
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+    lines = []
+    lines.append("| measure (median of %d runs, ms) | OpenSSH ssh-agent | ours, Accept=yes | ours, standalone | ratio (Accept=yes) | target |" % R)
+    lines.append("| --- | ---: | ---: | ---: | ---: | --- |")
+    o, acc, std = res["openssh list"], res["accept list"], res["standalone list"]
+    lines.append("| `ssh-add -l`, 10 keys | %.2f | %.2f | %.2f | %.2f× | ≤ 1.30× |" % (o, acc, std, acc / o))
+    for kind in ("ecdsa", "rsa"):
+        o, acc, std = res["openssh sign " + kind], res["accept sign " + kind], res["standalone sign " + kind]
+        budget = o + res["raw " + kind] + 1.0
+        tgt = "≤ %.2f ms (OpenSSH + raw + 1 ms)" % budget if kind == "ecdsa" else "(none)"
+        lines.append("| `ssh-keygen -Y sign`, %s | %.2f | %.2f | %.2f | %.2f× | %s |"
+                     % ("ecdsa-p256" if kind == "ecdsa" else "rsa-2048", o, acc, std, acc / o, tgt))
+    lines.append("")
+    lines.append("| raw TPM, in-process (open + SRK + Load + Sign + flush + close) | ms |")
+    lines.append("| --- | ---: |")
+    lines.append("| ecdsa-p256 | %.2f |" % res["raw ecdsa"])
+    lines.append("| rsa-2048 | %.2f |" % res["raw rsa"])
+    lines.append("")
+    lines.append("| process start (fork + exec + linking), no work | ms |")
+    lines.append("| --- | ---: |")
+    lines.append("| `/bin/true` | %.2f |" % res["start true"])
+    lines.append("| `ssh-tpm-agent --print-socket` | %.2f |" % res["start agent"])
+    lines.append("")
+    lines.append("| handler peak RSS (list + sign, inetd mode) | KiB | target |")
+    lines.append("| --- | ---: | --- |")
+    for kind in ("ecdsa", "rsa"):
+        lines.append("| %s | %d | ≤ 4096 |" % (kind, rss[kind]))
+    verdict = []
+    eb = res["openssh sign ecdsa"] + res["raw ecdsa"] + 1.0
+    for mode in ("accept", "standalone"):
+        name = "Accept=yes" if mode == "accept" else "standalone"
+        verdict.append("%s: list ratio %.2f (target ≤ 1.30): %s" % (
+            name, res[mode + " list"] / res["openssh list"],
+            "met" if res[mode + " list"] <= 1.3 * res["openssh list"] else "NOT met"))
+        verdict.append("%s: ecdsa sign %.2f ms vs budget %.2f ms: %s" % (
+            name, res[mode + " sign ecdsa"], eb,
+            "met" if res[mode + " sign ecdsa"] <= eb else "NOT met"))
+    verdict.append("peak RSS %d KiB (target ≤ 4096): %s" % (
+        max(rss.values()), "met" if max(rss.values()) <= 4096 else "NOT met"))
+    text = "\n".join(lines) + "\n\n" + "\n".join("- " + v for v in verdict) + "\n"
+    print(text)
+    if a.markdown:
+        with open(a.markdown, "w") as f:
+            f.write(text)
+
+
+main()
