@@ -5,12 +5,17 @@
 #include <sys/types.h>
 
 #include "buf.h"
+#include "cache.h"
 #include "tpm.h"
 
 struct handler_ctx {
 	const char *key_dir;          /* where NAME.tpm keys live */
 	bool no_load;                 /* --no-load: list no key-dir keys */
-	const struct tpm_opts *tpm;   /* how to reach the TPM */
+	struct tpm_opts tpm;          /* how to reach the TPM */
+	bool ask_owner;               /* -o: ask for the owner password */
+	char *owner_pw;               /* asked by this connection: wiped at its end */
+	enum cache_backend cache;     /* where passphrases are cached */
+	unsigned cache_timeout;       /* seconds */
 	pid_t peer_pid;               /* from SO_PEERCRED, for logs */
 	uid_t peer_uid;
 };

@@ -18,6 +18,7 @@
 #include <openssl/crypto.h>
 #include <systemd/sd-daemon.h>
 
+#include "ask.h"
 #include "err.h"
 #include "handler.h"
 #include "listen.h"
@@ -28,12 +29,16 @@ static char *arg_key_dir;
 static bool arg_no_load;
 static bool arg_print_socket;
 static struct tpm_opts arg_tpm;
+static bool arg_ask_owner;
+static enum cache_backend arg_cache = CACHE_KEYRING;
+static unsigned arg_cache_timeout = CACHE_DEFAULT_TIMEOUT;
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ssh-tpm-agent [-d] [-l PATH] [--key-dir PATH] [--no-load]\n"
-		"                     [--tcti CONF] [--swtpm]\n"
+		"usage: ssh-tpm-agent [-d] [-o] [-l PATH] [--key-dir PATH] [--no-load]\n"
+		"                     [--no-cache | --cache keyring|secret]\n"
+		"                     [--cache-timeout SECONDS] [--tcti CONF] [--swtpm]\n"
 		"       ssh-tpm-agent --print-socket\n"
 		"Under systemd socket activation (Accept=yes or no) or inetd, the\n"
 		"connection or listening socket is taken from fd 3 or stdin.\n");
@@ -49,13 +54,15 @@ static int parse_argv(int argc, char **argv)
 {
 	enum { OPT_PRINT_SOCKET = 0x100, OPT_KEY_DIR, OPT_NO_LOAD, OPT_NO_CACHE,
 	       OPT_HIERARCHY, OPT_INSTALL_USER_UNITS, OPT_SWTPM, OPT_TCTI,
-	       OPT_HELP };
+	       OPT_CACHE, OPT_CACHE_TIMEOUT, OPT_HELP };
 	static const struct option opts[] = {
 		{ "print-socket", no_argument, NULL, OPT_PRINT_SOCKET },
 		{ "key-dir", required_argument, NULL, OPT_KEY_DIR },
 		{ "no-load", no_argument, NULL, OPT_NO_LOAD },
 		{ "owner-password", no_argument, NULL, 'o' },
 		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
+		{ "cache", required_argument, NULL, OPT_CACHE },
+		{ "cache-timeout", required_argument, NULL, OPT_CACHE_TIMEOUT },
 		{ "hierarchy", required_argument, NULL, OPT_HIERARCHY },
 		{ "install-user-units", no_argument, NULL, OPT_INSTALL_USER_UNITS },
 		{ "swtpm", no_argument, NULL, OPT_SWTPM },
@@ -74,9 +81,33 @@ static int parse_argv(int argc, char **argv)
 		case 'A':
 			return not_yet("-A");
 		case 'o':
-			return not_yet("--owner-password");
+			arg_ask_owner = true;
+			break;
 		case OPT_NO_CACHE:
-			return not_yet("--no-cache");
+			arg_cache = CACHE_NONE;
+			break;
+		case OPT_CACHE:
+			if (cache_backend_from_string(optarg, &arg_cache) < 0 ||
+			    arg_cache == CACHE_NONE) {
+				log_error("invalid --cache '%s': use keyring or secret (or --no-cache)",
+					  optarg);
+				return -1;
+			}
+			break;
+		case OPT_CACHE_TIMEOUT: {
+			char *end;
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || end == optarg || v == 0 || v > 365UL * 86400) {
+				log_error("invalid --cache-timeout '%s': expected seconds (1 .. 31536000)",
+					  optarg);
+				return -1;
+			}
+			arg_cache_timeout = (unsigned)v;
+			break;
+		}
 		case OPT_HIERARCHY:
 			return not_yet("--hierarchy");
 		case OPT_INSTALL_USER_UNITS:
@@ -179,7 +210,9 @@ static bool fd_is_socket(int fd, bool *ret_listening)
 int main(int argc, char **argv)
 {
 	_cleanup_free_ char *path = NULL;
+	_cleanup_(ask_free_secretp) char *owner_pw = NULL;
 	struct handler_ctx ctx = { 0 };
+	char *owner_env;
 	struct rlimit no_core = { 0, 0 };
 	bool listening = false;
 	int n, fd, r;
@@ -206,9 +239,23 @@ int main(int argc, char **argv)
 		arg_key_dir = default_key_dir();
 	if (!arg_key_dir)
 		return 1;
+	/* The owner password from the environment: taken, then removed so
+	 * that no child (askpass) inherits it. */
+	owner_env = getenv("SSH_TPM_AGENT_OWNER_PASSWORD");
+	if (owner_env && *owner_env) {
+		owner_pw = strdup(owner_env);
+		OPENSSL_cleanse(owner_env, strlen(owner_env));
+		unsetenv("SSH_TPM_AGENT_OWNER_PASSWORD");
+		if (!owner_pw)
+			return 1;
+		arg_tpm.owner_auth = owner_pw;
+	}
 	ctx.key_dir = arg_key_dir;
 	ctx.no_load = arg_no_load;
-	ctx.tpm = &arg_tpm;
+	ctx.tpm = arg_tpm;
+	ctx.ask_owner = arg_ask_owner && !arg_tpm.owner_auth;
+	ctx.cache = arg_cache;
+	ctx.cache_timeout = arg_cache_timeout;
 
 	n = sd_listen_fds(1);
 	if (n < 0) {
@@ -238,6 +285,16 @@ int main(int argc, char **argv)
 		return r < 0 ? 1 : 0;
 	}
 
+	/* Standalone: ask for the owner password once, before forking. */
+	if (ctx.ask_owner) {
+		r = ask_passphrase("Enter the TPM owner password: ", 0, &owner_pw);
+		if (r < 0) {
+			log_error_r(r, "owner password");
+			return 1;
+		}
+		ctx.tpm.owner_auth = owner_pw;
+		ctx.ask_owner = false;
+	}
 	path = socket_path();
 	if (!path)
 		return 1;

@@ -61,7 +61,7 @@ static struct buf *run(struct handler_ctx *ctx, const uint8_t *req, size_t len)
 
 static struct handler_ctx ctx_for(const char *dir)
 {
-	return (struct handler_ctx){ .key_dir = dir, .tpm = &no_tpm,
+	return (struct handler_ctx){ .key_dir = dir, .tpm = no_tpm,
 				     .peer_pid = 1, .peer_uid = 0 };
 }
 

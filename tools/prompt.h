@@ -8,7 +8,3 @@
 int prompt_line(const char *prompt, char **ret);
 /* Ask a yes/no question on stdin; true only for an answer starting 'y'. */
 bool prompt_yes(const char *prompt);
-/* Read a passphrase without echo from /dev/tty, or from stdin when there
- * is no terminal.  The caller frees it with prompt_free_secret(). */
-int prompt_passphrase(const char *prompt, char **ret);
-void prompt_free_secret(char *s);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ask.h"
 #include "cleanup.h"
 #include "err.h"
 #include "fileio.h"
@@ -261,22 +262,22 @@ static int ask_new_passphrase(char **ret)
 		char *p1 = NULL, *p2 = NULL;
 		int r;
 
-		r = prompt_passphrase("Enter passphrase (empty for no passphrase): ",
-				      &p1);
+		r = ask_passphrase("Enter passphrase (empty for no passphrase): ",
+				   ASK_ALLOW_STDIN, &p1);
 		if (r < 0)
 			return r;
-		r = prompt_passphrase("Confirm passphrase: ", &p2);
+		r = ask_passphrase("Confirm passphrase: ", ASK_ALLOW_STDIN, &p2);
 		if (r < 0) {
-			prompt_free_secret(p1);
+			ask_free_secret(p1);
 			return r;
 		}
 		if (strcmp(p1, p2) == 0) {
-			prompt_free_secret(p2);
+			ask_free_secret(p2);
 			*ret = p1;
 			return 0;
 		}
-		prompt_free_secret(p1);
-		prompt_free_secret(p2);
+		ask_free_secret(p1);
+		ask_free_secret(p2);
 		fprintf(stderr, "Passphrases do not match.  Try again.\n");
 	}
 	return TA_ERR_CANCELLED;
@@ -476,7 +477,7 @@ static int do_create(void)
 out:
 	atomic_file_discard(&key_file);
 	atomic_file_discard(&pub_file);
-	prompt_free_secret(pass);
+	ask_free_secret(pass);
 	return ret;
 }
 

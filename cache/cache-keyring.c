@@ -1,0 +1,150 @@
+/* cache-keyring.c - passphrases in the kernel keyring (libkeyutils).
+ *
+ * Entries are "user" keys named "ssh-tpm-agent:<fingerprint>" in a keyring
+ * of our own, "ssh-tpm-agent" (or $SSH_TPM_AGENT_KEYRING), linked into the
+ * user keyring @u, each with a timeout.  Permissions grant the owning uid
+ * (not just possessors) view/read/write/search: every later handler of the
+ * same user finds them, whether or not it possesses @u (systemd services
+ * with KeyringMode=private do not); other users get nothing. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <keyutils.h>
+#include <openssl/crypto.h>
+
+#include "cache.h"
+#include "err.h"
+#include "log.h"
+
+#define KEY_PERMS (KEY_POS_ALL | KEY_USR_VIEW | KEY_USR_READ | \
+		   KEY_USR_WRITE | KEY_USR_SEARCH | KEY_USR_LINK | \
+		   KEY_USR_SETATTR)
+
+static const char *keyring_name(void)
+{
+	const char *v = getenv("SSH_TPM_AGENT_KEYRING");
+
+	return v && *v ? v : "ssh-tpm-agent";
+}
+
+/* Our keyring inside @u, created on first use when create is set. */
+static int our_keyring(bool create, key_serial_t *ret)
+{
+	key_serial_t k;
+
+	k = keyctl_search(KEY_SPEC_USER_KEYRING, "keyring", keyring_name(), 0);
+	if (k < 0 && errno == ENOKEY && create) {
+		k = add_key("keyring", keyring_name(), NULL, 0,
+			    KEY_SPEC_USER_KEYRING);
+		if (k >= 0 && keyctl_setperm(k, KEY_PERMS) < 0)
+			return TA_ERR_SYSTEM;
+	}
+	if (k < 0)
+		return errno == ENOKEY ? TA_ERR_KEY_NOT_FOUND : TA_ERR_SYSTEM;
+	*ret = k;
+	return 0;
+}
+
+static int entry_name(const char *fingerprint, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "ssh-tpm-agent:%s", fingerprint);
+
+	return n < 0 || (size_t)n >= size ? TA_ERR_INVALID_ARGUMENT : 0;
+}
+
+int cache_keyring_probe(void)
+{
+	key_serial_t k;
+	int r = our_keyring(true, &k);
+
+	return r == TA_ERR_KEY_NOT_FOUND ? TA_ERR_SYSTEM : r;
+}
+
+int cache_keyring_get(const char *fingerprint, char **ret)
+{
+	char name[128];
+	key_serial_t kr, k;
+	void *data = NULL;
+	char *s;
+	long n;
+	int r;
+
+	*ret = NULL;
+	r = entry_name(fingerprint, name, sizeof(name));
+	if (r < 0)
+		return r;
+	r = our_keyring(false, &kr);
+	if (r < 0)
+		return r;
+	k = keyctl_search(kr, "user", name, 0);
+	if (k < 0)
+		return errno == ENOKEY || errno == EKEYEXPIRED ||
+				       errno == EKEYREVOKED
+			       ? TA_ERR_KEY_NOT_FOUND
+			       : TA_ERR_SYSTEM;
+	n = keyctl_read_alloc(k, &data);
+	if (n < 0)
+		return errno == EKEYEXPIRED || errno == EKEYREVOKED
+			       ? TA_ERR_KEY_NOT_FOUND
+			       : TA_ERR_SYSTEM;
+	/* keyctl_read_alloc NUL-terminates; a passphrase has no NUL. */
+	if (memchr(data, '\0', (size_t)n)) {
+		OPENSSL_cleanse(data, (size_t)n);
+		free(data);
+		return TA_ERR_FORMAT;
+	}
+	s = data;
+	*ret = s;
+	return 0;
+}
+
+int cache_keyring_put(const char *fingerprint, const char *passphrase,
+		      unsigned timeout)
+{
+	char name[128];
+	key_serial_t kr, k;
+	int r;
+
+	r = entry_name(fingerprint, name, sizeof(name));
+	if (r < 0)
+		return r;
+	r = our_keyring(true, &kr);
+	if (r < 0)
+		return r;
+	k = add_key("user", name, passphrase, strlen(passphrase), kr);
+	if (k < 0)
+		return TA_ERR_SYSTEM;
+	if (keyctl_setperm(k, KEY_PERMS) < 0 ||
+	    keyctl_set_timeout(k, timeout) < 0) {
+		int saved = errno;
+
+		keyctl_invalidate(k);
+		errno = saved;
+		return TA_ERR_SYSTEM;
+	}
+	return 0;
+}
+
+int cache_keyring_drop(const char *fingerprint)
+{
+	char name[128];
+	key_serial_t kr, k;
+	int r;
+
+	r = entry_name(fingerprint, name, sizeof(name));
+	if (r < 0)
+		return r;
+	r = our_keyring(false, &kr);
+	if (r == TA_ERR_KEY_NOT_FOUND)
+		return 0;
+	if (r < 0)
+		return r;
+	k = keyctl_search(kr, "user", name, 0);
+	if (k < 0)
+		return errno == ENOKEY || errno == EKEYEXPIRED ? 0 : TA_ERR_SYSTEM;
+	if (keyctl_invalidate(k) < 0 && keyctl_unlink(k, kr) < 0)
+		return TA_ERR_SYSTEM;
+	return 0;
+}

@@ -1,0 +1,158 @@
+/* cache-secret.c - passphrases in the Secret Service (GNOME Keyring,
+ * KeePassXC, ...) through libsecret, loaded with dlopen() on first use so
+ * that handlers not using it do not pay for glib.
+ *
+ * Schema "org.ssh_tpm_agent.Passphrase", one attribute:
+ *   fingerprint  the key's "SHA256:..." fingerprint (lookup key)
+ * Label: "ssh-tpm-agent: passphrase for <comment> (<fingerprint>)".
+ * Secret: "<expires> <passphrase>", expires in unix seconds.  libsecret's
+ * simple API looks up by exact attribute match only, so the lifetime
+ * travels inside the secret; an expired entry is removed when found. */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libsecret/secret.h>
+
+#include "cache.h"
+#include "err.h"
+#include "log.h"
+
+static const SecretSchema schema = {
+	"org.ssh_tpm_agent.Passphrase",
+	SECRET_SCHEMA_NONE,
+	{
+		{ "fingerprint", SECRET_SCHEMA_ATTRIBUTE_STRING },
+		{ NULL, 0 },
+	},
+	0, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+};
+
+static struct {
+	void *dl;
+	gboolean (*store)(const SecretSchema *, const gchar *, const gchar *,
+			  const gchar *, GCancellable *, GError **, ...);
+	gchar *(*lookup)(const SecretSchema *, GCancellable *, GError **, ...);
+	gboolean (*clear)(const SecretSchema *, GCancellable *, GError **, ...);
+	void (*free_pw)(gchar *);
+	void (*error_free)(GError *);
+} lib;
+
+static int secret_load(void)
+{
+	if (lib.dl)
+		return 0;
+	lib.dl = dlopen("libsecret-1.so.0", RTLD_NOW | RTLD_LOCAL);
+	if (!lib.dl) {
+		log_debug("dlopen libsecret: %s", dlerror());
+		return TA_ERR_UNSUPPORTED;
+	}
+	*(void **)&lib.store = dlsym(lib.dl, "secret_password_store_sync");
+	*(void **)&lib.lookup = dlsym(lib.dl, "secret_password_lookup_sync");
+	*(void **)&lib.clear = dlsym(lib.dl, "secret_password_clear_sync");
+	*(void **)&lib.free_pw = dlsym(lib.dl, "secret_password_free");
+	*(void **)&lib.error_free = dlsym(lib.dl, "g_error_free");
+	if (!lib.store || !lib.lookup || !lib.clear || !lib.free_pw ||
+	    !lib.error_free) {
+		dlclose(lib.dl);
+		lib.dl = NULL;
+		return TA_ERR_UNSUPPORTED;
+	}
+	return 0;
+}
+
+static int gerror(GError *e, const char *what)
+{
+	if (!e)
+		return 0;
+	log_debug("%s: %s", what, e->message);
+	lib.error_free(e);
+	return TA_ERR_UNSUPPORTED;
+}
+
+int cache_secret_probe(void)
+{
+	const char *bus = getenv("DBUS_SESSION_BUS_ADDRESS");
+	GError *e = NULL;
+	gchar *pw;
+	int r;
+
+	r = secret_load();
+	if (r < 0)
+		return r;
+	/* Without a session bus libsecret would try to autolaunch one. */
+	if (!bus || !*bus)
+		return TA_ERR_UNSUPPORTED;
+	pw = lib.lookup(&schema, NULL, &e, "fingerprint", "probe", NULL);
+	if (pw)
+		lib.free_pw(pw);
+	return gerror(e, "Secret Service");
+}
+
+int cache_secret_get(const char *fingerprint, char **ret)
+{
+	GError *e = NULL;
+	gchar *pw;
+	char *sp, *end;
+	long long expires;
+	int r;
+
+	*ret = NULL;
+	r = secret_load();
+	if (r < 0)
+		return r;
+	pw = lib.lookup(&schema, NULL, &e, "fingerprint", fingerprint, NULL);
+	r = gerror(e, "secret lookup");
+	if (r < 0)
+		return r;
+	if (!pw)
+		return TA_ERR_KEY_NOT_FOUND;
+	expires = strtoll(pw, &end, 10);
+	sp = end;
+	if (*sp != ' ' || expires <= (long long)time(NULL)) {
+		lib.free_pw(pw);
+		cache_secret_drop(fingerprint);
+		return TA_ERR_KEY_NOT_FOUND;
+	}
+	*ret = strdup(sp + 1);
+	lib.free_pw(pw); /* wipes the copy libsecret made */
+	return *ret ? 0 : TA_ERR_NOMEM;
+}
+
+int cache_secret_put(const char *fingerprint, const char *label,
+		     const char *passphrase, unsigned timeout)
+{
+	_cleanup_free_ char *full_label = NULL;
+	GError *e = NULL;
+	char *value = NULL;
+	int r, n;
+
+	r = secret_load();
+	if (r < 0)
+		return r;
+	if (asprintf(&full_label, "ssh-tpm-agent: passphrase for %s (%s)",
+		     label && *label ? label : "TPM key", fingerprint) < 0)
+		return TA_ERR_NOMEM;
+	n = asprintf(&value, "%lld %s", (long long)time(NULL) + timeout,
+		     passphrase);
+	if (n < 0)
+		return TA_ERR_NOMEM;
+	lib.store(&schema, SECRET_COLLECTION_DEFAULT, full_label, value, NULL,
+		  &e, "fingerprint", fingerprint, NULL);
+	cache_free_secret(value);
+	return gerror(e, "secret store");
+}
+
+int cache_secret_drop(const char *fingerprint)
+{
+	GError *e = NULL;
+	int r;
+
+	r = secret_load();
+	if (r < 0)
+		return r;
+	lib.clear(&schema, NULL, &e, "fingerprint", fingerprint, NULL);
+	return gerror(e, "secret clear");
+}
