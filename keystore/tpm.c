@@ -392,8 +392,13 @@ static int tpm_parent_open(struct tpm *t, uint32_t parent, bool rsa,
 					&outside, &pcrs, &ret->h, NULL, NULL,
 					NULL, NULL);
 	if (rc != TSS2_RC_SUCCESS) {
+		int r = tpm_rc(rc, "Esys_CreatePrimary(parent)");
+
 		ret->h = ESYS_TR_NONE;
-		return tpm_rc(rc, "Esys_CreatePrimary(parent)");
+		/* The hierarchy's auth, not a key's: say which password. */
+		return r == TA_ERR_TPM_AUTH && hier == ESYS_TR_RH_OWNER
+			       ? TA_ERR_TPM_OWNER_AUTH
+			       : r;
 	}
 	return 0;
 }
@@ -609,6 +614,72 @@ out:
 	OPENSSL_cleanse(&key_auth, sizeof(key_auth));
 	if (key.h != ESYS_TR_NONE) {
 		/* Clear the auth value ESYS keeps for the object. */
+		TPM2B_AUTH none = { 0 };
+
+		Esys_TR_SetAuth(t->esys, key.h, &none);
+	}
+	tpm_obj_release(&key);
+	tpm_obj_release(&p);
+	return r;
+}
+
+int tpm_change_auth(struct tpm *t, const struct tpm_keyfile *k,
+		    const char *old_auth, const char *new_auth,
+		    struct tpm_keyfile **ret)
+{
+	_cleanup_(keyfile_freep) struct tpm_keyfile *nk = NULL;
+	_cleanup_(esys_freep) TPM2B_PRIVATE *out_priv = NULL;
+	struct tpm_obj p = { .t = t, .h = ESYS_TR_NONE };
+	struct tpm_obj key = { .t = t, .h = ESYS_TR_NONE, .transient = true };
+	TPM2B_AUTH old = { 0 }, new = { 0 };
+	TSS2_RC rc;
+	int r;
+
+	*ret = NULL;
+	if ((r = set_auth(&old, old_auth)) < 0 || (r = set_auth(&new, new_auth)) < 0)
+		goto out;
+	r = tpm_parent_open(t, k->parent, k->rsa_parent, &p);
+	if (r < 0)
+		goto out;
+	rc = Esys_Load(t->esys, p.h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+		       ESYS_TR_NONE, &k->priv, &k->pub, &key.h);
+	if (rc != TSS2_RC_SUCCESS) {
+		key.h = ESYS_TR_NONE;
+		r = tpm_rc(rc, "Esys_Load");
+		goto out;
+	}
+	rc = Esys_TR_SetAuth(t->esys, key.h, &old);
+	r = tpm_rc(rc, "Esys_TR_SetAuth(key)");
+	if (r < 0)
+		goto out;
+	/* The object is authorised with its current auth (USER role). */
+	rc = Esys_ObjectChangeAuth(t->esys, key.h, p.h, ESYS_TR_PASSWORD,
+				   ESYS_TR_NONE, ESYS_TR_NONE, &new, &out_priv);
+	r = tpm_rc(rc, "Esys_ObjectChangeAuth");
+	if (r < 0)
+		goto out;
+	nk = calloc(1, sizeof(*nk));
+	if (!nk) {
+		r = TA_ERR_NOMEM;
+		goto out;
+	}
+	*nk = *k;
+	nk->description = NULL;
+	if (k->description) {
+		nk->description = strdup(k->description);
+		if (!nk->description) {
+			r = TA_ERR_NOMEM;
+			goto out;
+		}
+	}
+	nk->priv = *out_priv;
+	nk->empty_auth = new.size == 0;
+	*ret = TAKE_PTR(nk);
+	r = 0;
+out:
+	OPENSSL_cleanse(&old, sizeof(old));
+	OPENSSL_cleanse(&new, sizeof(new));
+	if (key.h != ESYS_TR_NONE) {
 		TPM2B_AUTH none = { 0 };
 
 		Esys_TR_SetAuth(t->esys, key.h, &none);

@@ -57,6 +57,12 @@ int tpm_sign_digest(struct tpm *t, const struct tpm_keyfile *k,
 		    const char *auth, enum ta_hash hash, const uint8_t *digest,
 		    size_t digest_len, struct tpm_sig *ret);
 
+/* Change a key's passphrase (TPM2_ObjectChangeAuth).  On success *ret is
+ * the key file with the new private part; the input is not changed. */
+int tpm_change_auth(struct tpm *t, const struct tpm_keyfile *k,
+		    const char *old_auth, const char *new_auth,
+		    struct tpm_keyfile **ret);
+
 /* The SSH public key held in a TPM2B_PUBLIC. */
 int tpm_public_to_sshkey(const TPM2B_PUBLIC *pub, struct sshkey **ret);
 /* The key type and size of a TPM2B_PUBLIC. */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "ask.h"
+#include "cache.h"
 #include "cleanup.h"
 #include "err.h"
 #include "fileio.h"
@@ -27,13 +28,17 @@ static const char *arg_new_passphrase;
 static bool arg_quiet;
 static const char *arg_print_pubkey;
 static bool arg_supported;
+static bool arg_change;
+static const char *arg_old_passphrase;
+static bool arg_ask_owner;
 static struct tpm_opts arg_tpm;
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ssh-tpm-keygen [-q] [-t ecdsa|rsa] [-b bits] [-C comment] [-f file]\n"
+		"usage: ssh-tpm-keygen [-q] [-o] [-t ecdsa|rsa] [-b bits] [-C comment] [-f file]\n"
 		"                      [-N new_passphrase] [--tcti CONF] [--swtpm]\n"
+		"       ssh-tpm-keygen -p [-f file] [-P old_passphrase] [-N new_passphrase]\n"
 		"       ssh-tpm-keygen --print-pubkey FILE\n"
 		"       ssh-tpm-keygen --supported\n");
 }
@@ -47,6 +52,7 @@ static int parse_argv(int argc, char **argv)
 		{ "supported", no_argument, NULL, OPT_SUPPORTED },
 		{ "tcti", required_argument, NULL, OPT_TCTI },
 		{ "swtpm", no_argument, NULL, OPT_SWTPM },
+		{ "owner-password", no_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -55,7 +61,7 @@ static int parse_argv(int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":t:b:C:f:N:qdh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":t:b:C:f:N:P:pqodh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			arg_type = optarg;
@@ -78,6 +84,15 @@ static int parse_argv(int argc, char **argv)
 			break;
 		case 'N':
 			arg_new_passphrase = optarg;
+			break;
+		case 'P':
+			arg_old_passphrase = optarg;
+			break;
+		case 'p':
+			arg_change = true;
+			break;
+		case 'o':
+			arg_ask_owner = true;
 			break;
 		case 'q':
 			arg_quiet = true;
@@ -283,6 +298,151 @@ static int ask_new_passphrase(char **ret)
 	return TA_ERR_CANCELLED;
 }
 
+/* Ask for a new passphrase twice (for -p). */
+static int ask_changed_passphrase(char **ret)
+{
+	for (int tries = 0; tries < 3; tries++) {
+		char *p1 = NULL, *p2 = NULL;
+		int r;
+
+		r = ask_passphrase("Enter new passphrase (empty for no passphrase): ",
+				   ASK_ALLOW_STDIN, &p1);
+		if (r < 0)
+			return r;
+		r = ask_passphrase("Enter same passphrase again: ", ASK_ALLOW_STDIN, &p2);
+		if (r < 0) {
+			ask_free_secret(p1);
+			return r;
+		}
+		if (strcmp(p1, p2) == 0) {
+			ask_free_secret(p2);
+			*ret = p1;
+			return 0;
+		}
+		ask_free_secret(p1);
+		ask_free_secret(p2);
+		fprintf(stderr, "Passphrases do not match.  Try again.\n");
+	}
+	return TA_ERR_CANCELLED;
+}
+
+/* Forget any cached passphrase of this key (keyring; Secret Service when a
+ * session bus is there).  Best effort: the cache may be in neither. */
+static void drop_cached_passphrase(const struct tpm_keyfile *kf)
+{
+	_cleanup_(sshkey_freep) struct sshkey *key = NULL;
+	_cleanup_free_ char *fp = NULL;
+
+	if (tpm_public_to_sshkey(&kf->pub, &key) < 0 ||
+	    sshkey_fingerprint(key, &fp) < 0)
+		return;
+	if (cache_keyring_drop(fp) < 0)
+		log_debug("keyring: could not drop cached passphrase for %s", fp);
+	if (getenv("DBUS_SESSION_BUS_ADDRESS") && cache_secret_probe() == 0)
+		cache_secret_drop(fp);
+}
+
+static int do_change_passphrase(void)
+{
+	_cleanup_free_ char *path = NULL, *entered = NULL, *def = NULL,
+			    *prompt = NULL, *pem = NULL;
+	_cleanup_(keyfile_freep) struct tpm_keyfile *kf = NULL, *nk = NULL;
+	_cleanup_(tpm_closep) struct tpm *t = NULL;
+	struct atomic_file out = { .fd = -1 };
+	char *old = NULL, *new = NULL;
+	size_t n, pem_len;
+	int r, ret = 1;
+
+	if (arg_file) {
+		path = strdup(arg_file);
+	} else {
+		if (asprintf(&def, "%s/.ssh/id_ecdsa", home_dir()) < 0 ||
+		    asprintf(&prompt, "Enter file in which the key is (%s): ", def) < 0)
+			return 1;
+		if (prompt_line(prompt, &entered) < 0) {
+			log_error("no file name given");
+			return 1;
+		}
+		path = strdup(*entered ? entered : def);
+	}
+	if (!path)
+		return 1;
+	n = strlen(path);
+	if (n < 4 || strcmp(path + n - 4, ".tpm") != 0) {
+		char *p2;
+
+		if (asprintf(&p2, "%s.tpm", path) < 0)
+			return 1;
+		free(path);
+		path = p2;
+	}
+	r = keyfile_read(path, &kf);
+	if (r < 0) {
+		log_error_r(r, "%s", path);
+		return 1;
+	}
+
+	if (kf->empty_auth)
+		old = strdup("");
+	else if (arg_old_passphrase)
+		old = strdup(arg_old_passphrase);
+	else if ((r = ask_passphrase("Enter old passphrase: ", ASK_ALLOW_STDIN, &old)) < 0) {
+		log_error_r(r, "old passphrase");
+		return 1;
+	}
+	if (!old)
+		return 1;
+	if (arg_new_passphrase)
+		new = strdup(arg_new_passphrase);
+	else if ((r = ask_changed_passphrase(&new)) < 0) {
+		log_error_r(r, "new passphrase");
+		goto out;
+	}
+	if (!new)
+		goto out;
+
+	/* Claim the temp file before the TPM does any work. */
+	r = atomic_file_open(path, 0600, &out);
+	if (r < 0) {
+		log_error_r(r, "%s: cannot create file", path);
+		goto out;
+	}
+	r = tpm_open(&arg_tpm, &t);
+	if (r < 0) {
+		report_tpm_error(r);
+		goto out;
+	}
+	r = tpm_change_auth(t, kf, old, new, &nk);
+	if (r == TA_ERR_TPM_AUTH) {
+		log_error("%s: incorrect passphrase supplied (the TPM counted a failed attempt)",
+			  path);
+		goto out;
+	}
+	if (r < 0) {
+		report_tpm_error(r);
+		goto out;
+	}
+	/* Keep a [4] description if the file had one (e.g. from the Go tool). */
+	r = keyfile_to_pem(nk, nk->description != NULL, &pem, &pem_len);
+	if (r == 0)
+		r = atomic_file_finish(&out, pem, pem_len);
+	if (r == 0)
+		r = atomic_file_commit(&out);
+	if (r < 0) {
+		log_error_r(r, "%s: write", path);
+		goto out;
+	}
+	drop_cached_passphrase(kf);
+	if (!arg_quiet)
+		printf("Your identification has been saved with the new passphrase.\n");
+	ret = 0;
+out:
+	atomic_file_discard(&out);
+	ask_free_secret(old);
+	ask_free_secret(new);
+	return ret;
+}
+
 /* Move both finished temp files into place.  If the second rename fails,
  * put the previous first file back, so the pair is never mixed. */
 static int commit_pair(struct atomic_file *key, struct atomic_file *pub)
@@ -483,14 +643,40 @@ out:
 
 int main(int argc, char **argv)
 {
+	char *owner_pw = NULL, *env;
+	int ret;
+
 	log_setup("ssh-tpm-keygen", LOG_LEVEL_INFO);
 	/* Keep prompts and messages in order when stdout is a pipe. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (parse_argv(argc, argv) < 0)
 		return 1;
-	if (arg_print_pubkey)
+	env = getenv("SSH_TPM_AGENT_OWNER_PASSWORD");
+	if (env && *env) {
+		owner_pw = strdup(env);
+		unsetenv("SSH_TPM_AGENT_OWNER_PASSWORD");
+		if (!owner_pw)
+			return 1;
+		arg_tpm.owner_auth = owner_pw;
+	}
+	if (arg_print_pubkey) {
+		ask_free_secret(owner_pw);
 		return do_print_pubkey(arg_print_pubkey);
+	}
+	if (arg_ask_owner && !arg_tpm.owner_auth) {
+		if (ask_passphrase("Enter the TPM owner password: ", ASK_ALLOW_STDIN,
+				   &owner_pw) < 0) {
+			log_error("no owner password given");
+			return 1;
+		}
+		arg_tpm.owner_auth = owner_pw;
+	}
 	if (arg_supported)
-		return do_supported();
-	return do_create();
+		ret = do_supported();
+	else if (arg_change)
+		ret = do_change_passphrase();
+	else
+		ret = do_create();
+	ask_free_secret(owner_pw);
+	return ret;
 }

@@ -141,3 +141,48 @@ ssh_login() {
 		-o StrictHostKeyChecking=yes -o BatchMode=yes -o ConnectTimeout=10 \
 		"$@" -p "$SSHD_PORT" root@127.0.0.1 true
 }
+
+# Passphrase tests: our askpass, a private keyring name, cleanup of it.
+ASKPASS="$SRC_DIR/tests/agent/askpass.sh"
+askpass_setup() {
+	export SSH_ASKPASS="$ASKPASS" SSH_ASKPASS_REQUIRE=force DISPLAY=:0
+	export ASKPASS_LOG="$WORK/askpass.log" ASKPASS_ANSWER="$WORK/askpass.answer"
+	: > "$ASKPASS_LOG"
+	export SSH_TPM_AGENT_KEYRING="ta-test-$$-$(date +%s%N)"
+	add_cleanup keyring_cleanup
+}
+keyring_cleanup() {
+	kr=$(keyctl search @u keyring "$SSH_TPM_AGENT_KEYRING" 2>/dev/null) &&
+		keyctl unlink "$kr" @u >/dev/null 2>&1
+	return 0
+}
+askpass_calls() { grep -c . "$ASKPASS_LOG"; }
+answer() { printf '%s\n' "$1" > "$ASKPASS_ANSWER"; }
+# The cached entry's key id, or nothing.
+cached_id() { # FINGERPRINT
+	kr=$(keyctl search @u keyring "$SSH_TPM_AGENT_KEYRING" 2>/dev/null) || return 0
+	keyctl search "$kr" user "ssh-tpm-agent:$1" 2>/dev/null
+}
+# Activated agent that passes on what the passphrase machinery needs.
+activate_pass() { # SOCK LOG ARGS...
+	sock=$1 log=$2
+	shift 2
+	systemd-socket-activate --accept -l "$sock" -E SSH_TPM_AGENT_TCTI -E TSS2_LOG \
+		-E SSH_ASKPASS -E SSH_ASKPASS_REQUIRE -E DISPLAY -E ASKPASS_LOG \
+		-E ASKPASS_ANSWER -E SSH_TPM_AGENT_KEYRING -E SSH_TPM_AGENT_OWNER_PASSWORD \
+		"$AGENT" "$@" 2>"$log" &
+	AGENT_PID=$!
+	AGENT_PIDS="$AGENT_PIDS $AGENT_PID"
+	wait_socket "$sock"
+}
+# sign_ok SOCK PUB: ssh-keygen -Y sign through the agent, then verify.
+sign_ok() {
+	rm -f "$WORK/data.sig"
+	echo "payload" > "$WORK/data"
+	SSH_AUTH_SOCK=$1 ssh-keygen -Y sign -n file -f "$2" "$WORK/data" >/dev/null 2>&1 &&
+		ssh-keygen -Y check-novalidate -n file -f "$2" -s "$WORK/data.sig" < "$WORK/data" >/dev/null 2>&1
+}
+# TPM_PT_LOCKOUT_COUNTER (failed authorizations counted by the TPM).
+lockout_counter() {
+	printf '%d\n' "$(tpm2_getcap properties-variable | awk '/TPM2_PT_LOCKOUT_COUNTER/ {print $2}')"
+}
