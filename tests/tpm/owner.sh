@@ -1,0 +1,42 @@
+#!/bin/sh
+# A TPM whose owner hierarchy has a password: keygen and the agent need it
+# (-o or SSH_TPM_AGENT_OWNER_PASSWORD) and say so clearly without it.
+. "$SRC_DIR/tests/lib/common.sh"
+. "$TEST_LIB/swtpm.sh"
+. "$TEST_LIB/agent.sh"
+swtpm_start || exit 1
+cd "$WORK" || exit 1
+askpass_setup
+mkdir keys
+"$KEYGEN" -q -N '' -C before -f keys/before
+tpm2_changeauth -c owner owner-pw-9 || exit 1
+unset SSH_TPM_AGENT_OWNER_PASSWORD
+
+out=$("$KEYGEN" -N '' -f keys/none 2>&1 </dev/null)
+check_eq "keygen without owner password: exit 1" 1 "$?"
+check_match "keygen without owner password: clear error" "TPM owner authorization failed: the owner hierarchy has a password" "$out"
+check "keygen without owner password: no files" test ! -e keys/none.tpm -a ! -e keys/none.pub
+out=$(SSH_TPM_AGENT_OWNER_PASSWORD=owner-pw-9 "$KEYGEN" -N '' -C env -f keys/env 2>&1)
+check_eq "keygen with SSH_TPM_AGENT_OWNER_PASSWORD" 0 "$?"
+out=$(printf 'owner-pw-9\n' | env -u SSH_ASKPASS_REQUIRE -u DISPLAY setsid -w "$KEYGEN" -o -N '' -C opt -f keys/opt 2>&1)
+check_eq "keygen -o (prompted)" 0 "$?"
+check_match "keygen -o prompt" "Enter the TPM owner password:" "$out"
+out=$(printf 'wrong\n' | env -u SSH_ASKPASS_REQUIRE -u DISPLAY setsid -w "$KEYGEN" -o -N '' -f keys/bad 2>&1)
+check_match "keygen -o with a wrong password" "TPM owner authorization failed" "$out"
+
+# The agent: listing needs no TPM; signing needs the owner password.
+activate_pass "$WORK/plain.sock" plain.log --key-dir "$WORK/keys" || exit 1
+check_eq "agent lists without owner password" 3 "$(SSH_AUTH_SOCK=$WORK/plain.sock ssh-add -l | grep -c SHA256)"
+if sign_ok "$WORK/plain.sock" keys/env.pub; then fail "agent without owner password cannot sign" signed; else ok "agent without owner password cannot sign"; fi
+check_match "agent logs the owner-password error" "TPM owner authorization failed" "$(cat plain.log)"
+SSH_TPM_AGENT_OWNER_PASSWORD=owner-pw-9 activate_pass "$WORK/env.sock" env.log --key-dir "$WORK/keys" || exit 1
+check "agent with SSH_TPM_AGENT_OWNER_PASSWORD signs" sign_ok "$WORK/env.sock" keys/env.pub
+check "agent signs a key made before the password was set" sign_ok "$WORK/env.sock" keys/before.pub
+answer owner-pw-9
+: > "$ASKPASS_LOG"
+activate_pass "$WORK/o.sock" o.log -o --key-dir "$WORK/keys" || exit 1
+check "agent -o (askpass) signs" sign_ok "$WORK/o.sock" keys/opt.pub
+check_match "agent -o asked for the owner password" "Enter the TPM owner password:" "$(cat "$ASKPASS_LOG")"
+check_eq "owner password in no log or file" "" "$(grep -rlF owner-pw-9 "$WORK" --exclude=askpass.answer)"
+
+finish
