@@ -163,14 +163,15 @@ cached_id() { # FINGERPRINT
 	kr=$(keyctl search @u keyring "$SSH_TPM_AGENT_KEYRING" 2>/dev/null) || return 0
 	keyctl search "$kr" user "ssh-tpm-agent:$1" 2>/dev/null
 }
-# Activated agent that passes on what the passphrase machinery needs.
+# Activated agent that passes on what the passphrase machinery needs; -d
+# always, so the tests show that no passphrase reaches the debug log.
 activate_pass() { # SOCK LOG ARGS...
 	sock=$1 log=$2
 	shift 2
 	systemd-socket-activate --accept -l "$sock" -E SSH_TPM_AGENT_TCTI -E TSS2_LOG \
 		-E SSH_ASKPASS -E SSH_ASKPASS_REQUIRE -E DISPLAY -E ASKPASS_LOG \
 		-E ASKPASS_ANSWER -E SSH_TPM_AGENT_KEYRING -E SSH_TPM_AGENT_OWNER_PASSWORD \
-		"$AGENT" "$@" 2>"$log" &
+		"$AGENT" -d "$@" 2>"$log" &
 	AGENT_PID=$!
 	AGENT_PIDS="$AGENT_PIDS $AGENT_PID"
 	wait_socket "$sock"
