@@ -186,7 +186,6 @@ static int add_key(struct identity_list *l, const char *dir, const char *name)
 	_cleanup_free_ char *base = NULL, *pub_path = NULL, *cert_path = NULL;
 	_cleanup_(buf_freep) struct buf *b = NULL;
 	struct identity id = { 0 };
-	size_t n = strlen(name);
 	int r;
 
 	if (asprintf(&id.path, "%s/%s", dir, name) < 0)
@@ -197,7 +196,6 @@ static int add_key(struct identity_list *l, const char *dir, const char *name)
 		identity_clear(&id);
 		return TA_ERR_NOMEM;
 	}
-	(void)n;
 	r = keyfile_read(id.path, &id.kf);
 	if (r == 0)
 		r = tpm_public_to_sshkey(&id.kf->pub, &id.key);

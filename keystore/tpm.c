@@ -510,6 +510,33 @@ out:
 	return r;
 }
 
+/* Open the key's parent and load the key under it (both into the given
+ * objects, released by the caller).  Objects left in a TPM without a
+ * resource manager by a process that died are flushed, once, when the
+ * TPM runs out of slots. */
+static int tpm_key_load(struct tpm *t, const struct tpm_keyfile *k,
+			struct tpm_obj *p, struct tpm_obj *key)
+{
+	TSS2_RC rc;
+	int r;
+
+	for (int attempt = 0;; attempt++) {
+		r = tpm_parent_open(t, k->parent, k->rsa_parent, p);
+		if (r < 0)
+			return r;
+		rc = Esys_Load(t->esys, p->h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+			       ESYS_TR_NONE, &k->priv, &k->pub, &key->h);
+		if (rc == TSS2_RC_SUCCESS)
+			return 0;
+		key->h = ESYS_TR_NONE;
+		r = tpm_rc(rc, "Esys_Load");
+		tpm_obj_release(p);
+		if (attempt > 0 || r != TA_ERR_TPM_OBJECT_MEMORY ||
+		    !tpm_flush_stale(t))
+			return r;
+	}
+}
+
 static TPMI_ALG_HASH tpm_hash_alg(enum ta_hash h)
 {
 	switch (h) {
@@ -558,22 +585,9 @@ int tpm_sign_digest(struct tpm *t, const struct tpm_keyfile *k,
 	if (r < 0)
 		return r;
 
-	for (int attempt = 0;; attempt++) {
-		r = tpm_parent_open(t, k->parent, k->rsa_parent, &p);
-		if (r < 0)
-			goto out;
-		rc = Esys_Load(t->esys, p.h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-			       ESYS_TR_NONE, &k->priv, &k->pub, &key.h);
-		if (rc == TSS2_RC_SUCCESS)
-			break;
-		key.h = ESYS_TR_NONE;
-		r = tpm_rc(rc, "Esys_Load");
-		tpm_obj_release(&p);
-		/* Objects left by a dead process: flush them, try once more. */
-		if (attempt > 0 || r != TA_ERR_TPM_OBJECT_MEMORY ||
-		    !tpm_flush_stale(t))
-			goto out;
-	}
+	r = tpm_key_load(t, k, &p, &key);
+	if (r < 0)
+		goto out;
 	/* The parent is no longer needed: free its slot before signing. */
 	tpm_obj_release(&p);
 	rc = Esys_TR_SetAuth(t->esys, key.h, &key_auth);
@@ -638,16 +652,9 @@ int tpm_change_auth(struct tpm *t, const struct tpm_keyfile *k,
 	*ret = NULL;
 	if ((r = set_auth(&old, old_auth)) < 0 || (r = set_auth(&new, new_auth)) < 0)
 		goto out;
-	r = tpm_parent_open(t, k->parent, k->rsa_parent, &p);
+	r = tpm_key_load(t, k, &p, &key);
 	if (r < 0)
 		goto out;
-	rc = Esys_Load(t->esys, p.h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-		       ESYS_TR_NONE, &k->priv, &k->pub, &key.h);
-	if (rc != TSS2_RC_SUCCESS) {
-		key.h = ESYS_TR_NONE;
-		r = tpm_rc(rc, "Esys_Load");
-		goto out;
-	}
 	rc = Esys_TR_SetAuth(t->esys, key.h, &old);
 	r = tpm_rc(rc, "Esys_TR_SetAuth(key)");
 	if (r < 0)

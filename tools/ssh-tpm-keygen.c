@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
 #include "ask.h"
 #include "cache.h"
 #include "cleanup.h"
@@ -270,46 +272,17 @@ static int do_supported(void)
 	return 0;
 }
 
-/* Ask for the new key's passphrase twice, like ssh-keygen. */
-static int ask_new_passphrase(char **ret)
+/* Ask for a passphrase twice, like ssh-keygen; three tries. */
+static int ask_twice(const char *first, const char *again, char **ret)
 {
 	for (int tries = 0; tries < 3; tries++) {
 		char *p1 = NULL, *p2 = NULL;
 		int r;
 
-		r = ask_passphrase("Enter passphrase (empty for no passphrase): ",
-				   ASK_ALLOW_STDIN, &p1);
+		r = ask_passphrase(first, ASK_ALLOW_STDIN, &p1);
 		if (r < 0)
 			return r;
-		r = ask_passphrase("Confirm passphrase: ", ASK_ALLOW_STDIN, &p2);
-		if (r < 0) {
-			ask_free_secret(p1);
-			return r;
-		}
-		if (strcmp(p1, p2) == 0) {
-			ask_free_secret(p2);
-			*ret = p1;
-			return 0;
-		}
-		ask_free_secret(p1);
-		ask_free_secret(p2);
-		fprintf(stderr, "Passphrases do not match.  Try again.\n");
-	}
-	return TA_ERR_CANCELLED;
-}
-
-/* Ask for a new passphrase twice (for -p). */
-static int ask_changed_passphrase(char **ret)
-{
-	for (int tries = 0; tries < 3; tries++) {
-		char *p1 = NULL, *p2 = NULL;
-		int r;
-
-		r = ask_passphrase("Enter new passphrase (empty for no passphrase): ",
-				   ASK_ALLOW_STDIN, &p1);
-		if (r < 0)
-			return r;
-		r = ask_passphrase("Enter same passphrase again: ", ASK_ALLOW_STDIN, &p2);
+		r = ask_passphrase(again, ASK_ALLOW_STDIN, &p2);
 		if (r < 0) {
 			ask_free_secret(p1);
 			return r;
@@ -394,7 +367,8 @@ static int do_change_passphrase(void)
 		return 1;
 	if (arg_new_passphrase)
 		new = strdup(arg_new_passphrase);
-	else if ((r = ask_changed_passphrase(&new)) < 0) {
+	else if ((r = ask_twice("Enter new passphrase (empty for no passphrase): ",
+				    "Enter same passphrase again: ", &new)) < 0) {
 		log_error_r(r, "new passphrase");
 		goto out;
 	}
@@ -551,7 +525,8 @@ static int do_create(void)
 		if (!pass)
 			return 1;
 	} else {
-		r = ask_new_passphrase(&pass);
+		r = ask_twice("Enter passphrase (empty for no passphrase): ",
+			      "Confirm passphrase: ", &pass);
 		if (r < 0) {
 			log_error_r(r, "passphrase");
 			return 1;
@@ -654,6 +629,7 @@ int main(int argc, char **argv)
 	env = getenv("SSH_TPM_AGENT_OWNER_PASSWORD");
 	if (env && *env) {
 		owner_pw = strdup(env);
+		OPENSSL_cleanse(env, strlen(env));
 		unsetenv("SSH_TPM_AGENT_OWNER_PASSWORD");
 		if (!owner_pw)
 			return 1;
