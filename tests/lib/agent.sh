@@ -168,10 +168,12 @@ cached_id() { # FINGERPRINT
 activate_pass() { # SOCK LOG ARGS...
 	sock=$1 log=$2
 	shift 2
-	systemd-socket-activate --accept -l "$sock" -E SSH_TPM_AGENT_TCTI -E TSS2_LOG \
+	# setsid: no controlling terminal, as under systemd (and no prompt on
+	# the terminal of whoever runs the tests).
+	setsid systemd-socket-activate --accept -l "$sock" -E SSH_TPM_AGENT_TCTI -E TSS2_LOG \
 		-E SSH_ASKPASS -E SSH_ASKPASS_REQUIRE -E DISPLAY -E ASKPASS_LOG \
 		-E ASKPASS_ANSWER -E SSH_TPM_AGENT_KEYRING -E SSH_TPM_AGENT_OWNER_PASSWORD \
-		"$AGENT" -d "$@" 2>"$log" &
+		-E WAYLAND_DISPLAY "$AGENT" -d "$@" 2>"$log" &
 	AGENT_PID=$!
 	AGENT_PIDS="$AGENT_PIDS $AGENT_PID"
 	wait_socket "$sock"
