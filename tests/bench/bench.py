@@ -72,14 +72,16 @@ def handler_peak_rss_kib(agent, keydir, env, blob):
         return struct.pack(">I", len(b)) + b
     assert req(b"\x0b")[0] == 12
     assert req(b"\x0d" + s(blob) + s(b"data") + struct.pack(">I", 0))[0] == 14
-    hwm = None
+    hwm = anon = None
     with open("/proc/%d/status" % p.pid) as f:
         for line in f:
             if line.startswith("VmHWM:"):
                 hwm = int(line.split()[1])
+            if line.startswith("RssAnon:"):
+                anon = int(line.split()[1])
     ours.close()
     assert p.wait() == 0
-    return hwm
+    return hwm, anon
 
 
 def main():
@@ -226,10 +228,10 @@ def main():
     lines.append("| `/bin/true` | %.2f |" % res["start true"])
     lines.append("| `ssh-tpm-agent --print-socket` | %.2f |" % res["start agent"])
     lines.append("")
-    lines.append("| handler peak RSS (list + sign, inetd mode) | KiB | target |")
-    lines.append("| --- | ---: | --- |")
+    lines.append("| handler memory (list + sign, inetd mode) | peak RSS, KiB | private (RssAnon), KiB | target |")
+    lines.append("| --- | ---: | ---: | --- |")
     for kind in ("ecdsa", "rsa"):
-        lines.append("| %s | %d | ≤ 4096 |" % (kind, rss[kind]))
+        lines.append("| %s | %d | %d | peak RSS ≤ 4096 |" % (kind, rss[kind][0], rss[kind][1]))
     verdict = []
     eb = res["openssh sign ecdsa"] + res["raw ecdsa"] + 1.0
     for mode in ("accept", "standalone"):
@@ -240,8 +242,15 @@ def main():
         verdict.append("%s: ecdsa sign %.2f ms vs budget %.2f ms: %s" % (
             name, res[mode + " sign ecdsa"], eb,
             "met" if res[mode + " sign ecdsa"] <= eb else "NOT met"))
+    peak = max(v[0] for v in rss.values())
     verdict.append("peak RSS %d KiB (target ≤ 4096): %s" % (
-        max(rss.values()), "met" if max(rss.values()) <= 4096 else "NOT met"))
+        peak, "met" if peak <= 4096 else "NOT met"))
+    # What Accept=yes could reach with no linking cost at all: standalone
+    # plus one fork+exec of a trivial program.
+    floor = res["start true"]
+    verdict.append("Accept=yes floor (standalone + fork/exec of /bin/true): list %.2f ms = %.2f×, ecdsa sign %.2f ms" % (
+        res["standalone list"] + floor, (res["standalone list"] + floor) / res["openssh list"],
+        res["standalone sign ecdsa"] + floor))
     text = "\n".join(lines) + "\n\n" + "\n".join("- " + v for v in verdict) + "\n"
     print(text)
     if a.markdown:
