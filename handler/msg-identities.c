@@ -1,5 +1,7 @@
 /* msg-identities.c - REQUEST_IDENTITIES: every key (and certificate) in
  * the key dir.  Reads files only; the TPM is not opened. */
+#include <string.h>
+
 #include "err.h"
 #include "handler.h"
 #include "keydir.h"
@@ -21,6 +23,16 @@ int handler_request_identities(struct handler_ctx *ctx, struct buf *req,
 			return r;
 	}
 	n = ids ? ids->n : 0;
+	/* Answer only what fits in one frame (clients have the same limit). */
+	for (size_t i = 0, size = 5; i < n; i++) {
+		size += 8 + ids->v[i].blob_len + strlen(ids->v[i].comment);
+		if (size > buf_max(resp)) {
+			log_warning("%s: %zu identities do not fit in one reply; listing %zu",
+				    ctx->key_dir, n, i);
+			n = i;
+			break;
+		}
+	}
 	log_debug("REQUEST_IDENTITIES from pid %d uid %u: %zu identities",
 		  (int)ctx->peer_pid, (unsigned)ctx->peer_uid, n);
 	if ((r = buf_put_u8(resp, SSH_AGENT_IDENTITIES_ANSWER)) != 0 ||

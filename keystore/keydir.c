@@ -262,10 +262,18 @@ int keydir_scan(const char *dir, struct identity_list **ret)
 		return TA_ERR_SYSTEM;
 	}
 	for (int i = 0; i < n; i++) {
+		/* Room for a key and its certificate, else stop (and say so). */
+		if (r == 0 && l->n + 2 > KEYDIR_MAX_KEYS) {
+			log_warning("%s: more than %d keys; the rest are ignored",
+				    dir, KEYDIR_MAX_KEYS);
+			r = 1;
+		}
 		if (r == 0)
 			r = add_key(l, dir, names[i]->d_name);
 		free(names[i]);
 	}
+	if (r > 0)
+		r = 0;
 	free(names);
 	if (r < 0)
 		return r;

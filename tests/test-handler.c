@@ -241,3 +241,30 @@ Test(handler_process_message, every_truncated_sign_request_is_failure)
 	buf_free(req);
 	buf_free(ids);
 }
+
+/* More identities than fit in one 256 KiB reply: the ones that fit are
+ * listed (never a FAILURE, never an oversized frame). */
+Test(handler_process_message, too_many_identities_are_cut_to_one_frame)
+{
+	struct handler_ctx ctx = ctx_for(keydir);
+	static const uint8_t req[] = { 11 };
+	char cmd[1024];
+	struct buf *r;
+	uint8_t type;
+	uint32_t n;
+
+	/* 1000 copies of the RSA fixture: ~600 bytes each with a long comment. */
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && for i in $(seq 1000); do cp '%s/rsa2048.tpm' k$i.tpm; "
+		 "printf '%%s %%s %%0300d\\n' $(cut -d' ' -f1-2 '%s/rsa2048.pub') 0 > k$i.pub; done",
+		 keydir, data_dir(), data_dir());
+	cr_assert(eq(int, system(cmd), 0));
+	r = run(&ctx, req, sizeof(req));
+	cr_assert(eq(int, buf_get_u8(r, &type), 0));
+	cr_assert(eq(u8, type, SSH_AGENT_IDENTITIES_ANSWER));
+	cr_assert(eq(int, buf_get_u32(r, &n), 0));
+	cr_assert(gt(u32, n, 100));
+	cr_assert(lt(u32, n, 1000));
+	cr_assert(le(sz, buf_len(r) + 5, AGENT_MAX_LEN));
+	buf_free(r);
+}
