@@ -8,7 +8,7 @@ build-essential meson ninja-build pkg-config
 libtss2-dev libssl-dev libsystemd-dev libsecret-1-dev libkeyutils-dev libcriterion-dev
 swtpm swtpm-tools tpm2-tools tpm2-openssl
 openssh-client openssh-server
-systemd keyutils dbus gnome-keyring libsecret-tools
+openssl systemd keyutils dbus dbus-bin dbus-daemon gnome-keyring libsecret-tools
 util-linux iproute2 procps valgrind python3
 "
 
