@@ -5,6 +5,8 @@
  * Schema "org.ssh_tpm_agent.Passphrase", one attribute:
  *   fingerprint  the key's "SHA256:..." fingerprint (lookup key)
  * Label: "ssh-tpm-agent: passphrase for <comment> (<fingerprint>)".
+ * Collection: "session" (kept in memory by the Secret Service, gone at
+ * logout), never the on-disk default/login keyring.
  * Secret: "<expires> <passphrase>", expires in unix seconds.  libsecret's
  * simple API looks up by exact attribute match only, so the lifetime
  * travels inside the secret; an expired entry is removed when found. */
@@ -139,7 +141,9 @@ int cache_secret_put(const char *fingerprint, const char *label,
 		     passphrase);
 	if (n < 0)
 		return TA_ERR_NOMEM;
-	lib.store(&schema, SECRET_COLLECTION_DEFAULT, full_label, value, NULL,
+	/* The in-memory session collection: a cached passphrase must not
+	 * land in the on-disk login keyring and outlive its timeout there. */
+	lib.store(&schema, SECRET_COLLECTION_SESSION, full_label, value, NULL,
 		  &e, "fingerprint", fingerprint, NULL);
 	cache_free_secret(value);
 	return gerror(e, "secret store");

@@ -417,39 +417,30 @@ out:
 	return ret;
 }
 
-/* Move both finished temp files into place.  If the second rename fails,
- * put the previous first file back, so the pair is never mixed. */
+/* Move both finished temp files into place.  An existing key file is
+ * first moved aside (same directory, so a rename) and put back if either
+ * rename fails: the user never loses the old key and never gets a key
+ * file and .pub that do not belong together. */
 static int commit_pair(struct atomic_file *key, struct atomic_file *pub)
 {
 	_cleanup_free_ char *backup = NULL;
 	bool had_old;
 	int r, saved;
 
-	if (asprintf(&backup, "%s.old-XXXXXX", key->tmp) < 0)
+	if (asprintf(&backup, "%s.old", key->tmp) < 0)
 		return TA_ERR_NOMEM;
 	had_old = access(key->path, F_OK) == 0;
-	if (had_old) {
-		int fd = mkstemp(backup);
-
-		if (fd < 0)
-			return TA_ERR_SYSTEM;
-		close(fd);
-		if (rename(key->path, backup) < 0 || link(backup, key->path) < 0) {
-			saved = errno;
-			unlink(backup);
-			errno = saved;
-			return TA_ERR_SYSTEM;
-		}
-	}
+	if (had_old && rename(key->path, backup) < 0)
+		return TA_ERR_SYSTEM; /* nothing changed */
 	r = atomic_file_commit(key);
 	if (r == 0)
 		r = atomic_file_commit(pub);
 	saved = errno;
-	if (r < 0 && key->tmp == NULL) {
-		/* The key moved but the .pub did not: undo. */
+	if (r < 0) {
+		/* Put the old key back (over the new one if that moved). */
 		if (had_old)
 			rename(backup, key->path);
-		else
+		else if (!key->tmp)
 			unlink(key->path);
 	} else if (had_old) {
 		unlink(backup);

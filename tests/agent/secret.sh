@@ -71,6 +71,13 @@ check_match "secret-tool lists it with a recognisable label" "label = ssh-tpm-ag
 check "label has the fingerprint" sh -c "printf '%s' \"\$1\" | grep -qF \"$fp\"" x "$found"
 check_match "stored secret carries an expiry" "^[0-9]+ $PASS\$" "$(secret-tool lookup fingerprint "$fp")"
 check_eq "the kernel keyring was not used" "" "$(cached_id "$fp")"
+items() { # COLLECTION: the object paths of its items
+	dbus-send --session --print-reply --dest=org.freedesktop.secrets \
+		"/org/freedesktop/secrets/collection/$1" org.freedesktop.DBus.Properties.Get \
+		string:org.freedesktop.Secret.Collection string:Items 2>&1 | grep -o 'object path "[^"]*"'
+}
+check_match "stored in the in-memory session collection" "collection/session/" "$(items session)"
+check_eq "nothing in the on-disk login collection" "" "$(items login)"
 
 # Expiry: a short lifetime, then asked again.
 secret-tool clear fingerprint "$fp"

@@ -62,6 +62,22 @@ expect_fail "existing .pub alone: asks" 'lonely.tpm: not overwritten' "$KEYGEN" 
 rm lonely.pub
 before=$(snap)
 
+# The second rename fails after the first (k.pub is a non-empty directory):
+# the old key file comes back byte-for-byte, nothing else is left.
+mkdir pair
+"$KEYGEN" -q -N '' -f pair/k
+rm pair/k.pub
+mkdir pair/k.pub
+touch pair/k.pub/keep
+sum=$(sha256sum pair/k.tpm)
+out=$(echo y | "$KEYGEN" -N '' -f pair/k 2>&1)
+check_eq "failed .pub rename: exit 1" 1 "$?"
+check_match "failed .pub rename: says so" "pair/k.pub|pair/k.tpm" "$out"
+check_eq "failed .pub rename: old key restored" "$sum" "$(sha256sum pair/k.tpm)"
+check_eq "failed .pub rename: no leftovers" "k.pub k.tpm" "$(ls -A pair | tr '\n' ' ' | sed 's/ $//')"
+rm -rf pair
+before=$(snap)
+
 # Unwritable directory: a read-only bind mount (we run as root, so plain
 # permissions would not stop us).
 mkdir ro
