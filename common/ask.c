@@ -3,16 +3,19 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
 
+#include "cleanup.h"
 #include "err.h"
 #include "log.h"
 
@@ -27,8 +30,16 @@ void ask_free_secret(char *s)
 	}
 }
 
+/* Set by a signal that arrives while the terminal has echo off. */
+static volatile sig_atomic_t ask_signo;
+
+static void ask_on_signal(int signo)
+{
+	ask_signo = signo;
+}
+
 /* One line from fd into buf (newline dropped).  EOF before anything is
- * TA_ERR_CANCELLED. */
+ * TA_ERR_CANCELLED; so is a signal caught by ask_tty. */
 static int read_line(int fd, char *buf, size_t size)
 {
 	size_t n = 0;
@@ -38,6 +49,8 @@ static int read_line(int fd, char *buf, size_t size)
 
 	for (;;) {
 		k = read(fd, &c, 1);
+		if (k < 0 && errno == EINTR && ask_signo)
+			return TA_ERR_CANCELLED;
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0)
@@ -54,14 +67,30 @@ static int read_line(int fd, char *buf, size_t size)
 	return any ? 0 : TA_ERR_CANCELLED;
 }
 
+/* Prompt on the terminal with echo off.  Prompts of concurrent processes
+ * (handlers of one agent) take turns through a lock on the terminal, so
+ * typed input is never split between them.  A signal while echo is off
+ * restores the terminal first and is then re-raised (like readpassphrase). */
 static int ask_tty(int fd, const char *prompt, char *buf, size_t size)
 {
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP,
+				    SIGTTIN, SIGTTOU };
+	struct sigaction sa = { .sa_handler = ask_on_signal }, old_sa[7];
 	struct termios old, noecho;
 	bool restore = false;
-	int r;
+	int r, signo;
 
-	if (write(fd, prompt, strlen(prompt)) < 0)
-		return TA_ERR_SYSTEM;
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return TA_ERR_SYSTEM;
+	ask_signo = 0;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
+		sigaction(sigs[i], &sa, &old_sa[i]);
+	if (write(fd, prompt, strlen(prompt)) < 0) {
+		r = TA_ERR_SYSTEM;
+		goto out;
+	}
 	if (tcgetattr(fd, &old) == 0) {
 		noecho = old;
 		noecho.c_lflag &= ~(tcflag_t)ECHO;
@@ -73,6 +102,16 @@ static int ask_tty(int fd, const char *prompt, char *buf, size_t size)
 		if (write(fd, "\n", 1) < 0) {
 			/* the answer was read; a lost newline does not matter */
 		}
+	}
+out:
+	for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
+		sigaction(sigs[i], &old_sa[i], NULL);
+	flock(fd, LOCK_UN);
+	signo = ask_signo;
+	if (signo) {
+		OPENSSL_cleanse(buf, size);
+		raise(signo);
+		return TA_ERR_CANCELLED;
 	}
 	return r;
 }
@@ -144,6 +183,12 @@ int ask_passphrase(const char *prompt, unsigned flags, char **ret)
 	if (!program || !*program)
 		program = DEFAULT_ASKPASS;
 	tty = force ? -1 : open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	/* Only the terminal's foreground process group may read it: a
+	 * background process would be stopped by SIGTTIN/SIGTTOU. */
+	if (tty >= 0 && tcgetpgrp(tty) != getpgrp()) {
+		close(tty);
+		tty = -1;
+	}
 
 	if (force || (prefer && display) || (!never && tty < 0 && display))
 		r = ask_program(program, prompt, buf, sizeof(buf));
