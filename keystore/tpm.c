@@ -128,9 +128,19 @@ static int set_auth(TPM2B_AUTH *dst, const char *pw)
  * themselves, so they are not locked. */
 static bool tcti_has_resource_manager(const char *conf)
 {
+	const char *colon;
+	size_t name_len;
+
 	if (!conf)
 		return access("/dev/tpmrm0", F_OK) == 0;
-	return strstr(conf, "tpmrm") || strstr(conf, "tabrmd");
+	colon = strchr(conf, ':');
+	name_len = colon ? (size_t)(colon - conf) : strlen(conf);
+	if (name_len == 6 && strncmp(conf, "tabrmd", 6) == 0)
+		return true;
+	/* "device:/dev/tpmrmN" (or the bare device TCTI with its default). */
+	if (name_len == 6 && strncmp(conf, "device", 6) == 0)
+		return !colon || strncmp(colon + 1, "/dev/tpmrm", 10) == 0;
+	return false;
 }
 
 static int lock_dir(char **ret)
@@ -161,6 +171,27 @@ static int lock_dir(char **ret)
 	return 0;
 }
 
+/* For "swtpm:path=SOCK": SOCK.lock, shared by every user of that swtpm
+ * who can reach it (NULL when not applicable or not writable). */
+static char *swtpm_lock_path(const char *conf)
+{
+	const char *p = strstr(conf, "path=");
+	char *sock, *lock;
+	size_t n;
+
+	if (strncmp(conf, "swtpm:", 6) != 0 || !p)
+		return NULL;
+	p += 5;
+	n = strcspn(p, ",");
+	sock = strndup(p, n);
+	if (!sock)
+		return NULL;
+	if (asprintf(&lock, "%s.lock", sock) < 0)
+		lock = NULL;
+	free(sock);
+	return lock;
+}
+
 static int tpm_lock(struct tpm *t)
 {
 	_cleanup_free_ char *dir = NULL, *path = NULL;
@@ -171,6 +202,17 @@ static int tpm_lock(struct tpm *t)
 	t->lock_fd = -1;
 	if (tcti_has_resource_manager(t->tcti_conf))
 		return 0;
+	path = swtpm_lock_path(conf);
+	if (path) {
+		t->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0660);
+		if (t->lock_fd < 0) {
+			log_debug("%s: %s; using a per-user lock", path, strerror(errno));
+			free(path);
+			path = NULL;
+		}
+	}
+	if (t->lock_fd >= 0)
+		goto lock;
 	r = lock_dir(&dir);
 	if (r < 0)
 		return r;
@@ -183,6 +225,7 @@ static int tpm_lock(struct tpm *t)
 	t->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (t->lock_fd < 0)
 		return TA_ERR_SYSTEM;
+lock:
 	while (flock(t->lock_fd, LOCK_EX) < 0)
 		if (errno != EINTR)
 			return TA_ERR_SYSTEM;
@@ -247,7 +290,10 @@ void tpm_close(struct tpm *t)
 }
 
 /* Under the lock no other handler has objects loaded, so transient objects
- * in the TPM were left by processes that died mid-operation: flush them. */
+ * in the TPM were left by processes that died mid-operation: flush them.
+ * (A program that does not take our lock -- tpm2-tools, say -- would lose
+ * its objects too; on a TPM without a resource manager there is no way to
+ * tell them apart, so this only happens when the TPM is full, and loudly.) */
 static bool tpm_flush_stale(struct tpm *t)
 {
 	_cleanup_(esys_freep) TPMS_CAPABILITY_DATA *cap = NULL;
@@ -267,10 +313,12 @@ static bool tpm_flush_stale(struct tpm *t)
 					  ESYS_TR_NONE, ESYS_TR_NONE,
 					  ESYS_TR_NONE, &h) != TSS2_RC_SUCCESS)
 			continue;
-		if (Esys_FlushContext(t->esys, h) == TSS2_RC_SUCCESS)
+		if (Esys_FlushContext(t->esys, h) == TSS2_RC_SUCCESS) {
+			log_warning("TPM full: flushed stale transient object 0x%08x",
+				    cap->data.handles.handle[i]);
 			flushed++;
+		}
 	}
-	log_debug("flushed %u stale transient objects", flushed);
 	return flushed > 0;
 }
 

@@ -66,5 +66,6 @@ check_eq "TPM slots filled by a dead process" 3 "$(tpm2_getcap handles-transient
 check "signing recovers from leaked objects" env SSH_AUTH_SOCK="$WORK/std.sock" \
 	ssh-keygen -Y sign -n file -f keys/e1.pub data
 check_eq "leaked objects flushed" "" "$(tpm2_getcap handles-transient 2>&1)"
+check_match "the flush is logged" "TPM full: flushed stale transient object 0x80" "$(cat std.log)"
 
 finish

@@ -19,6 +19,9 @@ else
 	ok "SSH_TPM_AGENT_TCTI is used first"
 fi
 
+# The lock for a swtpm sits next to its socket (shared by all its users).
+check "swtpm lock file next to the socket" test -f "$SWTPM_DIR/sock.lock"
+
 # --swtpm: a persistent daemon in a private directory, started once.
 export SSH_TPM_AGENT_SWTPM_DIR="$WORK/swtpmd"
 stop_daemon() {
