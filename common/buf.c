@@ -96,6 +96,10 @@ int buf_reserve(struct buf *b, size_t n, uint8_t **ret_ptr)
 
 	if (b->readonly)
 		return TA_ERR_INTERNAL;
+	if (n == 0) {
+		*ret_ptr = NULL;
+		return 0;
+	}
 	/* The cap applies to unread data: drop consumed bytes first. */
 	if (n > b->max || buf_len(b) > b->max - n)
 		return TA_ERR_TOO_LARGE;

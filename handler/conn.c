@@ -86,6 +86,11 @@ int handler_serve(struct handler_ctx *ctx, int in_fd, int out_fd)
 			return TA_ERR_INCOMPLETE;
 		len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
 		      (uint32_t)hdr[2] << 8 | hdr[3];
+		/* An empty message has no type: close, as OpenSSH's agent does. */
+		if (len == 0) {
+			log_debug("pid %d sent an empty frame: closing", (int)ctx->peer_pid);
+			return TA_ERR_FORMAT;
+		}
 		/* Check the length before allocating for the body. */
 		if (len > AGENT_MAX_LEN) {
 			log_error("pid %d sent a %u-byte frame (limit %u): closing",

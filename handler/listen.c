@@ -148,14 +148,26 @@ int listen_loop(int fd, const char *path, const struct handler_ctx *tmpl)
 				break;
 			}
 		}
+		if (pfd[0].revents & (POLLERR | POLLNVAL | POLLHUP)) {
+			log_error("listening socket failed (poll events 0x%x)",
+				  (unsigned)pfd[0].revents);
+			r = TA_ERR_SYSTEM;
+			break;
+		}
 		if (pfd[0].revents & POLLIN) {
 			int cfd = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
 			pid_t pid;
 
 			if (cfd < 0) {
-				if (errno != EINTR && errno != EAGAIN &&
-				    errno != ECONNABORTED)
+				if (errno == EMFILE || errno == ENFILE ||
+				    errno == ENOBUFS || errno == ENOMEM) {
+					/* Out of resources: back off, do not spin. */
 					log_error("accept: %s", strerror(errno));
+					poll(NULL, 0, 100);
+				} else if (errno != EINTR && errno != EAGAIN &&
+					   errno != ECONNABORTED) {
+					log_error("accept: %s", strerror(errno));
+				}
 				continue;
 			}
 			pid = fork();

@@ -3,9 +3,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "log.h"
@@ -85,13 +88,25 @@ int sshkey_cert_public_key(const uint8_t *blob, size_t len,
 static int read_first_line(const char *path, char **ret)
 {
 	_cleanup_free_ char *line = NULL;
+	struct stat st;
 	FILE *f;
 	size_t n;
+	int fd;
 
 	*ret = NULL;
-	f = fopen(path, "re");
-	if (!f)
+	/* Only regular files; O_NONBLOCK so a FIFO cannot block the open. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
 		return TA_ERR_SYSTEM;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > PUB_LINE_MAX) {
+		close(fd);
+		return TA_ERR_FORMAT;
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return TA_ERR_SYSTEM;
+	}
 	line = malloc(PUB_LINE_MAX);
 	if (!line) {
 		fclose(f);

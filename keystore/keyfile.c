@@ -228,7 +228,8 @@ int keyfile_read(const char *path, struct tpm_keyfile **ret)
 	ssize_t n;
 
 	*ret = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO in the key dir must not block the open. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return TA_ERR_SYSTEM;
 	if (fstat(fd, &st) < 0)

@@ -66,8 +66,9 @@ int keystore_sign(struct tpm *t, const struct tpm_keyfile *k,
 	if (r < 0)
 		return r;
 	if (type == SSHKEY_RSA)
-		hash = (flags & SSH_AGENT_RSA_SHA2_512)	  ? TA_HASH_SHA512
-		       : (flags & SSH_AGENT_RSA_SHA2_256) ? TA_HASH_SHA256
+		/* Like OpenSSH's agent: SHA-256 wins if both flags are set. */
+		hash = (flags & SSH_AGENT_RSA_SHA2_256)	  ? TA_HASH_SHA256
+		       : (flags & SSH_AGENT_RSA_SHA2_512) ? TA_HASH_SHA512
 							  : TA_HASH_SHA1;
 	else
 		hash = sshkey_ecdsa_hash(type);

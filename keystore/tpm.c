@@ -278,8 +278,15 @@ void tpm_close(struct tpm *t)
 {
 	if (!t)
 		return;
-	if (t->esys)
+	if (t->esys) {
+		/* ESYS keeps a copy of the owner auth; Esys_Finalize frees it
+		 * without wiping. */
+		TPM2B_AUTH none = { 0 };
+
+		if (t->owner_auth.size)
+			Esys_TR_SetAuth(t->esys, ESYS_TR_RH_OWNER, &none);
 		Esys_Finalize(&t->esys);
+	}
 	if (t->tcti)
 		Tss2_TctiLdr_Finalize(&t->tcti);
 	OPENSSL_cleanse(&t->owner_auth, sizeof(t->owner_auth));

@@ -273,3 +273,25 @@ Test(keystore_tpm, keygen_files_sign_and_verify_against_pub_file)
 	}
 	cr_assert(eq(u32, transient_objects(), 0));
 }
+
+/* Both RSA flags: rsa-sha2-256, as OpenSSH's agent chooses. */
+Test(keystore_tpm, rsa_both_flags_choose_sha256)
+{
+	struct tpm *t = NULL;
+	struct tpm_keyfile *kf = NULL;
+	struct sshkey *key = NULL;
+	struct buf *sig = buf_new(4096);
+	char alg[64];
+
+	cr_assert(eq(int, tpm_open(NULL, &t), 0));
+	cr_assert(eq(int, tpm_create_key(t, SSHKEY_RSA, 2048, NULL, TA_RH_OWNER, &kf), 0));
+	cr_assert(eq(int, keystore_sign(t, kf, NULL, SSH_AGENT_RSA_SHA2_256 | SSH_AGENT_RSA_SHA2_512,
+					(const uint8_t *)"m", 1, sig), 0));
+	cr_assert(eq(int, tpm_public_to_sshkey(&kf->pub, &key), 0));
+	cr_assert(test_verify_ssh_sig(key, buf_ptr(sig), buf_len(sig), "m", 1, alg, sizeof(alg)));
+	cr_assert(eq(str, alg, "rsa-sha2-256"));
+	buf_free(sig);
+	sshkey_free(key);
+	keyfile_free(kf);
+	tpm_close(t);
+}

@@ -26,12 +26,12 @@ static const char *arg_type = "ecdsa";
 static unsigned arg_bits;
 static const char *arg_comment;
 static const char *arg_file;
-static const char *arg_new_passphrase;
+static char *arg_new_passphrase;
 static bool arg_quiet;
 static const char *arg_print_pubkey;
 static bool arg_supported;
 static bool arg_change;
-static const char *arg_old_passphrase;
+static char *arg_old_passphrase;
 static bool arg_ask_owner;
 static struct tpm_opts arg_tpm;
 
@@ -85,10 +85,17 @@ static int parse_argv(int argc, char **argv)
 			arg_file = optarg;
 			break;
 		case 'N':
-			arg_new_passphrase = optarg;
+			arg_new_passphrase = strdup(optarg);
+			/* Not readable in /proc/PID/cmdline while we run. */
+			OPENSSL_cleanse(optarg, strlen(optarg));
+			if (!arg_new_passphrase)
+				return -1;
 			break;
 		case 'P':
-			arg_old_passphrase = optarg;
+			arg_old_passphrase = strdup(optarg);
+			OPENSSL_cleanse(optarg, strlen(optarg));
+			if (!arg_old_passphrase)
+				return -1;
 			break;
 		case 'p':
 			arg_change = true;
@@ -628,6 +635,8 @@ int main(int argc, char **argv)
 	}
 	if (arg_print_pubkey) {
 		ask_free_secret(owner_pw);
+		ask_free_secret(arg_new_passphrase);
+		ask_free_secret(arg_old_passphrase);
 		return do_print_pubkey(arg_print_pubkey);
 	}
 	if (arg_ask_owner && !arg_tpm.owner_auth) {
@@ -645,5 +654,7 @@ int main(int argc, char **argv)
 	else
 		ret = do_create();
 	ask_free_secret(owner_pw);
+	ask_free_secret(arg_new_passphrase);
+	ask_free_secret(arg_old_passphrase);
 	return ret;
 }

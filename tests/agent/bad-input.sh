@@ -38,7 +38,7 @@ served() { # the next (real) client works
 }
 raw() { timeout 60 $RAW "$@" 2>&1; }
 
-check_eq "zero-length frame: FAILURE, connection stays usable" "5,12" "$(raw zero-length "$sock")"
+check_eq "zero-length frame: closed (as OpenSSH's agent does)" "closed" "$(raw zero-length "$sock")"
 served zero-length
 check_eq "frame over 256 KiB: closed" "closed" "$(raw too-large "$sock")"
 check_eq "frame of 4 GiB: closed" "closed" "$(raw huge-length "$sock")"
@@ -53,6 +53,13 @@ check_eq "sign request with trailing bytes: FAILURE" "5" "$(raw sign-trailing "$
 check_eq "identities request with trailing bytes: FAILURE" "5" "$(raw identities-trailing "$sock")"
 check_eq "valid sign request: SIGN_RESPONSE" "14" "$(raw sign-ok "$sock" doomed.blob)"
 served sign
+
+# A FIFO named like a key file (or its .pub) must not hang listing.
+mkfifo keys/fifo.tpm keys/good2.pub
+cp keys/good.tpm keys/good2.tpm
+check_eq "FIFO key file: listing not blocked" "$(ssh-keygen -l -f keys/doomed.pub; ssh-keygen -l -f keys/good.pub; ssh-keygen -l -f keys/good.pub | sed 's/ good / keys\/good2.tpm /; s|keys/good2.tpm|'"$WORK"'/keys/good2.tpm|')" \
+	"$(SSH_AUTH_SOCK=$sock timeout 20 ssh-add -l 2>&1)"
+rm keys/fifo.tpm keys/good2.pub keys/good2.tpm
 
 # A key file that became garbage: not listed, cannot sign, others fine.
 head -c 400 /dev/urandom > keys/doomed.tpm

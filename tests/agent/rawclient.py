@@ -58,8 +58,6 @@ def main():
     if case == "zero-length":
         s.sendall(struct.pack(">I", 0))
         out.append(reply(s))
-        s.sendall(ident)
-        out.append(reply(s))
     elif case == "too-large":
         s.sendall(struct.pack(">I", 256 * 1024 + 1) + b"\x0b" * 1024)
         out.append(reply(s))
