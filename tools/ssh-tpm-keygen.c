@@ -325,8 +325,9 @@ static void drop_cached_passphrase(const struct tpm_keyfile *kf)
 static int do_change_passphrase(void)
 {
 	_cleanup_free_ char *path = NULL, *entered = NULL, *def = NULL,
-			    *prompt = NULL, *pem = NULL;
+			    *prompt = NULL, *pem = NULL, *real = NULL;
 	_cleanup_(keyfile_freep) struct tpm_keyfile *kf = NULL, *nk = NULL;
+	struct stat st;
 	_cleanup_(tpm_closep) struct tpm *t = NULL;
 	struct atomic_file out = { .fd = -1 };
 	char *old = NULL, *new = NULL;
@@ -361,6 +362,12 @@ static int do_change_passphrase(void)
 		log_error_r(r, "%s", path);
 		return 1;
 	}
+	/* Rewrite the real file (not a symlink to it), keeping its mode. */
+	real = realpath(path, NULL);
+	if (!real || stat(real, &st) < 0) {
+		log_error_r(TA_ERR_SYSTEM, "%s", path);
+		return 1;
+	}
 
 	if (kf->empty_auth)
 		old = strdup("");
@@ -383,9 +390,14 @@ static int do_change_passphrase(void)
 		goto out;
 
 	/* Claim the temp file before the TPM does any work. */
-	r = atomic_file_open(path, 0600, &out);
+	r = atomic_file_open(real, st.st_mode & 07777, &out);
 	if (r < 0) {
-		log_error_r(r, "%s: cannot create file", path);
+		log_error_r(r, "%s: cannot create file", real);
+		goto out;
+	}
+	if ((st.st_uid != geteuid() || st.st_gid != getegid()) &&
+	    fchown(out.fd, st.st_uid, st.st_gid) < 0) {
+		log_error_r(TA_ERR_SYSTEM, "%s: cannot keep the file's owner", real);
 		goto out;
 	}
 	r = tpm_open(&arg_tpm, &t);

@@ -61,10 +61,24 @@ check_eq "no-passphrase key: askpass not called" 0 "$(askpass_calls)"
 answer fourth-4
 check "passphrase added to a key without one" sign_ok "$A" keys/k.pub
 
+# A symlinked key: the real file is rewritten (the link stays a link), and
+# its mode is kept.
+mkdir real
+"$KEYGEN" -q -N link-5 -f real/lk
+chmod 0640 real/lk.tpm
+ln -s ../real/lk.tpm keys/lk.tpm
+"$KEYGEN" -q -p -f keys/lk -P link-5 -N link-6
+check "symlink still a symlink" test -L keys/lk.tpm
+check_eq "real file kept its mode" 640 "$(stat -c %a real/lk.tpm)"
+cp real/lk.pub keys/lk.pub
+answer link-6
+keyctl invalidate "$(cached_id "$(ssh-keygen -l -f keys/lk.pub | cut -d' ' -f2)")" 2>/dev/null
+check "new passphrase works through the symlink" sign_ok "$A" keys/lk.pub
+
 # Errors.
 out=$("$KEYGEN" -p -f keys/missing -P x -N y 2>&1)
 check_match "-p on a missing file" "keys/missing.tpm: No such file or directory" "$out"
 check_eq "no passphrase in logs or files" "" \
-	"$(grep -rlF -e old-pass-1 -e new-pass-2 -e third-3 -e fourth-4 "$WORK" --exclude=askpass.answer)"
+	"$(grep -rlF -e old-pass-1 -e new-pass-2 -e third-3 -e fourth-4 -e link-5 -e link-6 "$WORK" --exclude=askpass.answer)"
 
 finish
