@@ -62,16 +62,14 @@ int cache_keyring_probe(void)
 	return r == TA_ERR_KEY_NOT_FOUND ? TA_ERR_SYSTEM : r;
 }
 
-int cache_keyring_get(const char *fingerprint, char **ret)
+/* The cached entry for a fingerprint (and our keyring holding it). */
+static int find_entry(const char *fingerprint, key_serial_t *ret_kr,
+		      key_serial_t *ret_k)
 {
 	char name[128];
 	key_serial_t kr, k;
-	void *data = NULL;
-	char *s;
-	long n;
 	int r;
 
-	*ret = NULL;
 	r = entry_name(fingerprint, name, sizeof(name));
 	if (r < 0)
 		return r;
@@ -84,6 +82,23 @@ int cache_keyring_get(const char *fingerprint, char **ret)
 				       errno == EKEYREVOKED
 			       ? TA_ERR_KEY_NOT_FOUND
 			       : TA_ERR_SYSTEM;
+	*ret_kr = kr;
+	*ret_k = k;
+	return 0;
+}
+
+int cache_keyring_get(const char *fingerprint, char **ret)
+{
+	key_serial_t kr, k;
+	void *data = NULL;
+	char *s;
+	long n;
+	int r;
+
+	*ret = NULL;
+	r = find_entry(fingerprint, &kr, &k);
+	if (r < 0)
+		return r;
 	n = keyctl_read_alloc(k, &data);
 	if (n < 0)
 		return errno == EKEYEXPIRED || errno == EKEYREVOKED
@@ -129,21 +144,14 @@ int cache_keyring_put(const char *fingerprint, const char *passphrase,
 
 int cache_keyring_drop(const char *fingerprint)
 {
-	char name[128];
 	key_serial_t kr, k;
 	int r;
 
-	r = entry_name(fingerprint, name, sizeof(name));
-	if (r < 0)
-		return r;
-	r = our_keyring(false, &kr);
+	r = find_entry(fingerprint, &kr, &k);
 	if (r == TA_ERR_KEY_NOT_FOUND)
 		return 0;
 	if (r < 0)
 		return r;
-	k = keyctl_search(kr, "user", name, 0);
-	if (k < 0)
-		return errno == ENOKEY || errno == EKEYEXPIRED ? 0 : TA_ERR_SYSTEM;
 	if (keyctl_invalidate(k) < 0 && keyctl_unlink(k, kr) < 0)
 		return TA_ERR_SYSTEM;
 	return 0;

@@ -2,6 +2,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 
 #include "err.h"
@@ -58,4 +59,15 @@ void log_msg_r(enum log_level l, int r, const char *func, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vline(l, suffix, fmt, ap);
 	va_end(ap);
+}
+
+void log_getopt_error(int c, char **argv)
+{
+	char shortopt[3] = { '-', (char)optopt, '\0' };
+	const char *opt = optopt ? shortopt : argv[optind - 1];
+
+	if (c == ':')
+		log_error("option '%s' needs an argument (see --help)", opt);
+	else
+		log_error("unknown option '%s' (see --help)", opt);
 }

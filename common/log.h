@@ -19,6 +19,10 @@ void log_msg(enum log_level l, const char *fmt, ...)
 void log_msg_r(enum log_level l, int r, const char *func, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* The error for getopt_long's ':' (missing argument) or '?' (unknown
+ * option) result c, in one line; call with opterr = 0 and a leading ':'. */
+void log_getopt_error(int c, char **argv);
+
 #define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
 #define log_warning(...) log_msg(LOG_LEVEL_WARNING, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)

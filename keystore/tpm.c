@@ -353,6 +353,16 @@ static void tpm_obj_release(struct tpm_obj *o)
 	o->h = ESYS_TR_NONE;
 }
 
+/* Release a loaded key, first wiping the auth value ESYS keeps for it. */
+static void tpm_key_release(struct tpm_obj *key)
+{
+	TPM2B_AUTH none = { 0 };
+
+	if (key->h != ESYS_TR_NONE)
+		Esys_TR_SetAuth(key->t->esys, key->h, &none);
+	tpm_obj_release(key);
+}
+
 /* The storage-key template for permanent parents: the TCG "H" templates,
  * ECC P-256 (EK Credential Profile H-2) or RSA-2048 (H-1), with an EMPTY
  * unique field.  Keys made by tpm2-openssl and the Go tool load only under
@@ -681,13 +691,7 @@ int tpm_sign_digest(struct tpm *t, const struct tpm_keyfile *k,
 	r = 0;
 out:
 	OPENSSL_cleanse(&key_auth, sizeof(key_auth));
-	if (key.h != ESYS_TR_NONE) {
-		/* Clear the auth value ESYS keeps for the object. */
-		TPM2B_AUTH none = { 0 };
-
-		Esys_TR_SetAuth(t->esys, key.h, &none);
-	}
-	tpm_obj_release(&key);
+	tpm_key_release(&key);
 	tpm_obj_release(&p);
 	return r;
 }
@@ -741,12 +745,7 @@ int tpm_change_auth(struct tpm *t, const struct tpm_keyfile *k,
 out:
 	OPENSSL_cleanse(&old, sizeof(old));
 	OPENSSL_cleanse(&new, sizeof(new));
-	if (key.h != ESYS_TR_NONE) {
-		TPM2B_AUTH none = { 0 };
-
-		Esys_TR_SetAuth(t->esys, key.h, &none);
-	}
-	tpm_obj_release(&key);
+	tpm_key_release(&key);
 	tpm_obj_release(&p);
 	return r;
 }

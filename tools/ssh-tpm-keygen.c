@@ -125,19 +125,8 @@ static int parse_argv(int argc, char **argv)
 		case OPT_HELP:
 			usage(stdout);
 			exit(0);
-		case ':':
-			if (optopt)
-				log_error("option '-%c' needs an argument (see --help)", optopt);
-			else
-				log_error("option '%s' needs an argument (see --help)",
-					  argv[optind - 1]);
-			return -1;
 		default:
-			if (optopt)
-				log_error("unknown option '-%c' (see --help)", optopt);
-			else
-				log_error("unknown option '%s' (see --help)",
-					  argv[optind - 1]);
+			log_getopt_error(c, argv);
 			return -1;
 		}
 	}
