@@ -22,8 +22,8 @@ enum log_level log_get_max(void)
 	return log_max;
 }
 
-static void log_vline(enum log_level l, const char *suffix, const char *fmt,
-		      va_list ap)
+static __attribute__((format(printf, 3, 0))) void
+log_vline(enum log_level l, const char *suffix, const char *fmt, va_list ap)
 {
 	char line[1024];
 	int saved = errno;

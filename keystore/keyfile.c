@@ -174,7 +174,10 @@ static int keyfile_from_asn1(const TAKEY *a, struct tpm_keyfile **ret)
 	if (Tss2_MU_TPM2B_PUBLIC_Unmarshal(ASN1_STRING_get0_data(a->pubkey),
 					   (size_t)ASN1_STRING_length(a->pubkey),
 					   &off, &k->pub) != TSS2_RC_SUCCESS ||
-	    off != (size_t)ASN1_STRING_length(a->pubkey) || k->pub.size == 0)
+	    off != (size_t)ASN1_STRING_length(a->pubkey) || k->pub.size == 0 ||
+	    /* tss2-mu does not check that the size field matches the
+	     * TPMT_PUBLIC it prefixes; the TPM would refuse the key. */
+	    (size_t)k->pub.size + 2 != off)
 		return TA_ERR_KEYFILE_PUBLIC;
 	off = 0;
 	if (Tss2_MU_TPM2B_PRIVATE_Unmarshal(ASN1_STRING_get0_data(a->privkey),

@@ -1189,6 +1189,19 @@ Test(keyfile_parse, cut_base64_is_refused)
 	cr_assert(eq(ulong, ERR_peek_error(), 0));
 }
 
+/* Found by tests/fuzz/fuzz-keyfile: a TPM2B_PUBLIC whose size field is
+ * smaller than the TPMT_PUBLIC after it (tss2-mu does not check). */
+Test(keyfile_parse, public_size_field_mismatch_is_refused)
+{
+	struct tpm_keyfile *k = NULL;
+	int r;
+
+	r = parse_fixture("pub-size-mismatch.tpm", &k);
+
+	cr_assert(eq(int, r, TA_ERR_KEYFILE_PUBLIC));
+	cr_assert(zero(ptr, k));
+}
+
 Test(keyfile_parse, wrong_oid_is_refused)
 {
 	struct tpm_keyfile *k = NULL;

@@ -10,6 +10,7 @@ swtpm swtpm-tools tpm2-tools tpm2-openssl
 openssh-client openssh-server
 openssl systemd keyutils dbus dbus-bin dbus-daemon gnome-keyring libsecret-tools
 util-linux iproute2 procps valgrind python3
+clang libclang-rt-14-dev
 "
 
 missing=""

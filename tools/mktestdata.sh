@@ -30,6 +30,8 @@
 #   truncated.tpm           ecdsa256.tpm's DER cut to 100 bytes, valid PEM
 #   garbage.tpm             512 pseudo-random bytes (AES-CTR keystream)
 #   parent-zero.tpm         ecdsa256's key with parent INTEGER 0
+#   pub-size-mismatch.tpm   ecdsa256.tpm with its TPM2B_PUBLIC size field 8
+#                           too small (found by tests/fuzz/fuzz-keyfile)
 #   X.fp is `ssh-keygen -l -f X.pub`: "<bits> SHA256:<fp> <comment> (<TYPE>)".
 set -eu
 
@@ -176,6 +178,22 @@ sed -e 's/TSS2 PRIVATE KEY/PRIVATE KEY/' "$new/ecdsa256.tpm" \
 	>"$new/wrong-label.pem"
 sed -e '/^-----/d' "$new/ecdsa256.tpm" | openssl base64 -d | head -c 100 |
 	pemwrap 'TSS2 PRIVATE KEY' >"$new/truncated.tpm"
+# The TPM2B_PUBLIC size field disagrees with the TPMT_PUBLIC it prefixes.
+python3 - "$new/ecdsa256.tpm" "$new/pub-size-mismatch.tpm" <<'PY'
+import base64, sys
+src = open(sys.argv[1]).read()
+der = bytearray(base64.b64decode(''.join(
+    l for l in src.splitlines() if not l.startswith('-----'))))
+for i in range(len(der) - 4):  # the pubkey OCTET STRING: 04 len size(2)
+    n, size = der[i + 1], der[i + 2] << 8 | der[i + 3]
+    if der[i] == 0x04 and n < 0x80 and n > 40 and size == n - 2:
+        der[i + 2:i + 4] = (size - 8).to_bytes(2, 'big')
+        break
+b64 = base64.b64encode(bytes(der)).decode()
+open(sys.argv[2], 'w').write('-----BEGIN TSS2 PRIVATE KEY-----\n' +
+    '\n'.join(b64[j:j + 64] for j in range(0, len(b64), 64)) +
+    '\n-----END TSS2 PRIVATE KEY-----\n')
+PY
 # Deterministic "random" bytes, so re-running does not churn this file.
 head -c 512 /dev/zero |
 	openssl enc -aes-128-ctr -K 6d6b74657374646174612d6761726261 \

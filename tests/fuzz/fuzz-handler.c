@@ -1,0 +1,81 @@
+/* fuzz-handler.c - libFuzzer target: one agent request through
+ * handler_process_message, with a key dir holding real TSS2 keys (from
+ * tests/data) and no reachable TPM.  The reply must be a single FAILURE
+ * byte or a well-formed answer; nothing may crash or leak. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "handler.h"
+#include "log.h"
+#include "protocol.h"
+
+static char keydir[64];
+static struct handler_ctx ctx;
+
+static void remove_keydir(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", keydir);
+	if (system(cmd) != 0) {
+		/* nothing more to do at exit */
+	}
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	const char *src = getenv("TEST_DATA_DIR");
+	char cmd[512];
+
+	(void)argc;
+	(void)argv;
+	/* run.sh passes -close_fd_mask=2: the log line of every bad request
+	 * would drown the fuzzer's own output. */
+	log_setup("fuzz-handler", LOG_LEVEL_ERROR);
+	setenv("TSS2_LOG", "all+NONE", 1);
+	snprintf(keydir, sizeof(keydir), "/tmp/fuzz-handler-XXXXXX");
+	if (!mkdtemp(keydir))
+		abort();
+	if (!src)
+		src = "tests/data";
+	snprintf(cmd, sizeof(cmd), "cp '%s'/ecdsa256.* '%s'/rsa2048.* '%s'/",
+		 src, src, keydir);
+	if (system(cmd) != 0)
+		abort();
+	atexit(remove_keydir);
+	ctx.key_dir = keydir;
+	ctx.tpm.tcti = "swtpm:path=/nonexistent/fuzz.sock";
+	ctx.cache = CACHE_NONE;
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct buf *req, *resp;
+	uint8_t type;
+
+	if (size > AGENT_MAX_LEN)
+		return 0;
+	req = buf_from(data, size);
+	resp = buf_new(AGENT_MAX_LEN);
+	if (!req || !resp)
+		abort();
+	handler_process_message(&ctx, req, resp);
+	/* Exactly one reply, of a type the request may get. */
+	if (buf_len(resp) == 0 || buf_get_u8(resp, &type) < 0)
+		abort();
+	if (type != SSH_AGENT_FAILURE && type != SSH_AGENT_IDENTITIES_ANSWER &&
+	    type != SSH_AGENT_SIGN_RESPONSE)
+		abort();
+	if (type == SSH_AGENT_FAILURE && buf_len(resp) != 0)
+		abort();
+	buf_free(req);
+	buf_free(resp);
+	return 0;
+}

@@ -1,0 +1,21 @@
+#!/bin/sh
+# run.sh FUZZER RUNS SEED...: run a libFuzzer target for a fixed number of
+# inputs (not a time: the same work on a slow or busy machine) from a copy
+# of the seed files, so nothing is written into the source tree.  Exits
+# with the fuzzer's status: non-zero on any crash, leak or failed check.
+set -u
+fuzzer=$1 runs=$2
+shift 2
+work=$(mktemp -d "${TMPDIR:-/tmp}/fuzz.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/corpus"
+for s in "$@"; do
+	cp "$s" "$work/corpus/"
+done
+cd "$work" || exit 1
+# -error_exitcode=1: libFuzzer's default, 77, means "skipped" to meson.
+"$fuzzer" -runs="$runs" -seed=1 -max_len=4096 -close_fd_mask=2 -error_exitcode=1 \
+	-print_final_stats=1 corpus >log 2>&1
+rc=$?
+tail -n 40 log
+exit $rc
