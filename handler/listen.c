@@ -3,10 +3,13 @@
 #include "listen.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -49,15 +52,27 @@ static int fill_addr(const char *path, struct sockaddr_un *sa)
 
 int listen_create(const char *path, int *ret_fd)
 {
+	_cleanup_free_ char *dir = strdup(path);
 	struct sockaddr_un sa;
 	struct stat st;
-	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int fd = -1, dfd = -1;
 	mode_t old;
 	int r;
 
 	r = fill_addr(path, &sa);
 	if (r < 0)
 		return r;
+	if (!dir)
+		return TA_ERR_NOMEM;
+	/* Agents starting at the same time take turns (a lock on the
+	 * directory), so none can remove a socket another has just made
+	 * live between its probe and its unlink. */
+	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return TA_ERR_SYSTEM;
+	while (flock(dfd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return TA_ERR_SYSTEM;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return TA_ERR_SYSTEM;

@@ -54,6 +54,26 @@ agent_start "$WORK/stale.sock" stale.log --key-dir "$WORK/keys" || exit 1
 check_eq "stale socket replaced and served" "$(ssh-keygen -l -f keys/k.pub)" "$(SSH_AUTH_SOCK=$WORK/stale.sock ssh-add -l 2>&1)"
 check_match "stale socket: logged" "replacing stale socket" "$(cat stale.log)"
 
+# Five agents racing for one stale socket: exactly one serves, the others
+# say an agent is already there (none deletes a socket another made live).
+python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" "$WORK/race.sock"
+pids=""
+for i in 1 2 3 4 5; do
+	"$AGENT" -l "$WORK/race.sock" --key-dir "$WORK/keys" 2>"race$i.log" &
+	pids="$pids $!"
+	AGENT_PIDS="$AGENT_PIDS $!"
+done
+i=0
+while [ "$(cat race*.log | grep -c 'an agent is already listening there')" -lt 4 ] && [ $i -lt 200 ]; do
+	i=$((i + 1))
+	sleep 0.05
+done
+alive=0
+for p in $pids; do kill -0 "$p" 2>/dev/null && alive=$((alive + 1)); done
+check_eq "racing agents: exactly one keeps running" 1 "$alive"
+check_eq "racing agents: the other four refused" 4 "$(cat race*.log | grep -c 'an agent is already listening there')"
+check_eq "racing agents: the survivor serves" "$(ssh-keygen -l -f keys/k.pub)" "$(SSH_AUTH_SOCK=$WORK/race.sock ssh-add -l 2>&1)"
+
 # A regular file at the path is never deleted.
 echo precious > "$WORK/file.sock"
 out=$(timeout 10 "$AGENT" -l "$WORK/file.sock" --key-dir "$WORK/keys" 2>&1)
