@@ -1,0 +1,35 @@
+/* tpm-internal.h - what tpm.c (the context) and tpm-key.c (key
+ * operations) share; not part of the keystore interface. */
+#pragma once
+
+#include <stdbool.h>
+
+#include <tss2/tss2_esys.h>
+
+#include "tpm.h"
+
+struct tpm {
+	TSS2_TCTI_CONTEXT *tcti;
+	ESYS_CONTEXT *esys;
+	char *tcti_conf;
+	TPM2B_AUTH owner_auth;
+	int lock_fd; /* held from open to close; -1 with a resource manager */
+};
+
+/* An ESYS object handle with the knowledge of how to let it go. */
+struct tpm_obj {
+	struct tpm *t;
+	ESYS_TR h;
+	bool transient; /* flush (transient) or just close (persistent) */
+};
+
+void tpm_esys_freep(void *p);
+/* Map a TSS2_RC to enum ta_err, logging the decoded code at debug. */
+int tpm_rc(TSS2_RC rc, const char *what);
+int tpm_set_auth(TPM2B_AUTH *dst, const char *pw);
+/* Flush transient objects left by dead processes (TPMs without a resource
+ * manager, under our lock).  True if anything was flushed. */
+bool tpm_flush_stale(struct tpm *t);
+void tpm_obj_release(struct tpm_obj *o);
+/* Release a loaded key, first wiping the auth value ESYS keeps for it. */
+void tpm_key_release(struct tpm_obj *key);

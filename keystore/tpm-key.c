@@ -1,0 +1,398 @@
+/* tpm-key.c - TPM key operations: the parent (SRK from the TCG template,
+ * or a persistent handle), key creation, load, sign and change of auth.
+ * Everything loaded is flushed on every path. */
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <tss2/tss2_esys.h>
+
+#include "err.h"
+#include "log.h"
+#include "tpm-internal.h"
+
+/* The storage-key template for permanent parents: the TCG "H" templates,
+ * ECC P-256 (EK Credential Profile H-2) or RSA-2048 (H-1), with an EMPTY
+ * unique field.  Keys made by tpm2-openssl and the Go tool load only under
+ * exactly this template (DESIGN.md, "TPM facts"). */
+static void srk_template(bool rsa, TPM2B_PUBLIC *tp)
+{
+	memset(tp, 0, sizeof(*tp));
+	tp->publicArea.nameAlg = TPM2_ALG_SHA256;
+	tp->publicArea.objectAttributes =
+		TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT |
+		TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+		TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
+		TPMA_OBJECT_NODA;
+	if (rsa) {
+		TPMS_RSA_PARMS *p = &tp->publicArea.parameters.rsaDetail;
+
+		tp->publicArea.type = TPM2_ALG_RSA;
+		p->symmetric.algorithm = TPM2_ALG_AES;
+		p->symmetric.keyBits.aes = 128;
+		p->symmetric.mode.aes = TPM2_ALG_CFB;
+		p->scheme.scheme = TPM2_ALG_NULL;
+		p->keyBits = 2048;
+		p->exponent = 0;
+	} else {
+		TPMS_ECC_PARMS *p = &tp->publicArea.parameters.eccDetail;
+
+		tp->publicArea.type = TPM2_ALG_ECC;
+		p->symmetric.algorithm = TPM2_ALG_AES;
+		p->symmetric.keyBits.aes = 128;
+		p->symmetric.mode.aes = TPM2_ALG_CFB;
+		p->scheme.scheme = TPM2_ALG_NULL;
+		p->curveID = TPM2_ECC_NIST_P256;
+		p->kdf.scheme = TPM2_ALG_NULL;
+	}
+}
+
+static ESYS_TR hierarchy_tr(uint32_t h)
+{
+	switch (h) {
+	case TA_RH_OWNER:
+		return ESYS_TR_RH_OWNER;
+	case TA_RH_ENDORSEMENT:
+		return ESYS_TR_RH_ENDORSEMENT;
+	case TA_RH_PLATFORM:
+		return ESYS_TR_RH_PLATFORM;
+	case TA_RH_NULL:
+		return ESYS_TR_RH_NULL;
+	default:
+		return ESYS_TR_NONE;
+	}
+}
+
+static int tpm_parent_open(struct tpm *t, uint32_t parent, bool rsa,
+			   struct tpm_obj *ret)
+{
+	TPM2B_SENSITIVE_CREATE sens = { 0 };
+	TPM2B_DATA outside = { 0 };
+	TPML_PCR_SELECTION pcrs = { 0 };
+	TPM2B_PUBLIC tmpl;
+	ESYS_TR hier = hierarchy_tr(parent);
+	TSS2_RC rc;
+
+	ret->t = t;
+	ret->h = ESYS_TR_NONE;
+	if ((parent >> 24) == 0x81) {
+		ret->transient = false;
+		rc = Esys_TR_FromTPMPublic(t->esys, parent, ESYS_TR_NONE,
+					   ESYS_TR_NONE, ESYS_TR_NONE, &ret->h);
+		if (rc != TSS2_RC_SUCCESS) {
+			ret->h = ESYS_TR_NONE;
+			return tpm_rc(rc, "Esys_TR_FromTPMPublic(parent)");
+		}
+		return 0;
+	}
+	if (hier == ESYS_TR_NONE)
+		return TA_ERR_KEYFILE_PARENT;
+	if (hier == ESYS_TR_RH_OWNER) {
+		rc = Esys_TR_SetAuth(t->esys, hier, &t->owner_auth);
+		if (rc != TSS2_RC_SUCCESS)
+			return tpm_rc(rc, "Esys_TR_SetAuth(owner)");
+	}
+	srk_template(rsa, &tmpl);
+	ret->transient = true;
+	rc = Esys_CreatePrimary(t->esys, hier, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+				ESYS_TR_NONE, &sens, &tmpl, &outside, &pcrs,
+				&ret->h, NULL, NULL, NULL, NULL);
+	if (rc != TSS2_RC_SUCCESS &&
+	    tpm_rc(rc, "Esys_CreatePrimary(parent)") == TA_ERR_TPM_OBJECT_MEMORY &&
+	    tpm_flush_stale(t))
+		rc = Esys_CreatePrimary(t->esys, hier, ESYS_TR_PASSWORD,
+					ESYS_TR_NONE, ESYS_TR_NONE, &sens, &tmpl,
+					&outside, &pcrs, &ret->h, NULL, NULL,
+					NULL, NULL);
+	if (rc != TSS2_RC_SUCCESS) {
+		int r = tpm_rc(rc, "Esys_CreatePrimary(parent)");
+
+		ret->h = ESYS_TR_NONE;
+		/* The hierarchy's auth, not a key's: say which password. */
+		return r == TA_ERR_TPM_AUTH && hier == ESYS_TR_RH_OWNER
+			       ? TA_ERR_TPM_OWNER_AUTH
+			       : r;
+	}
+	return 0;
+}
+
+static int key_parms(enum sshkey_type type, unsigned bits,
+		     TPMT_PUBLIC_PARMS *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	switch (type) {
+	case SSHKEY_ECDSA_P256:
+	case SSHKEY_ECDSA_P384:
+	case SSHKEY_ECDSA_P521:
+		ret->type = TPM2_ALG_ECC;
+		ret->parameters.eccDetail.symmetric.algorithm = TPM2_ALG_NULL;
+		ret->parameters.eccDetail.scheme.scheme = TPM2_ALG_NULL;
+		ret->parameters.eccDetail.kdf.scheme = TPM2_ALG_NULL;
+		ret->parameters.eccDetail.curveID =
+			type == SSHKEY_ECDSA_P256   ? TPM2_ECC_NIST_P256
+			: type == SSHKEY_ECDSA_P384 ? TPM2_ECC_NIST_P384
+						    : TPM2_ECC_NIST_P521;
+		return 0;
+	case SSHKEY_RSA:
+		if (bits < 1024 || bits > SSHKEY_MAX_RSA_BITS || bits % 8)
+			return TA_ERR_TPM_UNSUPPORTED_ALG;
+		ret->type = TPM2_ALG_RSA;
+		ret->parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_NULL;
+		ret->parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
+		ret->parameters.rsaDetail.keyBits = (TPMI_RSA_KEY_BITS)bits;
+		ret->parameters.rsaDetail.exponent = 0;
+		return 0;
+	}
+	return TA_ERR_KEY_TYPE;
+}
+
+int tpm_test_key_params(struct tpm *t, enum sshkey_type type, unsigned bits)
+{
+	TPMT_PUBLIC_PARMS parms;
+	TSS2_RC rc;
+	int r;
+
+	r = key_parms(type, bits, &parms);
+	if (r < 0)
+		return r;
+	rc = Esys_TestParms(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+			    &parms);
+	r = tpm_rc(rc, "Esys_TestParms");
+	/* The TPM answers TPM_RC_VALUE, _KEY_SIZE, _CURVE ... (format-one
+	 * errors from the TPM itself) for parameters it lacks. */
+	if (r == TA_ERR_TPM && (rc & TSS2_RC_LAYER_MASK) == TSS2_TPM_RC_LAYER &&
+	    (rc & TPM2_RC_FMT1))
+		return TA_ERR_TPM_UNSUPPORTED_ALG;
+	return r;
+}
+
+int tpm_create_key(struct tpm *t, enum sshkey_type type, unsigned bits,
+		   const char *auth, uint32_t parent, struct tpm_keyfile **ret)
+{
+	_cleanup_(keyfile_freep) struct tpm_keyfile *k = NULL;
+	_cleanup_(tpm_esys_freep) TPM2B_PRIVATE *out_priv = NULL;
+	_cleanup_(tpm_esys_freep) TPM2B_PUBLIC *out_pub = NULL;
+	struct tpm_obj p = { .t = t, .h = ESYS_TR_NONE };
+	TPM2B_SENSITIVE_CREATE sens = { 0 };
+	TPM2B_DATA outside = { 0 };
+	TPML_PCR_SELECTION pcrs = { 0 };
+	TPM2B_PUBLIC in = { 0 };
+	TPMT_PUBLIC_PARMS parms;
+	TSS2_RC rc;
+	int r;
+
+	*ret = NULL;
+	r = key_parms(type, bits, &parms);
+	if (r < 0)
+		return r;
+	r = tpm_set_auth(&sens.sensitive.userAuth, auth);
+	if (r < 0)
+		return r;
+	in.publicArea.type = parms.type;
+	in.publicArea.nameAlg = TPM2_ALG_SHA256;
+	/* No noDA: the TPM's dictionary-attack protection guards the PIN. */
+	in.publicArea.objectAttributes =
+		TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_USERWITHAUTH |
+		TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+		TPMA_OBJECT_SENSITIVEDATAORIGIN;
+	in.publicArea.parameters = parms.parameters;
+
+	r = tpm_parent_open(t, parent, false, &p);
+	if (r < 0)
+		goto out;
+	rc = Esys_Create(t->esys, p.h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+			 ESYS_TR_NONE, &sens, &in, &outside, &pcrs, &out_priv,
+			 &out_pub, NULL, NULL, NULL);
+	r = tpm_rc(rc, "Esys_Create");
+	if (r < 0)
+		goto out;
+
+	k = calloc(1, sizeof(*k));
+	if (!k) {
+		r = TA_ERR_NOMEM;
+		goto out;
+	}
+	k->empty_auth = sens.sensitive.userAuth.size == 0;
+	k->parent = parent;
+	k->pub = *out_pub;
+	k->priv = *out_priv;
+	*ret = TAKE_PTR(k);
+out:
+	OPENSSL_cleanse(&sens, sizeof(sens));
+	tpm_obj_release(&p);
+	return r;
+}
+
+/* Open the key's parent and load the key under it (both into the given
+ * objects, released by the caller).  Objects left in a TPM without a
+ * resource manager by a process that died are flushed, once, when the
+ * TPM runs out of slots. */
+static int tpm_key_load(struct tpm *t, const struct tpm_keyfile *k,
+			struct tpm_obj *p, struct tpm_obj *key)
+{
+	TSS2_RC rc;
+	int r;
+
+	for (int attempt = 0;; attempt++) {
+		r = tpm_parent_open(t, k->parent, k->rsa_parent, p);
+		if (r < 0)
+			return r;
+		rc = Esys_Load(t->esys, p->h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+			       ESYS_TR_NONE, &k->priv, &k->pub, &key->h);
+		if (rc == TSS2_RC_SUCCESS)
+			return 0;
+		key->h = ESYS_TR_NONE;
+		r = tpm_rc(rc, "Esys_Load");
+		tpm_obj_release(p);
+		if (attempt > 0 || r != TA_ERR_TPM_OBJECT_MEMORY ||
+		    !tpm_flush_stale(t))
+			return r;
+	}
+}
+
+static TPMI_ALG_HASH tpm_hash_alg(enum ta_hash h)
+{
+	switch (h) {
+	case TA_HASH_SHA1:
+		return TPM2_ALG_SHA1;
+	case TA_HASH_SHA256:
+		return TPM2_ALG_SHA256;
+	case TA_HASH_SHA384:
+		return TPM2_ALG_SHA384;
+	case TA_HASH_SHA512:
+		return TPM2_ALG_SHA512;
+	}
+	return TPM2_ALG_NULL;
+}
+
+int tpm_sign_digest(struct tpm *t, const struct tpm_keyfile *k,
+		    const char *auth, enum ta_hash hash, const uint8_t *digest,
+		    size_t digest_len, struct tpm_sig *ret)
+{
+	_cleanup_(tpm_esys_freep) TPMT_SIGNATURE *sig = NULL;
+	struct tpm_obj p = { .t = t, .h = ESYS_TR_NONE };
+	struct tpm_obj key = { .t = t, .h = ESYS_TR_NONE, .transient = true };
+	TPMT_TK_HASHCHECK check = { .tag = TPM2_ST_HASHCHECK,
+				    .hierarchy = TPM2_RH_NULL };
+	TPMT_SIG_SCHEME scheme = { 0 };
+	TPM2B_DIGEST dig = { 0 };
+	TPM2B_AUTH key_auth = { 0 };
+	enum sshkey_type type;
+	unsigned bits;
+	TSS2_RC rc;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	r = tpm_public_type(&k->pub, &type, &bits);
+	if (r < 0)
+		return r;
+	if (digest_len != ta_hash_len(hash) || digest_len > sizeof(dig.buffer))
+		return TA_ERR_INVALID_ARGUMENT;
+	if (type != SSHKEY_RSA && hash != sshkey_ecdsa_hash(type))
+		return TA_ERR_INVALID_ARGUMENT;
+	dig.size = (UINT16)digest_len;
+	memcpy(dig.buffer, digest, digest_len);
+	scheme.scheme = type == SSHKEY_RSA ? TPM2_ALG_RSASSA : TPM2_ALG_ECDSA;
+	scheme.details.any.hashAlg = tpm_hash_alg(hash);
+	r = tpm_set_auth(&key_auth, auth);
+	if (r < 0)
+		return r;
+
+	r = tpm_key_load(t, k, &p, &key);
+	if (r < 0)
+		goto out;
+	/* The parent is no longer needed: free its slot before signing. */
+	tpm_obj_release(&p);
+	rc = Esys_TR_SetAuth(t->esys, key.h, &key_auth);
+	r = tpm_rc(rc, "Esys_TR_SetAuth(key)");
+	if (r < 0)
+		goto out;
+	rc = Esys_Sign(t->esys, key.h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+		       ESYS_TR_NONE, &dig, &scheme, &check, &sig);
+	r = tpm_rc(rc, "Esys_Sign");
+	if (r < 0)
+		goto out;
+
+	ret->type = type;
+	if (type == SSHKEY_RSA) {
+		const TPM2B_PUBLIC_KEY_RSA *s = &sig->signature.rsassa.sig;
+
+		if (s->size > sizeof(ret->sig)) {
+			r = TA_ERR_INTERNAL;
+			goto out;
+		}
+		memcpy(ret->sig, s->buffer, s->size);
+		ret->sig_len = s->size;
+	} else {
+		const TPMS_SIGNATURE_ECC *s = &sig->signature.ecdsa;
+
+		if (s->signatureR.size > sizeof(ret->r) ||
+		    s->signatureS.size > sizeof(ret->s)) {
+			r = TA_ERR_INTERNAL;
+			goto out;
+		}
+		memcpy(ret->r, s->signatureR.buffer, s->signatureR.size);
+		ret->r_len = s->signatureR.size;
+		memcpy(ret->s, s->signatureS.buffer, s->signatureS.size);
+		ret->s_len = s->signatureS.size;
+	}
+	r = 0;
+out:
+	OPENSSL_cleanse(&key_auth, sizeof(key_auth));
+	tpm_key_release(&key);
+	tpm_obj_release(&p);
+	return r;
+}
+
+int tpm_change_auth(struct tpm *t, const struct tpm_keyfile *k,
+		    const char *old_auth, const char *new_auth,
+		    struct tpm_keyfile **ret)
+{
+	_cleanup_(keyfile_freep) struct tpm_keyfile *nk = NULL;
+	_cleanup_(tpm_esys_freep) TPM2B_PRIVATE *out_priv = NULL;
+	struct tpm_obj p = { .t = t, .h = ESYS_TR_NONE };
+	struct tpm_obj key = { .t = t, .h = ESYS_TR_NONE, .transient = true };
+	TPM2B_AUTH old = { 0 }, new = { 0 };
+	TSS2_RC rc;
+	int r;
+
+	*ret = NULL;
+	if ((r = tpm_set_auth(&old, old_auth)) < 0 || (r = tpm_set_auth(&new, new_auth)) < 0)
+		goto out;
+	r = tpm_key_load(t, k, &p, &key);
+	if (r < 0)
+		goto out;
+	rc = Esys_TR_SetAuth(t->esys, key.h, &old);
+	r = tpm_rc(rc, "Esys_TR_SetAuth(key)");
+	if (r < 0)
+		goto out;
+	/* The object is authorised with its current auth (USER role). */
+	rc = Esys_ObjectChangeAuth(t->esys, key.h, p.h, ESYS_TR_PASSWORD,
+				   ESYS_TR_NONE, ESYS_TR_NONE, &new, &out_priv);
+	r = tpm_rc(rc, "Esys_ObjectChangeAuth");
+	if (r < 0)
+		goto out;
+	nk = calloc(1, sizeof(*nk));
+	if (!nk) {
+		r = TA_ERR_NOMEM;
+		goto out;
+	}
+	*nk = *k;
+	nk->description = NULL;
+	if (k->description) {
+		nk->description = strdup(k->description);
+		if (!nk->description) {
+			r = TA_ERR_NOMEM;
+			goto out;
+		}
+	}
+	nk->priv = *out_priv;
+	nk->empty_auth = new.size == 0;
+	*ret = TAKE_PTR(nk);
+	r = 0;
+out:
+	OPENSSL_cleanse(&old, sizeof(old));
+	OPENSSL_cleanse(&new, sizeof(new));
+	tpm_key_release(&key);
+	tpm_obj_release(&p);
+	return r;
+}
