@@ -20,20 +20,21 @@
 #include "fileio.h"
 #include "keystore.h"
 #include "log.h"
+#include "keygen.h"
 #include "prompt.h"
 
 static const char *arg_type = "ecdsa";
 static unsigned arg_bits;
 static const char *arg_comment;
-static const char *arg_file;
-static char *arg_new_passphrase;
-static bool arg_quiet;
+const char *arg_file;
+char *arg_new_passphrase;
+bool arg_quiet;
 static const char *arg_print_pubkey;
 static bool arg_supported;
 static bool arg_change;
-static char *arg_old_passphrase;
+char *arg_old_passphrase;
 static bool arg_ask_owner;
-static struct tpm_opts arg_tpm;
+struct tpm_opts arg_tpm;
 
 static void usage(FILE *f)
 {
@@ -177,7 +178,7 @@ static int parse_key_spec(enum sshkey_type *ret_type, unsigned *ret_bits)
 	return -1;
 }
 
-static const char *home_dir(void)
+const char *home_dir(void)
 {
 	const char *h = getenv("HOME");
 	struct passwd *pw;
@@ -201,7 +202,7 @@ static char *default_comment(void)
 	return s;
 }
 
-static int report_tpm_error(int r)
+int report_tpm_error(int r)
 {
 	_cleanup_free_ char *tcti = NULL;
 
@@ -269,7 +270,7 @@ static int do_supported(void)
 }
 
 /* Ask for a passphrase twice, like ssh-keygen; three tries. */
-static int ask_twice(const char *first, const char *again, char **ret)
+int ask_twice(const char *first, const char *again, char **ret)
 {
 	for (int tries = 0; tries < 3; tries++) {
 		char *p1 = NULL, *p2 = NULL;
@@ -293,136 +294,6 @@ static int ask_twice(const char *first, const char *again, char **ret)
 		fprintf(stderr, "Passphrases do not match.  Try again.\n");
 	}
 	return TA_ERR_CANCELLED;
-}
-
-/* Forget any cached passphrase of this key (keyring; Secret Service when a
- * session bus is there).  Best effort: the cache may be in neither. */
-static void drop_cached_passphrase(const struct tpm_keyfile *kf)
-{
-	_cleanup_(sshkey_freep) struct sshkey *key = NULL;
-	_cleanup_free_ char *fp = NULL;
-
-	if (tpm_public_to_sshkey(&kf->pub, &key) < 0 ||
-	    sshkey_fingerprint(key, &fp) < 0)
-		return;
-	if (cache_keyring_drop(fp) < 0)
-		log_debug("keyring: could not drop cached passphrase for %s", fp);
-	if (getenv("DBUS_SESSION_BUS_ADDRESS") && cache_secret_probe() == 0)
-		cache_secret_drop(fp);
-}
-
-static int do_change_passphrase(void)
-{
-	_cleanup_free_ char *path = NULL, *entered = NULL, *def = NULL,
-			    *prompt = NULL, *pem = NULL, *real = NULL;
-	_cleanup_(keyfile_freep) struct tpm_keyfile *kf = NULL, *nk = NULL;
-	struct stat st;
-	_cleanup_(tpm_closep) struct tpm *t = NULL;
-	struct atomic_file out = { .fd = -1 };
-	char *old = NULL, *new = NULL;
-	size_t n, pem_len;
-	int r, ret = 1;
-
-	if (arg_file) {
-		path = strdup(arg_file);
-	} else {
-		if (asprintf(&def, "%s/.ssh/id_ecdsa", home_dir()) < 0 ||
-		    asprintf(&prompt, "Enter file in which the key is (%s): ", def) < 0)
-			return 1;
-		if (prompt_line(prompt, &entered) < 0) {
-			log_error("no file name given");
-			return 1;
-		}
-		path = strdup(*entered ? entered : def);
-	}
-	if (!path)
-		return 1;
-	n = strlen(path);
-	if (n < 4 || strcmp(path + n - 4, ".tpm") != 0) {
-		char *p2;
-
-		if (asprintf(&p2, "%s.tpm", path) < 0)
-			return 1;
-		free(path);
-		path = p2;
-	}
-	r = keyfile_read(path, &kf);
-	if (r < 0) {
-		log_error_r(r, "%s", path);
-		return 1;
-	}
-	/* Rewrite the real file (not a symlink to it), keeping its mode. */
-	real = realpath(path, NULL);
-	if (!real || stat(real, &st) < 0) {
-		log_error_r(TA_ERR_SYSTEM, "%s", path);
-		return 1;
-	}
-
-	if (kf->empty_auth)
-		old = strdup("");
-	else if (arg_old_passphrase)
-		old = strdup(arg_old_passphrase);
-	else if ((r = ask_passphrase("Enter old passphrase: ", ASK_ALLOW_STDIN, &old)) < 0) {
-		log_error_r(r, "old passphrase");
-		return 1;
-	}
-	if (!old)
-		return 1;
-	if (arg_new_passphrase)
-		new = strdup(arg_new_passphrase);
-	else if ((r = ask_twice("Enter new passphrase (empty for no passphrase): ",
-				    "Enter same passphrase again: ", &new)) < 0) {
-		log_error_r(r, "new passphrase");
-		goto out;
-	}
-	if (!new)
-		goto out;
-
-	/* Claim the temp file before the TPM does any work. */
-	r = atomic_file_open(real, st.st_mode & 07777, &out);
-	if (r < 0) {
-		log_error_r(r, "%s: cannot create file", real);
-		goto out;
-	}
-	if ((st.st_uid != geteuid() || st.st_gid != getegid()) &&
-	    fchown(out.fd, st.st_uid, st.st_gid) < 0) {
-		log_error_r(TA_ERR_SYSTEM, "%s: cannot keep the file's owner", real);
-		goto out;
-	}
-	r = tpm_open(&arg_tpm, &t);
-	if (r < 0) {
-		report_tpm_error(r);
-		goto out;
-	}
-	r = tpm_change_auth(t, kf, old, new, &nk);
-	if (r == TA_ERR_TPM_AUTH) {
-		log_error("%s: incorrect passphrase supplied (the TPM counted a failed attempt)",
-			  path);
-		goto out;
-	}
-	if (r < 0) {
-		report_tpm_error(r);
-		goto out;
-	}
-	/* Keep a [4] description if the file had one (e.g. from the Go tool). */
-	r = keyfile_to_pem(nk, nk->description != NULL, &pem, &pem_len);
-	if (r == 0)
-		r = atomic_file_finish(&out, pem, pem_len);
-	if (r == 0)
-		r = atomic_file_commit(&out);
-	if (r < 0) {
-		log_error_r(r, "%s: write", path);
-		goto out;
-	}
-	drop_cached_passphrase(kf);
-	if (!arg_quiet)
-		printf("Your identification has been saved with the new passphrase.\n");
-	ret = 0;
-out:
-	atomic_file_discard(&out);
-	ask_free_secret(old);
-	ask_free_secret(new);
-	return ret;
 }
 
 /* Move both finished temp files into place.  An existing key file is
