@@ -200,8 +200,7 @@ int ask_passphrase(const char *prompt, unsigned flags, char **ret)
 		r = read_line(STDIN_FILENO, buf, sizeof(buf));
 		fputc('\n', stderr);
 	} else {
-		log_debug("no terminal and no askpass (SSH_ASKPASS_REQUIRE/DISPLAY): cannot ask");
-		r = TA_ERR_CANCELLED;
+		r = TA_ERR_NO_PROMPT;
 	}
 	if (tty >= 0)
 		close(tty);

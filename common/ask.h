@@ -7,8 +7,8 @@ enum {
 	ASK_ALLOW_STDIN = 1 << 0, /* no tty and no askpass: read stdin */
 };
 
-/* TA_ERR_CANCELLED when the user cancels (askpass exits non-zero, EOF) or
- * there is no way to ask.  Free the result with ask_free_secret(). */
+/* TA_ERR_CANCELLED when the user cancels (askpass exits non-zero, EOF),
+ * TA_ERR_NO_PROMPT when there is no way to ask.  Free the result with ask_free_secret(). */
 int ask_passphrase(const char *prompt, unsigned flags, char **ret);
 void ask_free_secret(char *s);
 

@@ -75,6 +75,8 @@ static const char *ta_err_message(enum ta_err e)
 		return "unsupported key type";
 	case TA_ERR_CANCELLED:
 		return "cancelled";
+	case TA_ERR_NO_PROMPT:
+		return "cannot ask for the passphrase: no terminal, and the askpass program may not be used (set SSH_ASKPASS and DISPLAY, or SSH_ASKPASS_REQUIRE=force)";
 	case TA_ERR_TPM_OWNER_AUTH:
 		return "TPM owner authorization failed: the owner hierarchy has a password (give it with -o or SSH_TPM_AGENT_OWNER_PASSWORD)";
 	}

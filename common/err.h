@@ -35,6 +35,7 @@ enum ta_err {
 	TA_ERR_KEY_TYPE = -30,
 	TA_ERR_CANCELLED = -31,
 	TA_ERR_TPM_OWNER_AUTH = -32,
+	TA_ERR_NO_PROMPT = -33,
 };
 
 /* Human-readable message for a (negative) ta_err code.  For TA_ERR_SYSTEM

@@ -45,5 +45,7 @@ mode "default, DISPLAY" asked ok DISPLAY=:0
 mode "default, WAYLAND_DISPLAY" asked ok WAYLAND_DISPLAY=wayland-0
 mode "default, no display" not fail TA_NOTHING=1
 mode "missing askpass program" not fail SSH_ASKPASS_REQUIRE=force SSH_ASKPASS=/nonexistent/askpass
+check_match "no way to ask: the log says what to set" \
+	"SIGN_REQUEST .*cannot ask for the passphrase: no terminal, and the askpass program may not be used" "$(cat m7.log)"
 
 finish
