@@ -1,14 +1,18 @@
-/* ask.c - read a secret from the terminal or an askpass program. */
+/* ask.c - read a secret from the terminal or an askpass program, within
+ * the bounds a handler sets (the client's hang-up, a timeout). */
 #include "ask.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -18,9 +22,13 @@
 #include "cleanup.h"
 #include "err.h"
 #include "log.h"
+#include "sysutil.h"
 
 #define ASK_MAX 1024
 #define DEFAULT_ASKPASS "/usr/bin/ssh-askpass"
+/* Without a deadline of its own, a prompt waits this long for another
+ * prompt of ours on the same terminal to finish. */
+#define TTY_LOCK_WAIT_MS (120 * 1000)
 
 void ask_free_secret(char *s)
 {
@@ -38,23 +46,81 @@ static void ask_on_signal(int signo)
 	ask_signo = signo;
 }
 
-/* One line from fd into buf (newline dropped).  EOF before anything is
- * TA_ERR_CANCELLED; so is a signal caught by ask_tty. */
-static int read_line(int fd, char *buf, size_t size)
+/* What ends a wait besides input: the client's hang-up, the deadline. */
+struct waiter {
+	int watch_fd;       /* -1: none */
+	long long deadline; /* monotonic ms; 0: none */
+};
+
+static int waiter_timeout(const struct waiter *w, int cap_ms)
 {
-	size_t n = 0;
-	bool any = false;
-	char c;
-	ssize_t k;
+	long long left;
+
+	if (!w->deadline)
+		return cap_ms;
+	left = w->deadline - monotonic_ms();
+	if (left <= 0)
+		return 0;
+	if (cap_ms >= 0 && left > cap_ms)
+		return cap_ms;
+	return left > INT_MAX ? INT_MAX : (int)left;
+}
+
+/* Until fd has input (or EOF): 0; TA_ERR_HANGUP, TA_ERR_TIMEOUT, or
+ * TA_ERR_CANCELLED for a signal caught by ask_tty. */
+static int wait_input(int fd, const struct waiter *w)
+{
+	struct pollfd p[2] = {
+		{ .fd = fd, .events = POLLIN },
+		{ .fd = w->watch_fd, .events = 0 }, /* POLLHUP is always reported */
+	};
+	int n;
 
 	for (;;) {
-		k = read(fd, &c, 1);
-		if (k < 0 && errno == EINTR && ask_signo)
-			return TA_ERR_CANCELLED;
-		if (k < 0 && errno == EINTR)
+		if (w->deadline && monotonic_ms() >= w->deadline)
+			return TA_ERR_TIMEOUT;
+		n = poll(p, w->watch_fd >= 0 ? 2 : 1, waiter_timeout(w, -1));
+		if (n < 0 && errno == EINTR) {
+			if (ask_signo)
+				return TA_ERR_CANCELLED;
 			continue;
-		if (k < 0)
+		}
+		if (n < 0)
 			return TA_ERR_SYSTEM;
+		if (w->watch_fd >= 0 && (p[1].revents & (POLLHUP | POLLERR | POLLNVAL)))
+			return TA_ERR_HANGUP;
+		if (p[0].revents)
+			return 0;
+	}
+}
+
+/* One line from fd into buf (newline dropped), read a byte at a time so
+ * that nothing after the line is consumed (stdin is shared with the
+ * caller).  EOF before anything is TA_ERR_CANCELLED; a line that does not
+ * fit is read to its end and refused with TA_ERR_TOO_LARGE. */
+static int read_line(int fd, char *buf, size_t size, const struct waiter *w)
+{
+	size_t n = 0;
+	bool any = false, overflow = false;
+	char c;
+	ssize_t k;
+	int r;
+
+	for (;;) {
+		r = wait_input(fd, w);
+		if (r < 0)
+			goto fail;
+		k = read(fd, &c, 1);
+		if (k < 0 && errno == EINTR && ask_signo) {
+			r = TA_ERR_CANCELLED;
+			goto fail;
+		}
+		if (k < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (k < 0) {
+			r = TA_ERR_SYSTEM;
+			goto fail;
+		}
 		if (k == 0)
 			break;
 		any = true;
@@ -62,32 +128,81 @@ static int read_line(int fd, char *buf, size_t size)
 			break;
 		if (n + 1 < size)
 			buf[n++] = c;
+		else
+			overflow = true;
 	}
 	buf[n] = '\0';
+	if (overflow) {
+		r = TA_ERR_TOO_LARGE;
+		goto fail;
+	}
 	return any ? 0 : TA_ERR_CANCELLED;
+fail:
+	OPENSSL_cleanse(buf, size);
+	return r;
 }
 
-/* Prompt on the terminal with echo off.  Prompts of concurrent processes
- * (handlers of one agent) take turns through a lock on the terminal, so
- * typed input is never split between them.  A signal while echo is off
+/* Prompts of our processes on one terminal take turns, so typed input is
+ * never split between two of them.  The lock is a file of our own, named
+ * by the terminal's device number, in our private runtime directory:
+ * never a lock on the terminal itself, which every user can take.
+ * Without a usable runtime directory, prompts are not serialised. */
+static int tty_lock(int tty, const struct waiter *w, int *ret_fd)
+{
+	_cleanup_free_ char *dir = NULL, *path = NULL;
+	_cleanup_close_ int fd = -1;
+	long long give_up = monotonic_ms() + TTY_LOCK_WAIT_MS;
+	unsigned int dev;
+
+	*ret_fd = -1;
+	/* fstat of /dev/tty names /dev/tty itself; TIOCGDEV the real tty. */
+	if (ioctl(tty, TIOCGDEV, &dev) < 0 || runtime_dir(&dir) < 0)
+		return 0;
+	if (asprintf(&path, "%s/tty-%x.lock", dir, dev) < 0)
+		return TA_ERR_NOMEM;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	if (fd < 0)
+		return 0;
+	if (w->deadline && w->deadline < give_up)
+		give_up = w->deadline;
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		struct pollfd p = { .fd = w->watch_fd };
+
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return 0;
+		if (monotonic_ms() >= give_up) {
+			log_warning("another passphrase prompt is waiting on this terminal; giving up");
+			return TA_ERR_TIMEOUT;
+		}
+		if (poll(&p, w->watch_fd >= 0 ? 1 : 0, 50) > 0 &&
+		    (p.revents & (POLLHUP | POLLERR | POLLNVAL)))
+			return TA_ERR_HANGUP;
+	}
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+/* Prompt on the terminal with echo off.  A signal while echo is off
  * restores the terminal first and is then re-raised (like readpassphrase). */
-static int ask_tty(int fd, const char *prompt, char *buf, size_t size)
+static int ask_tty(int fd, const char *prompt, char *buf, size_t size,
+		   const struct waiter *w)
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP,
 				    SIGTTIN, SIGTTOU };
 	struct sigaction sa = { .sa_handler = ask_on_signal }, old_sa[7];
 	struct termios old, noecho;
+	_cleanup_close_ int lock = -1;
 	bool restore = false;
 	int r, signo;
 
-	while (flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			return TA_ERR_SYSTEM;
+	r = tty_lock(fd, w, &lock);
+	if (r < 0)
+		return r;
 	ask_signo = 0;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
 		sigaction(sigs[i], &sa, &old_sa[i]);
-	if (write(fd, prompt, strlen(prompt)) < 0) {
+	if (write_full(fd, prompt, strlen(prompt)) < 0) {
 		r = TA_ERR_SYSTEM;
 		goto out;
 	}
@@ -96,7 +211,7 @@ static int ask_tty(int fd, const char *prompt, char *buf, size_t size)
 		noecho.c_lflag &= ~(tcflag_t)ECHO;
 		restore = tcsetattr(fd, TCSAFLUSH, &noecho) == 0;
 	}
-	r = read_line(fd, buf, size);
+	r = read_line(fd, buf, size, w);
 	if (restore) {
 		tcsetattr(fd, TCSAFLUSH, &old);
 		if (write(fd, "\n", 1) < 0) {
@@ -106,7 +221,6 @@ static int ask_tty(int fd, const char *prompt, char *buf, size_t size)
 out:
 	for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
 		sigaction(sigs[i], &old_sa[i], NULL);
-	flock(fd, LOCK_UN);
 	signo = ask_signo;
 	if (signo) {
 		OPENSSL_cleanse(buf, size);
@@ -116,12 +230,38 @@ out:
 	return r;
 }
 
+/* Wait for the askpass child; past the deadline (or when told to stop)
+ * kill its whole process group: TERM, then KILL a second later. */
+static int reap_askpass(pid_t pid, const struct waiter *w, bool stop,
+			int *ret_status)
+{
+	long long kill_at = stop ? monotonic_ms() : w->deadline;
+	bool termed = false;
+
+	for (;;) {
+		pid_t k = waitpid(pid, ret_status, kill_at ? WNOHANG : 0);
+
+		if (k == pid)
+			return termed ? TA_ERR_CANCELLED : 0;
+		if (k < 0 && errno != EINTR)
+			return TA_ERR_SYSTEM;
+		if (k == 0 && monotonic_ms() >= kill_at) {
+			kill(-pid, termed ? SIGKILL : SIGTERM);
+			kill(pid, termed ? SIGKILL : SIGTERM);
+			kill_at = monotonic_ms() + 1000;
+			termed = true;
+		}
+		if (k == 0)
+			nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	}
+}
+
 /* Run the askpass program with the prompt as its argument; the answer is
  * its standard output.  A non-zero exit means "cancelled". */
 static int ask_program(const char *program, const char *prompt, char *buf,
-		       size_t size)
+		       size_t size, const struct waiter *w)
 {
-	int p[2], status, r;
+	int p[2], status, r, k;
 	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -135,25 +275,35 @@ static int ask_program(const char *program, const char *prompt, char *buf,
 	if (pid == 0) {
 		int nul = open("/dev/null", O_RDONLY);
 
-		/* Never inherit the agent connection on fd 0/1. */
+		/* Its own process group, so that giving up kills what it
+		 * started too; never inherit the agent connection on 0/1. */
+		setpgid(0, 0);
 		if (nul < 0 || dup2(nul, 0) < 0 || dup2(p[1], 1) < 0)
 			_exit(127);
 		execlp(program, program, prompt, (char *)NULL);
 		_exit(127);
 	}
+	setpgid(pid, pid);
 	close(p[1]);
-	r = read_line(p[0], buf, size);
+	r = read_line(p[0], buf, size, w);
 	close(p[0]);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return TA_ERR_SYSTEM;
+	k = reap_askpass(pid, w, r == TA_ERR_HANGUP || r == TA_ERR_TIMEOUT ||
+				       r == TA_ERR_TOO_LARGE, &status);
+	if (r == TA_ERR_HANGUP || r == TA_ERR_TIMEOUT || r == TA_ERR_TOO_LARGE)
+		return r;
+	if (k == TA_ERR_CANCELLED) {
+		OPENSSL_cleanse(buf, size);
+		return TA_ERR_TIMEOUT; /* answered, but never exited */
+	}
+	if (k < 0)
+		return k;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		OPENSSL_cleanse(buf, size);
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 			log_warning("cannot run askpass program %s", program);
 		return TA_ERR_CANCELLED;
 	}
-	/* An empty answer from askpass is an empty passphrase. */
+	/* An askpass that prints nothing answered with an empty line. */
 	if (r == TA_ERR_CANCELLED) {
 		buf[0] = '\0';
 		r = 0;
@@ -168,7 +318,8 @@ static bool env_set(const char *name)
 	return v && *v;
 }
 
-int ask_passphrase(const char *prompt, unsigned flags, char **ret)
+int ask_passphrase(const char *prompt, unsigned flags,
+		   const struct ask_limits *lim, char **ret)
 {
 	const char *require = getenv("SSH_ASKPASS_REQUIRE");
 	const char *program = getenv("SSH_ASKPASS");
@@ -176,10 +327,16 @@ int ask_passphrase(const char *prompt, unsigned flags, char **ret)
 	bool force = require && strcmp(require, "force") == 0;
 	bool prefer = require && strcmp(require, "prefer") == 0;
 	bool never = require && strcmp(require, "never") == 0;
+	struct waiter w = { .watch_fd = -1 };
 	char buf[ASK_MAX];
 	int tty, r;
 
 	*ret = NULL;
+	if (lim) {
+		w.watch_fd = lim->watch_fd;
+		if (lim->timeout_s)
+			w.deadline = monotonic_ms() + (long long)lim->timeout_s * 1000;
+	}
 	if (!program || !*program)
 		program = DEFAULT_ASKPASS;
 	tty = force ? -1 : open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
@@ -191,13 +348,13 @@ int ask_passphrase(const char *prompt, unsigned flags, char **ret)
 	}
 
 	if (force || (prefer && display) || (!never && tty < 0 && display))
-		r = ask_program(program, prompt, buf, sizeof(buf));
+		r = ask_program(program, prompt, buf, sizeof(buf), &w);
 	else if (tty >= 0)
-		r = ask_tty(tty, prompt, buf, sizeof(buf));
+		r = ask_tty(tty, prompt, buf, sizeof(buf), &w);
 	else if (flags & ASK_ALLOW_STDIN) {
 		fputs(prompt, stderr);
 		fflush(stderr);
-		r = read_line(STDIN_FILENO, buf, sizeof(buf));
+		r = read_line(STDIN_FILENO, buf, sizeof(buf), &w);
 		fputc('\n', stderr);
 	} else {
 		r = TA_ERR_NO_PROMPT;

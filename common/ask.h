@@ -7,9 +7,21 @@ enum {
 	ASK_ALLOW_STDIN = 1 << 0, /* no tty and no askpass: read stdin */
 };
 
-/* TA_ERR_CANCELLED when the user cancels (askpass exits non-zero, EOF),
- * TA_ERR_NO_PROMPT when there is no way to ask.  Free the result with ask_free_secret(). */
-int ask_passphrase(const char *prompt, unsigned flags, char **ret);
+/* Bounds on one prompt, for a handler answering a client. */
+struct ask_limits {
+	int watch_fd;       /* the client's connection: its hang-up cancels the
+			     * prompt (TA_ERR_HANGUP); -1 for none */
+	unsigned timeout_s; /* give up after this long (TA_ERR_TIMEOUT); 0: none */
+};
+
+/* lim may be NULL (no bounds: an interactive tool).  An askpass program
+ * still running when the prompt ends is killed with its process group.
+ * TA_ERR_CANCELLED when the user cancels (askpass exits non-zero, EOF),
+ * TA_ERR_NO_PROMPT when there is no way to ask, TA_ERR_TOO_LARGE for an
+ * answer longer than 1023 bytes.  An empty answer is returned as "": what
+ * it means is the caller's choice.  Free the result with ask_free_secret(). */
+int ask_passphrase(const char *prompt, unsigned flags,
+		   const struct ask_limits *lim, char **ret);
 void ask_free_secret(char *s);
 
 static inline void ask_free_secretp(char **s)

@@ -42,7 +42,9 @@ static const char *ta_err_message(enum ta_err e)
 	case TA_ERR_TPM_UNSUPPORTED_ALG:
 		return "key type or size not supported by this TPM";
 	case TA_ERR_TPM_OBJECT_MEMORY:
-		return "TPM is out of object memory";
+		return "TPM object memory is full: objects loaded by other programs hold it "
+		       "(list them with 'tpm2_getcap handles-transient', flush them with "
+		       "'tpm2_flushcontext -t')";
 	case TA_ERR_KEY_NOT_FOUND:
 		return "key not found";
 	case TA_ERR_UNSUPPORTED:
@@ -79,6 +81,18 @@ static const char *ta_err_message(enum ta_err e)
 		return "cannot ask for the passphrase: no terminal, and the askpass program may not be used (set SSH_ASKPASS and DISPLAY, or SSH_ASKPASS_REQUIRE=force)";
 	case TA_ERR_TPM_OWNER_AUTH:
 		return "TPM owner authorization failed: the owner hierarchy has a password (give it with -o or SSH_TPM_AGENT_OWNER_PASSWORD)";
+	case TA_ERR_TIMEOUT:
+		return "timed out";
+	case TA_ERR_UNSAFE_PATH:
+		return "refusing a file or directory that another user could change";
+	case TA_ERR_HANGUP:
+		return "the client went away";
+	case TA_ERR_TPM_FOREIGN_KEY:
+		return "the key does not belong to this TPM: it was made on another TPM, "
+		       "or this TPM was cleared (TPM2_Clear) since it was made";
+	case TA_ERR_AUTH_TOO_LONG:
+		return "passphrase is longer than the TPM accepts for this key "
+		       "(32 bytes for keys with a SHA-256 name)";
 	}
 	return NULL;
 }

@@ -36,6 +36,11 @@ enum ta_err {
 	TA_ERR_CANCELLED = -31,
 	TA_ERR_TPM_OWNER_AUTH = -32,
 	TA_ERR_NO_PROMPT = -33,
+	TA_ERR_TIMEOUT = -34,
+	TA_ERR_UNSAFE_PATH = -35,
+	TA_ERR_HANGUP = -36,
+	TA_ERR_TPM_FOREIGN_KEY = -37,
+	TA_ERR_AUTH_TOO_LONG = -38,
 };
 
 /* Human-readable message for a (negative) ta_err code.  For TA_ERR_SYSTEM

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,85 @@
 
 #include "cleanup.h"
 #include "err.h"
+#include "sysutil.h"
+
+/* Temporary files not yet committed or discarded, for the signal handler.
+ * Changed only with the cleanup signals blocked. */
+#define MAX_PENDING 8
+static char *volatile pending[MAX_PENDING];
+static const int cleanup_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+static void block_cleanup_signals(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < ELEMENTSOF(cleanup_signals); i++)
+		sigaddset(&set, cleanup_signals[i]);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+static void restore_signals(const sigset_t *old)
+{
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+void atomic_file_hold_signals(sigset_t *old)
+{
+	block_cleanup_signals(old);
+}
+
+void atomic_file_release_signals(const sigset_t *old)
+{
+	restore_signals(old);
+}
+
+static bool pending_add(char *tmp)
+{
+	sigset_t old;
+	bool added = false;
+
+	block_cleanup_signals(&old);
+	for (size_t i = 0; i < MAX_PENDING && !added; i++)
+		if (!pending[i]) {
+			pending[i] = tmp;
+			added = true;
+		}
+	restore_signals(&old);
+	return added;
+}
+
+static void pending_remove(const char *tmp)
+{
+	sigset_t old;
+
+	block_cleanup_signals(&old);
+	for (size_t i = 0; i < MAX_PENDING; i++)
+		if (pending[i] == tmp)
+			pending[i] = NULL;
+	restore_signals(&old);
+}
+
+static void on_cleanup_signal(int signo)
+{
+	/* Only async-signal-safe calls: unlink, signal, raise. */
+	for (size_t i = 0; i < MAX_PENDING; i++)
+		if (pending[i])
+			unlink(pending[i]);
+	signal(signo, SIG_DFL);
+	raise(signo);
+}
+
+void atomic_file_cleanup_on_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_cleanup_signal };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ELEMENTSOF(cleanup_signals); i++)
+		sigaddset(&sa.sa_mask, cleanup_signals[i]);
+	for (size_t i = 0; i < ELEMENTSOF(cleanup_signals); i++)
+		sigaction(cleanup_signals[i], &sa, NULL);
+}
 
 int atomic_file_open(const char *path, mode_t mode, struct atomic_file *ret)
 {
@@ -25,10 +106,16 @@ int atomic_file_open(const char *path, mode_t mode, struct atomic_file *ret)
 		return TA_ERR_NOMEM;
 	if (asprintf(&tmp, "%s/.%s.XXXXXX", dirname(d1), basename(d2)) < 0)
 		return TA_ERR_NOMEM;
+	/* Registered before it exists, so a signal never leaves it behind. */
+	if (!pending_add(tmp)) {
+		free(tmp);
+		return TA_ERR_INTERNAL;
+	}
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0) {
 		int saved = errno;
 
+		pending_remove(tmp);
 		free(tmp);
 		errno = saved;
 		return TA_ERR_SYSTEM;
@@ -38,6 +125,7 @@ int atomic_file_open(const char *path, mode_t mode, struct atomic_file *ret)
 
 		close(fd);
 		unlink(tmp);
+		pending_remove(tmp);
 		free(tmp);
 		errno = saved;
 		return TA_ERR_SYSTEM;
@@ -46,6 +134,7 @@ int atomic_file_open(const char *path, mode_t mode, struct atomic_file *ret)
 	if (!ret->path) {
 		close(fd);
 		unlink(tmp);
+		pending_remove(tmp);
 		free(tmp);
 		return TA_ERR_NOMEM;
 	}
@@ -56,18 +145,10 @@ int atomic_file_open(const char *path, mode_t mode, struct atomic_file *ret)
 
 int atomic_file_finish(struct atomic_file *f, const void *data, size_t len)
 {
-	const char *p = data;
-	ssize_t n;
+	int r = write_full(f->fd, data, len);
 
-	while (len > 0) {
-		n = write(f->fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return TA_ERR_SYSTEM;
-		p += n;
-		len -= (size_t)n;
-	}
+	if (r < 0)
+		return r;
 	if (fsync(f->fd) < 0)
 		return TA_ERR_SYSTEM;
 	if (close(TAKE_FD(f->fd)) < 0)
@@ -81,6 +162,7 @@ int atomic_file_commit(struct atomic_file *f)
 		return TA_ERR_INTERNAL;
 	if (rename(f->tmp, f->path) < 0)
 		return TA_ERR_SYSTEM;
+	pending_remove(f->tmp);
 	free(f->tmp);
 	f->tmp = NULL;
 	return 0;
@@ -92,8 +174,10 @@ void atomic_file_discard(struct atomic_file *f)
 
 	if (f->fd >= 0)
 		close(TAKE_FD(f->fd));
-	if (f->tmp)
+	if (f->tmp) {
 		unlink(f->tmp);
+		pending_remove(f->tmp);
+	}
 	free(f->tmp);
 	free(f->path);
 	f->tmp = f->path = NULL;

@@ -1,5 +1,6 @@
 /* conn.c - one connection: peer check, then frames in, replies out. */
 #include <errno.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -7,6 +8,7 @@
 #include "err.h"
 #include "handler.h"
 #include "log.h"
+#include "sysutil.h"
 
 int handler_check_peer(struct handler_ctx *ctx, int fd)
 {
@@ -28,6 +30,16 @@ int handler_check_peer(struct handler_ctx *ctx, int fd)
 	return 0;
 }
 
+bool handler_peer_gone(const struct handler_ctx *ctx)
+{
+	struct pollfd p = { .fd = ctx->conn_fd };
+
+	/* POLLHUP: the peer closed (a shutdown of its writing side alone,
+	 * as "send the request, then wait for the answer" does, is not). */
+	return ctx->conn_fd >= 0 && poll(&p, 1, 0) > 0 &&
+	       (p.revents & (POLLHUP | POLLERR));
+}
+
 /* Read exactly len bytes.  Returns the number read before EOF (< len on
  * EOF), or -1 on error. */
 static ssize_t read_full(int fd, uint8_t *p, size_t len)
@@ -46,22 +58,6 @@ static ssize_t read_full(int fd, uint8_t *p, size_t len)
 		got += (size_t)n;
 	}
 	return (ssize_t)got;
-}
-
-static int write_full(int fd, const uint8_t *p, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return TA_ERR_SYSTEM;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 int handler_serve(struct handler_ctx *ctx, int in_fd, int out_fd)

@@ -16,9 +16,17 @@ struct handler_ctx {
 	char *owner_pw;               /* asked by this connection: wiped at its end */
 	enum cache_backend cache;     /* where passphrases are cached */
 	unsigned cache_timeout;       /* seconds */
+	unsigned prompt_timeout;      /* seconds a passphrase prompt may take */
+	int conn_fd;                  /* the client's connection (-1: none);
+				       * its hang-up cancels a prompt */
 	pid_t peer_pid;               /* from SO_PEERCRED, for logs */
 	uid_t peer_uid;
 };
+
+#define HANDLER_DEFAULT_PROMPT_TIMEOUT 120 /* seconds */
+
+/* True when the client has closed its connection (nobody to answer). */
+bool handler_peer_gone(const struct handler_ctx *ctx);
 
 /* One request (type byte first) -> one complete reply in resp.  Never
  * fails: errors become SSH_AGENT_FAILURE, the reason goes to the log. */

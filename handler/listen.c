@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <libgen.h>
 #include <poll.h>
 #include <signal.h>
@@ -18,13 +20,19 @@
 #include <unistd.h>
 
 #include "ask.h"
+#include "cleanup.h"
 #include "err.h"
 #include "log.h"
+#include "sysutil.h"
+
+/* How long an agent waits for another one starting on the same path. */
+#define LISTEN_LOCK_TIMEOUT_MS (10 * 1000)
 
 int handler_run_connection(struct handler_ctx *ctx, int in_fd, int out_fd)
 {
 	int r;
 
+	ctx->conn_fd = in_fd;
 	r = handler_check_peer(ctx, in_fd);
 	if (r < 0)
 		return 1;
@@ -50,29 +58,77 @@ static int fill_addr(const char *path, struct sockaddr_un *sa)
 	return 0;
 }
 
-int listen_create(const char *path, int *ret_fd)
+/* The lock that makes agents starting on one path take turns, so none
+ * removes a socket another has just made live between its probe and its
+ * unlink.  It is a file of our own in our private runtime directory, named
+ * after the socket's directory (device, inode) and name: nobody else can
+ * hold it, and the wait for it is bounded. */
+static int listen_lock(const struct stat *dir_st, const char *name, int *ret_fd)
 {
-	_cleanup_free_ char *dir = strdup(path);
+	_cleanup_free_ char *rdir = NULL, *path = NULL;
+	_cleanup_close_ int fd = -1;
+	uint32_t h = 2166136261u; /* FNV-1a of the socket's name */
+	int r;
+
+	for (const char *c = name; *c; c++)
+		h = (h ^ (uint8_t)*c) * 16777619u;
+	r = runtime_dir(&rdir);
+	if (r < 0)
+		return r;
+	if (asprintf(&path, "%s/listen-%jx-%jx-%08x.lock", rdir,
+		     (uintmax_t)dir_st->st_dev, (uintmax_t)dir_st->st_ino, h) < 0)
+		return TA_ERR_NOMEM;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	if (fd < 0)
+		return TA_ERR_SYSTEM;
+	r = flock_bounded(fd, LISTEN_LOCK_TIMEOUT_MS);
+	if (r == TA_ERR_TIMEOUT)
+		log_error("another ssh-tpm-agent has been starting on this socket for %u s (lock %s)",
+			  LISTEN_LOCK_TIMEOUT_MS / 1000, path);
+	if (r < 0)
+		return r;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+static int create_socket(const char *path, int *ret_fd)
+{
+	_cleanup_free_ char *dir = NULL, *base = NULL;
 	struct sockaddr_un sa;
-	struct stat st;
-	_cleanup_close_ int fd = -1, dfd = -1;
+	struct stat st, dst;
+	_cleanup_close_ int fd = -1, lock = -1;
+	const char *why;
 	mode_t old;
 	int r;
 
+	if (!*path) {
+		/* bind() would make an abstract socket any local user can reach. */
+		log_error("the socket path is empty");
+		errno = EINVAL;
+		return TA_ERR_INVALID_ARGUMENT;
+	}
 	r = fill_addr(path, &sa);
 	if (r < 0)
 		return r;
-	if (!dir)
+	dir = strdup(path);
+	base = strdup(path);
+	if (!dir || !base)
 		return TA_ERR_NOMEM;
-	/* Agents starting at the same time take turns (a lock on the
-	 * directory), so none can remove a socket another has just made
-	 * live between its probe and its unlink. */
-	dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
+	/* Whoever may change the socket's directory may replace our socket
+	 * with theirs: it must be ours or root's, and not writable by others
+	 * unless sticky (like /tmp, where only we can remove our socket). */
+	if (stat(dirname(dir), &dst) < 0)
 		return TA_ERR_SYSTEM;
-	while (flock(dfd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			return TA_ERR_SYSTEM;
+	why = stat_untrusted(&dst, true);
+	if (why) {
+		log_error("%s: the socket's directory %s is %s (owner uid %u, mode %04o): refusing it",
+			  path, dir, why, (unsigned)dst.st_uid,
+			  (unsigned)(dst.st_mode & 07777));
+		return TA_ERR_UNSAFE_PATH;
+	}
+	r = listen_lock(&dst, basename(base), &lock);
+	if (r < 0)
+		return r;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return TA_ERR_SYSTEM;
@@ -80,17 +136,23 @@ int listen_create(const char *path, int *ret_fd)
 		_cleanup_close_ int probe = -1;
 
 		if (!S_ISSOCK(st.st_mode)) {
-			errno = EEXIST;
 			log_error("%s exists and is not a socket: not replacing it", path);
-			return TA_ERR_SYSTEM;
+			return TA_ERR_UNSAFE_PATH;
+		}
+		/* Not ours: another user's program (an impostor, perhaps).
+		 * Neither talk to it nor remove it; say so. */
+		if (st.st_uid != geteuid()) {
+			log_error("%s belongs to uid %u, not to us (uid %u): refusing to use or replace it",
+				  path, (unsigned)st.st_uid, (unsigned)geteuid());
+			return TA_ERR_UNSAFE_PATH;
 		}
 		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (probe < 0)
 			return TA_ERR_SYSTEM;
 		if (connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-			errno = EADDRINUSE;
 			log_error("%s: an agent is already listening there", path);
-			return TA_ERR_SYSTEM;
+			errno = EADDRINUSE;
+			return TA_ERR_UNSAFE_PATH;
 		}
 		if (errno != ECONNREFUSED)
 			return TA_ERR_SYSTEM;
@@ -113,6 +175,16 @@ int listen_create(const char *path, int *ret_fd)
 	}
 	*ret_fd = TAKE_FD(fd);
 	return 0;
+}
+
+int listen_create(const char *path, int *ret_fd)
+{
+	int r = create_socket(path, ret_fd);
+
+	/* The other failures were explained where they were found. */
+	if (r == TA_ERR_SYSTEM || r == TA_ERR_NOMEM)
+		log_error_r(r, "%s", path);
+	return r;
 }
 
 static void reap_children(void)

@@ -5,7 +5,8 @@
 
 /* Create a listening unix socket at path, mode 0600.  A live socket there
  * (an agent answers) is refused; a stale one is replaced; anything that is
- * not a socket is left alone and refused. */
+ * not a socket, a socket of another user, an empty path and a directory
+ * others may change are left alone and refused.  Every failure is logged. */
 int listen_create(const char *path, int *ret_fd);
 
 /* Accept connections on fd and fork one handler per connection until

@@ -4,7 +4,6 @@
  * served by its own short-lived process that keeps nothing afterwards. */
 #include <errno.h>
 #include <getopt.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +22,7 @@
 #include "handler.h"
 #include "listen.h"
 #include "log.h"
+#include "sysutil.h"
 
 static const char *arg_socket;
 static char *arg_key_dir;
@@ -32,13 +32,15 @@ static struct tpm_opts arg_tpm;
 static bool arg_ask_owner;
 static enum cache_backend arg_cache = CACHE_KEYRING;
 static unsigned arg_cache_timeout = CACHE_DEFAULT_TIMEOUT;
+static unsigned arg_prompt_timeout = HANDLER_DEFAULT_PROMPT_TIMEOUT;
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ssh-tpm-agent [-d] [-o] [-l PATH] [--key-dir PATH] [--no-load]\n"
 		"                     [--no-cache | --cache keyring|secret]\n"
-		"                     [--cache-timeout SECONDS] [--tcti CONF] [--swtpm]\n"
+		"                     [--cache-timeout SECONDS] [--prompt-timeout SECONDS]\n"
+		"                     [--tcti CONF] [--swtpm]\n"
 		"       ssh-tpm-agent --print-socket\n"
 		"Under systemd socket activation (Accept=yes or no) or inetd, the\n"
 		"connection or listening socket is taken from fd 3 or stdin.\n");
@@ -50,11 +52,27 @@ static int not_yet(const char *opt)
 	return -1;
 }
 
+static int parse_seconds(const char *opt, const char *s, unsigned max,
+			 unsigned *ret)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || *s == '-' || v == 0 || v > max) {
+		log_error("invalid %s '%s': expected seconds (1 .. %u)", opt, s, max);
+		return -1;
+	}
+	*ret = (unsigned)v;
+	return 0;
+}
+
 static int parse_argv(int argc, char **argv)
 {
 	enum { OPT_PRINT_SOCKET = 0x100, OPT_KEY_DIR, OPT_NO_LOAD, OPT_NO_CACHE,
 	       OPT_HIERARCHY, OPT_INSTALL_USER_UNITS, OPT_SWTPM, OPT_TCTI,
-	       OPT_CACHE, OPT_CACHE_TIMEOUT, OPT_HELP };
+	       OPT_CACHE, OPT_CACHE_TIMEOUT, OPT_PROMPT_TIMEOUT, OPT_HELP };
 	static const struct option opts[] = {
 		{ "print-socket", no_argument, NULL, OPT_PRINT_SOCKET },
 		{ "key-dir", required_argument, NULL, OPT_KEY_DIR },
@@ -63,6 +81,7 @@ static int parse_argv(int argc, char **argv)
 		{ "no-cache", no_argument, NULL, OPT_NO_CACHE },
 		{ "cache", required_argument, NULL, OPT_CACHE },
 		{ "cache-timeout", required_argument, NULL, OPT_CACHE_TIMEOUT },
+		{ "prompt-timeout", required_argument, NULL, OPT_PROMPT_TIMEOUT },
 		{ "hierarchy", required_argument, NULL, OPT_HIERARCHY },
 		{ "install-user-units", no_argument, NULL, OPT_INSTALL_USER_UNITS },
 		{ "swtpm", no_argument, NULL, OPT_SWTPM },
@@ -76,6 +95,12 @@ static int parse_argv(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":l:A:odh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
+			if (!*optarg) {
+				/* bind() would make it an abstract socket,
+				 * which every local user can reach. */
+				log_error("invalid -l '': the socket path is empty");
+				return -1;
+			}
 			arg_socket = optarg;
 			break;
 		case 'A':
@@ -94,20 +119,16 @@ static int parse_argv(int argc, char **argv)
 				return -1;
 			}
 			break;
-		case OPT_CACHE_TIMEOUT: {
-			char *end;
-			unsigned long v;
-
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (errno || *end || end == optarg || v == 0 || v > 365UL * 86400) {
-				log_error("invalid --cache-timeout '%s': expected seconds (1 .. 31536000)",
-					  optarg);
+		case OPT_CACHE_TIMEOUT:
+			if (parse_seconds("--cache-timeout", optarg, 365U * 86400,
+					  &arg_cache_timeout) < 0)
 				return -1;
-			}
-			arg_cache_timeout = (unsigned)v;
 			break;
-		}
+		case OPT_PROMPT_TIMEOUT:
+			if (parse_seconds("--prompt-timeout", optarg, 86400,
+					  &arg_prompt_timeout) < 0)
+				return -1;
+			break;
 		case OPT_HIERARCHY:
 			return not_yet("--hierarchy");
 		case OPT_INSTALL_USER_UNITS:
@@ -149,37 +170,63 @@ static int parse_argv(int argc, char **argv)
 	return 0;
 }
 
-/* -l, else $SSH_TPM_AUTH_SOCK, else $XDG_RUNTIME_DIR/ssh-tpm-agent.sock,
- * else the system socket /var/tmp/ssh-tpm-agent.sock. */
-static char *socket_path(void)
+/* -l, else $SSH_TPM_AUTH_SOCK, else $XDG_RUNTIME_DIR/ssh-tpm-agent.sock
+ * (when that directory is ours), else -- for root, the system agent --
+ * /var/tmp/ssh-tpm-agent.sock, else a socket in the user's private
+ * ~/.ssh/agent (as OpenSSH 10.1 does): never a name in a shared directory
+ * that another user could take first.  *ret_private_dir is the directory
+ * to create (0700) before listening, or NULL. */
+static int socket_path(char **ret, char **ret_private_dir)
 {
 	const char *v = getenv("SSH_TPM_AUTH_SOCK");
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	char *p;
 
+	*ret = *ret_private_dir = NULL;
 	if (arg_socket)
-		return strdup(arg_socket);
-	if (v && *v)
-		return strdup(v);
-	if (xdg && *xdg) {
-		if (asprintf(&p, "%s/ssh-tpm-agent.sock", xdg) < 0)
-			return NULL;
-		return p;
+		p = strdup(arg_socket);
+	else if (v && *v)
+		p = strdup(v);
+	else if (xdg_runtime_dir_usable()) {
+		if (asprintf(&p, "%s/ssh-tpm-agent.sock", getenv("XDG_RUNTIME_DIR")) < 0)
+			p = NULL;
+	} else if (geteuid() == 0)
+		p = strdup("/var/tmp/ssh-tpm-agent.sock");
+	else {
+		if (asprintf(&p, "%s/.ssh/agent/ssh-tpm-agent.sock", home_dir()) < 0)
+			p = NULL;
+		else if (asprintf(ret_private_dir, "%s/.ssh/agent", home_dir()) < 0) {
+			free(p);
+			p = NULL;
+		}
 	}
-	return strdup("/var/tmp/ssh-tpm-agent.sock");
+	if (!p) {
+		free(*ret_private_dir);
+		*ret_private_dir = NULL;
+		return TA_ERR_NOMEM;
+	}
+	*ret = p;
+	return 0;
+}
+
+/* ~/.ssh (0700 if we make it) and the private directory in it. */
+static int make_private_socket_dir(const char *dir)
+{
+	_cleanup_free_ char *ssh = NULL;
+
+	if (asprintf(&ssh, "%s/.ssh", home_dir()) < 0)
+		return TA_ERR_NOMEM;
+	if (mkdir(ssh, 0700) < 0 && errno != EEXIST) {
+		log_error("%s: %s", ssh, strerror(errno));
+		return TA_ERR_SYSTEM;
+	}
+	return private_dir_ensure(dir, false);
 }
 
 static char *default_key_dir(void)
 {
-	const char *h = getenv("HOME");
-	struct passwd *pw;
 	char *p;
 
-	if (!h || !*h) {
-		pw = getpwuid(geteuid());
-		h = pw ? pw->pw_dir : "/";
-	}
-	if (asprintf(&p, "%s/.ssh", h) < 0)
+	if (asprintf(&p, "%s/.ssh", home_dir()) < 0)
 		return NULL;
 	return p;
 }
@@ -198,7 +245,7 @@ static bool fd_is_socket(int fd, bool *ret_listening)
 
 int main(int argc, char **argv)
 {
-	_cleanup_free_ char *path = NULL;
+	_cleanup_free_ char *path = NULL, *private_dir = NULL;
 	_cleanup_(ask_free_secretp) char *owner_pw = NULL;
 	struct handler_ctx ctx = { 0 };
 	char *owner_env;
@@ -218,9 +265,13 @@ int main(int argc, char **argv)
 	if (parse_argv(argc, argv) < 0)
 		return 1;
 	if (arg_print_socket) {
-		path = socket_path();
-		if (!path)
+		struct stat st;
+
+		if (socket_path(&path, &private_dir) < 0)
 			return 1;
+		if (lstat(path, &st) == 0 && st.st_uid != geteuid())
+			log_warning("%s belongs to uid %u, not to us: an agent started now would refuse it",
+				    path, (unsigned)st.st_uid);
 		printf("%s\n", path);
 		return 0;
 	}
@@ -245,6 +296,8 @@ int main(int argc, char **argv)
 	ctx.ask_owner = arg_ask_owner && !arg_tpm.owner_auth;
 	ctx.cache = arg_cache;
 	ctx.cache_timeout = arg_cache_timeout;
+	ctx.prompt_timeout = arg_prompt_timeout;
+	ctx.conn_fd = -1;
 
 	n = sd_listen_fds(1);
 	if (n < 0) {
@@ -276,7 +329,7 @@ int main(int argc, char **argv)
 
 	/* Standalone: ask for the owner password once, before forking. */
 	if (ctx.ask_owner) {
-		r = ask_passphrase("Enter the TPM owner password: ", 0, &owner_pw);
+		r = ask_passphrase("Enter the TPM owner password: ", 0, NULL, &owner_pw);
 		if (r < 0) {
 			log_error_r(r, "owner password");
 			return 1;
@@ -284,15 +337,13 @@ int main(int argc, char **argv)
 		ctx.tpm.owner_auth = owner_pw;
 		ctx.ask_owner = false;
 	}
-	path = socket_path();
-	if (!path)
+	if (socket_path(&path, &private_dir) < 0)
+		return 1;
+	if (private_dir && make_private_socket_dir(private_dir) < 0)
 		return 1;
 	r = listen_create(path, &fd);
-	if (r < 0) {
-		if (errno != EADDRINUSE && errno != EEXIST)
-			log_error_r(r, "%s", path);
+	if (r < 0)
 		return 1;
-	}
 	r = listen_loop(fd, path, &ctx);
 	close(fd);
 	if (r < 0) {

@@ -1,6 +1,7 @@
 /* msg-sign.c - SIGN_REQUEST: find the key (or certificate) in the key
  * dir, open the TPM, sign, close the TPM. */
 #include <stdio.h>
+#include <string.h>
 
 #include "ask.h"
 #include "cache.h"
@@ -10,6 +11,12 @@
 #include "log.h"
 #include "protocol.h"
 #include "sign.h"
+
+static struct ask_limits prompt_limits(const struct handler_ctx *ctx)
+{
+	return (struct ask_limits){ .watch_fd = ctx->conn_fd,
+				    .timeout_s = ctx->prompt_timeout };
+}
 
 /* One signature attempt: the TPM is open (and locked) only for this. */
 static int try_sign(struct handler_ctx *ctx, const struct identity *id,
@@ -21,30 +28,71 @@ static int try_sign(struct handler_ctx *ctx, const struct identity *id,
 
 	buf_reset(sig);
 	if (ctx->ask_owner && !ctx->tpm.owner_auth) {
+		struct ask_limits lim = prompt_limits(ctx);
 		char *pw = NULL;
 
-		r = ask_passphrase("Enter the TPM owner password: ", 0, &pw);
+		r = ask_passphrase("Enter the TPM owner password: ", 0, &lim, &pw);
 		if (r < 0)
 			return r;
 		/* Kept for this connection, wiped when it ends. */
 		ctx->owner_pw = pw;
 		ctx->tpm.owner_auth = pw;
 	}
+	/* A client that gave up gets no signature (and caches nothing). */
+	if (handler_peer_gone(ctx))
+		return TA_ERR_HANGUP;
 	r = tpm_open(&ctx->tpm, &t);
 	if (r < 0)
 		return r;
 	return keystore_sign(t, id->kf, pass, flags, data, data_len, sig);
 }
 
-static int ask_key_passphrase(const struct identity *id, const char *fp,
+/* A passphrase that cannot be right never reaches the TPM, where it would
+ * cost a dictionary-attack strike: empty (Enter at the prompt means
+ * "cancel", as in ssh and ssh-add) or longer than the TPM accepts. */
+static int check_passphrase(const struct identity *id, const char *fp,
+			    const char *pass)
+{
+	size_t max = tpm_auth_max(&id->kf->pub);
+
+	if (!*pass) {
+		log_info("empty passphrase for %s: cancelled, nothing sent to the TPM", fp);
+		return TA_ERR_CANCELLED;
+	}
+	if (strlen(pass) > max) {
+		log_info("passphrase for %s is %zu bytes, more than the %zu this key can have: not sent to the TPM",
+			 fp, strlen(pass), max);
+		return TA_ERR_AUTH_TOO_LONG;
+	}
+	return 0;
+}
+
+static int ask_key_passphrase(struct handler_ctx *ctx,
+			      const struct identity *id, const char *fp,
 			      char **ret)
 {
 	_cleanup_free_ char *prompt = NULL;
+	struct ask_limits lim = prompt_limits(ctx);
+	char *pass = NULL;
+	int r;
 
+	*ret = NULL;
 	if (asprintf(&prompt, "Enter passphrase for TPM key %s (%s): ",
 		     id->comment, fp) < 0)
 		return TA_ERR_NOMEM;
-	return ask_passphrase(prompt, 0, ret);
+	r = ask_passphrase(prompt, 0, &lim, &pass);
+	if (r == TA_ERR_TIMEOUT)
+		log_info("no passphrase for %s within %u s (--prompt-timeout): not signing",
+			 fp, ctx->prompt_timeout);
+	if (r < 0)
+		return r;
+	r = check_passphrase(id, fp, pass);
+	if (r < 0) {
+		ask_free_secret(pass);
+		return r;
+	}
+	*ret = pass;
+	return 0;
 }
 
 /* A key with a passphrase: the cache first, else ask.  A wrong cached
@@ -68,8 +116,14 @@ static int sign_with_passphrase(struct handler_ctx *ctx,
 	if (r < 0 && r != TA_ERR_KEY_NOT_FOUND)
 		log_warning("passphrase cache lookup failed: %s", ta_strerror(r));
 	from_cache = r == 0;
+	if (from_cache && check_passphrase(id, fp, pass) < 0) {
+		cache_drop_passphrase(c, fp);
+		ask_free_secret(pass);
+		pass = NULL;
+		from_cache = false;
+	}
 	if (!from_cache) {
-		r = ask_key_passphrase(id, fp, &pass);
+		r = ask_key_passphrase(ctx, id, fp, &pass);
 		if (r < 0)
 			return r;
 	}
@@ -80,7 +134,7 @@ static int sign_with_passphrase(struct handler_ctx *ctx,
 		ask_free_secret(pass);
 		pass = NULL;
 		from_cache = false;
-		r = ask_key_passphrase(id, fp, &pass);
+		r = ask_key_passphrase(ctx, id, fp, &pass);
 		if (r == 0)
 			r = try_sign(ctx, id, pass, flags, data, data_len, sig);
 	}

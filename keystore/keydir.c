@@ -12,6 +12,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "sysutil.h"
 #include "tpm.h"
 
 #define PUB_LINE_MAX (32 * 1024)
@@ -84,8 +85,9 @@ int sshkey_cert_public_key(const uint8_t *blob, size_t len,
 	return sshkey_from_blob(buf_ptr(plain), buf_len(plain), ret);
 }
 
-/* Read the first line of a small text file. */
-static int read_first_line(const char *path, char **ret)
+/* Read the first line of a small text file.  With check, a file that
+ * someone else could have written is refused with a warning. */
+static int read_first_line(const char *path, char **ret, bool check)
 {
 	_cleanup_free_ char *line = NULL;
 	struct stat st;
@@ -101,6 +103,13 @@ static int read_first_line(const char *path, char **ret)
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > PUB_LINE_MAX) {
 		close(fd);
 		return TA_ERR_FORMAT;
+	}
+	if (check && stat_untrusted(&st, false)) {
+		log_warning("%s: certificate file is %s (owner uid %u, mode %04o): not used; fix with chmod go-w and chown",
+			    path, stat_untrusted(&st, false), (unsigned)st.st_uid,
+			    (unsigned)(st.st_mode & 07777));
+		close(fd);
+		return TA_ERR_UNSAFE_PATH;
 	}
 	f = fdopen(fd, "r");
 	if (!f) {
@@ -123,16 +132,34 @@ static int read_first_line(const char *path, char **ret)
 	return 0;
 }
 
-static int push(struct identity_list *l, struct identity *id)
+/* Add id (taking its contents) unless the same key or certificate is
+ * already listed: a copy such as k1-backup.tpm is offered once, as
+ * OpenSSH's agent lists each key once (two offers of one key would burn
+ * a server's MaxAuthTries). */
+static int push(struct identity_list *l, struct identity *id,
+		size_t *ret_index)
 {
 	struct identity *nv;
 
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].blob_len == id->blob_len &&
+		    memcmp(l->v[i].blob, id->blob, id->blob_len) == 0) {
+			log_debug("%s: same %s as %s: listed once", id->path,
+				  id->is_cert ? "certificate" : "key",
+				  l->v[i].path);
+			identity_clear(id);
+			if (ret_index)
+				*ret_index = i;
+			return 0;
+		}
 	if (l->n >= KEYDIR_MAX_KEYS)
 		return TA_ERR_TOO_LARGE;
 	nv = reallocarray(l->v, l->n + 1, sizeof(*nv));
 	if (!nv)
 		return TA_ERR_NOMEM;
 	l->v = nv;
+	if (ret_index)
+		*ret_index = l->n;
 	l->v[l->n++] = *id;
 	memset(id, 0, sizeof(*id));
 	return 0;
@@ -146,7 +173,7 @@ static char *comment_from_pub(const char *pub_path, const struct sshkey *key)
 	_cleanup_(sshkey_freep) struct sshkey *pk = NULL;
 	size_t blob_len;
 
-	if (read_first_line(pub_path, &line) < 0)
+	if (read_first_line(pub_path, &line, false) < 0)
 		return NULL;
 	if (sshkey_parse_pub_line(line, &blob, &blob_len, NULL, &comment) < 0 ||
 	    sshkey_from_blob(blob, blob_len, &pk) < 0)
@@ -161,8 +188,9 @@ static char *comment_from_pub(const char *pub_path, const struct sshkey *key)
 
 /* NAME-cert.pub: a certificate for this key, as a second identity. */
 static int add_cert(struct identity_list *l, const char *cert_path,
-		    const struct identity *plain)
+		    size_t plain_index)
 {
+	const struct identity *plain;
 	_cleanup_free_ char *line = NULL, *type = NULL, *comment = NULL;
 	_cleanup_free_ uint8_t *blob = NULL;
 	_cleanup_(sshkey_freep) struct sshkey *ck = NULL;
@@ -170,7 +198,8 @@ static int add_cert(struct identity_list *l, const char *cert_path,
 	size_t blob_len;
 	int r;
 
-	if (read_first_line(cert_path, &line) < 0)
+	plain = &l->v[plain_index];
+	if (read_first_line(cert_path, &line, true) < 0)
 		return 0;
 	if (sshkey_parse_pub_line(line, &blob, &blob_len, &type, &comment) < 0 ||
 	    sshkey_cert_public_key(blob, blob_len, &ck) < 0 ||
@@ -179,21 +208,59 @@ static int add_cert(struct identity_list *l, const char *cert_path,
 			  plain->path);
 		return 0;
 	}
+	/* The key file as already parsed: reading it again could see
+	 * another file (renamed meanwhile) and must not fail the list. */
 	id.path = strdup(plain->path);
 	id.comment = strdup(plain->comment);
-	r = keyfile_read(plain->path, &id.kf);
+	r = keyfile_dup(plain->kf, &id.kf);
 	if (!id.path || !id.comment || r < 0) {
 		identity_clear(&id);
-		return r < 0 ? r : TA_ERR_NOMEM;
+		return TA_ERR_NOMEM;
 	}
 	id.key = TAKE_PTR(ck);
 	id.blob = TAKE_PTR(blob);
 	id.blob_len = blob_len;
 	id.is_cert = true;
-	r = push(l, &id);
+	r = push(l, &id, NULL);
 	if (r < 0)
 		identity_clear(&id);
 	return r;
+}
+
+/* A key file the agent may use: owned by us or root, writable by nobody
+ * else, and -- without a passphrase -- readable by nobody else, since any
+ * local user who can reach the TPM could sign with it (ssh refuses such an
+ * "UNPROTECTED PRIVATE KEY FILE" too).  One warning per refused file. */
+static int read_key_file(const char *path, struct tpm_keyfile **ret)
+{
+	_cleanup_(keyfile_freep) struct tpm_keyfile *kf = NULL;
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	const char *why;
+	int r;
+
+	fd = keyfile_open(path);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return TA_ERR_SYSTEM;
+	if (!S_ISREG(st.st_mode))
+		return TA_ERR_FORMAT;
+	why = stat_untrusted(&st, false);
+	if (why) {
+		log_warning("%s: key file is %s (owner uid %u, mode %04o): not used; fix with chmod 600 (and chown)",
+			    path, why, (unsigned)st.st_uid,
+			    (unsigned)(st.st_mode & 07777));
+		return TA_ERR_UNSAFE_PATH;
+	}
+	r = keyfile_read_fd(fd, &kf);
+	if (r < 0)
+		return r;
+	if (kf->empty_auth && (st.st_mode & (S_IRGRP | S_IROTH))) {
+		log_warning("%s: UNPROTECTED KEY FILE: it has no passphrase and mode %04o lets others read it (anyone who can reach the TPM could sign with it): not used; fix with chmod 600 %s",
+			    path, (unsigned)(st.st_mode & 07777), path);
+		return TA_ERR_UNSAFE_PATH;
+	}
+	*ret = TAKE_PTR(kf);
+	return 0;
 }
 
 static int add_key(struct identity_list *l, const char *dir, const char *name)
@@ -201,6 +268,7 @@ static int add_key(struct identity_list *l, const char *dir, const char *name)
 	_cleanup_free_ char *base = NULL, *pub_path = NULL, *cert_path = NULL;
 	_cleanup_(buf_freep) struct buf *b = NULL;
 	struct identity id = { 0 };
+	size_t at = 0;
 	int r;
 
 	if (asprintf(&id.path, "%s/%s", dir, name) < 0)
@@ -211,7 +279,7 @@ static int add_key(struct identity_list *l, const char *dir, const char *name)
 		identity_clear(&id);
 		return TA_ERR_NOMEM;
 	}
-	r = keyfile_read(id.path, &id.kf);
+	r = read_key_file(id.path, &id.kf);
 	if (r == 0)
 		r = tpm_public_to_sshkey(&id.kf->pub, &id.key);
 	if (r < 0) {
@@ -242,12 +310,12 @@ static int add_key(struct identity_list *l, const char *dir, const char *name)
 			r = TA_ERR_NOMEM;
 	}
 	if (r == 0)
-		r = push(l, &id);
+		r = push(l, &id, &at);
 	if (r < 0) {
 		identity_clear(&id);
 		return r;
 	}
-	return add_cert(l, cert_path, &l->v[l->n - 1]);
+	return add_cert(l, cert_path, at);
 }
 
 static int tpm_name_filter(const struct dirent *d)
@@ -262,12 +330,24 @@ int keydir_scan(const char *dir, struct identity_list **ret)
 {
 	_cleanup_(identity_list_freep) struct identity_list *l = NULL;
 	struct dirent **names = NULL;
+	struct stat st;
+	const char *why;
 	int n, r = 0;
 
 	*ret = NULL;
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return TA_ERR_NOMEM;
+	/* Whoever may write the directory may put keys (and certificates)
+	 * there: a directory others can change gives no identities. */
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+	    (why = stat_untrusted(&st, false))) {
+		log_warning("%s: key directory is %s (owner uid %u, mode %04o): its keys are not used; fix with chmod go-w %s",
+			    dir, why, (unsigned)st.st_uid,
+			    (unsigned)(st.st_mode & 07777), dir);
+		*ret = TAKE_PTR(l);
+		return 0;
+	}
 	n = scandir(dir, &names, tpm_name_filter, alphasort);
 	if (n < 0) {
 		if (errno == ENOENT || errno == ENOTDIR) {

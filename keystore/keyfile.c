@@ -103,6 +103,25 @@ void keyfile_free(struct tpm_keyfile *k)
 	free(k);
 }
 
+int keyfile_dup(const struct tpm_keyfile *k, struct tpm_keyfile **ret)
+{
+	struct tpm_keyfile *n = malloc(sizeof(*n));
+
+	if (!n)
+		return TA_ERR_NOMEM;
+	*n = *k;
+	n->description = NULL;
+	if (k->description) {
+		n->description = strdup(k->description);
+		if (!n->description) {
+			keyfile_free(n);
+			return TA_ERR_NOMEM;
+		}
+	}
+	*ret = n;
+	return 0;
+}
+
 static bool parent_is_valid(uint32_t h)
 {
 	switch (h) {
@@ -222,19 +241,14 @@ int keyfile_parse(const void *pem, size_t len, struct tpm_keyfile **ret)
 	return keyfile_from_asn1(a, ret);
 }
 
-int keyfile_read(const char *path, struct tpm_keyfile **ret)
+int keyfile_read_fd(int fd, struct tpm_keyfile **ret)
 {
-	_cleanup_close_ int fd = -1;
 	_cleanup_free_ char *data = NULL;
 	struct stat st;
 	size_t len = 0;
 	ssize_t n;
 
 	*ret = NULL;
-	/* O_NONBLOCK: a FIFO in the key dir must not block the open. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return TA_ERR_SYSTEM;
 	if (fstat(fd, &st) < 0)
 		return TA_ERR_SYSTEM;
 	if (!S_ISREG(st.st_mode)) {
@@ -259,6 +273,23 @@ int keyfile_read(const char *path, struct tpm_keyfile **ret)
 			return TA_ERR_TOO_LARGE;
 	}
 	return keyfile_parse(data, len, ret);
+}
+
+int keyfile_open(const char *path)
+{
+	/* O_NONBLOCK: a FIFO in the key dir must not block the open. */
+	return open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+}
+
+int keyfile_read(const char *path, struct tpm_keyfile **ret)
+{
+	_cleanup_close_ int fd = -1;
+
+	*ret = NULL;
+	fd = keyfile_open(path);
+	if (fd < 0)
+		return TA_ERR_SYSTEM;
+	return keyfile_read_fd(fd, ret);
 }
 
 static int set_octets(ASN1_OCTET_STRING **dst, const uint8_t *p, size_t len)

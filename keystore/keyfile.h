@@ -34,6 +34,12 @@ DEFINE_CLEANUP(struct tpm_keyfile, keyfile_free)
 int keyfile_parse(const void *pem, size_t len, struct tpm_keyfile **ret);
 /* Read and parse a file (at most KEYFILE_MAX_SIZE bytes). */
 int keyfile_read(const char *path, struct tpm_keyfile **ret);
+/* The same for an open file (a regular file, else refused). */
+int keyfile_read_fd(int fd, struct tpm_keyfile **ret);
+/* open(2) for reading a key file: never blocks on a FIFO, never becomes
+ * the controlling tty.  -1 with errno on failure. */
+int keyfile_open(const char *path);
+int keyfile_dup(const struct tpm_keyfile *k, struct tpm_keyfile **ret);
 /* Serialise as PEM.  The description is written as [4] only when
  * with_description is set (see keyfile.c for why the default is not to). */
 int keyfile_to_pem(const struct tpm_keyfile *k, bool with_description,

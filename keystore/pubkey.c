@@ -64,3 +64,19 @@ int tpm_public_to_sshkey(const TPM2B_PUBLIC *pub, struct sshkey **ret)
 	return sshkey_new_rsa(e, sizeof(e), p->unique.rsa.buffer,
 			      p->unique.rsa.size, ret);
 }
+
+size_t tpm_auth_max(const TPM2B_PUBLIC *pub)
+{
+	/* An object's authValue may be at most as long as a digest of its
+	 * name algorithm (TPM 2.0 Part 1, "authValue"). */
+	switch (pub->publicArea.nameAlg) {
+	case TPM2_ALG_SHA1:
+		return 20;
+	case TPM2_ALG_SHA384:
+		return 48;
+	case TPM2_ALG_SHA512:
+		return 64;
+	default:
+		return 32; /* SHA-256, SM3-256 */
+	}
+}

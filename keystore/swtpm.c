@@ -19,6 +19,11 @@
 #include "cleanup.h"
 #include "err.h"
 #include "log.h"
+#include "sysutil.h"
+
+/* Starting swtpm takes well under a second; wait at most this long for
+ * another process that is starting it. */
+#define SWTPM_START_TIMEOUT_MS (30 * 1000)
 
 int swtpm_daemon_dir(char **ret)
 {
@@ -38,26 +43,6 @@ int swtpm_daemon_dir(char **ret)
 	if (!d)
 		return TA_ERR_NOMEM;
 	*ret = d;
-	return 0;
-}
-
-/* The directory must be ours and private: refuse one squatted by another
- * user in the world-writable /var/tmp. */
-static int ensure_private_dir(const char *dir)
-{
-	struct stat st;
-
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return TA_ERR_SYSTEM;
-	if (lstat(dir, &st) < 0)
-		return TA_ERR_SYSTEM;
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 0077)) {
-		errno = EPERM;
-		log_debug("%s: not a private directory owned by uid %u", dir,
-			  (unsigned)geteuid());
-		return TA_ERR_SYSTEM;
-	}
 	return 0;
 }
 
@@ -130,7 +115,12 @@ int swtpm_daemon_tcti(char **ret)
 	r = swtpm_daemon_dir(&dir);
 	if (r < 0)
 		return r;
-	r = ensure_private_dir(dir);
+	/* Ours and private: one squatted by another user in the world-
+	 * writable /var/tmp is refused (private_dir_ensure says why). */
+	r = private_dir_ensure(dir, false);
+	if (r == TA_ERR_UNSAFE_PATH)
+		log_error("cannot use the swtpm state directory %s: set SSH_TPM_AGENT_SWTPM_DIR to a directory of your own",
+			  dir);
 	if (r < 0)
 		return r;
 	if (asprintf(&sock, "%s/sock", dir) < 0 ||
@@ -141,9 +131,9 @@ int swtpm_daemon_tcti(char **ret)
 		lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (lfd < 0)
 			return TA_ERR_SYSTEM;
-		while (flock(lfd, LOCK_EX) < 0)
-			if (errno != EINTR)
-				return TA_ERR_SYSTEM;
+		r = flock_bounded(lfd, SWTPM_START_TIMEOUT_MS);
+		if (r < 0)
+			return r;
 		/* Someone may have started it while we waited. */
 		if (!sock_alive(sock)) {
 			_cleanup_free_ char *ctrl = NULL;

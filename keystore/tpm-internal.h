@@ -26,7 +26,12 @@ struct tpm_obj {
 void tpm_esys_freep(void *p);
 /* Map a TSS2_RC to enum ta_err, logging the decoded code at debug. */
 int tpm_rc(TSS2_RC rc, const char *what);
-int tpm_set_auth(TPM2B_AUTH *dst, const char *pw);
+/* TA_ERR_AUTH_TOO_LONG when pw is longer than max bytes. */
+int tpm_set_auth(TPM2B_AUTH *dst, const char *pw, size_t max);
+/* The one way a TPM operation runs: op loads what it needs and releases
+ * all of it on every path; when the TPM is full (TA_ERR_TPM_OBJECT_MEMORY),
+ * objects left by dead processes are flushed and op runs once more. */
+int tpm_run(struct tpm *t, int (*op)(struct tpm *t, void *arg), void *arg);
 /* Flush transient objects left by dead processes (TPMs without a resource
  * manager, under our lock).  True if anything was flushed. */
 bool tpm_flush_stale(struct tpm *t);

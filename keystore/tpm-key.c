@@ -96,13 +96,6 @@ static int tpm_parent_open(struct tpm *t, uint32_t parent, bool rsa,
 	rc = Esys_CreatePrimary(t->esys, hier, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 				ESYS_TR_NONE, &sens, &tmpl, &outside, &pcrs,
 				&ret->h, NULL, NULL, NULL, NULL);
-	if (rc != TSS2_RC_SUCCESS &&
-	    tpm_rc(rc, "Esys_CreatePrimary(parent)") == TA_ERR_TPM_OBJECT_MEMORY &&
-	    tpm_flush_stale(t))
-		rc = Esys_CreatePrimary(t->esys, hier, ESYS_TR_PASSWORD,
-					ESYS_TR_NONE, ESYS_TR_NONE, &sens, &tmpl,
-					&outside, &pcrs, &ret->h, NULL, NULL,
-					NULL, NULL);
 	if (rc != TSS2_RC_SUCCESS) {
 		int r = tpm_rc(rc, "Esys_CreatePrimary(parent)");
 
@@ -165,26 +158,58 @@ int tpm_test_key_params(struct tpm *t, enum sshkey_type type, unsigned bits)
 	return r;
 }
 
+struct create_args {
+	const TPM2B_SENSITIVE_CREATE *sens;
+	const TPM2B_PUBLIC *in;
+	uint32_t parent;
+	TPM2B_PRIVATE *out_priv;
+	TPM2B_PUBLIC *out_pub;
+};
+
+static int create_op(struct tpm *t, void *arg)
+{
+	struct create_args *a = arg;
+	_cleanup_(tpm_esys_freep) TPM2B_PRIVATE *out_priv = NULL;
+	_cleanup_(tpm_esys_freep) TPM2B_PUBLIC *out_pub = NULL;
+	struct tpm_obj p = { .t = t, .h = ESYS_TR_NONE };
+	TPM2B_DATA outside = { 0 };
+	TPML_PCR_SELECTION pcrs = { 0 };
+	TSS2_RC rc;
+	int r;
+
+	r = tpm_parent_open(t, a->parent, false, &p);
+	if (r < 0)
+		return r;
+	rc = Esys_Create(t->esys, p.h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+			 ESYS_TR_NONE, a->sens, a->in, &outside, &pcrs, &out_priv,
+			 &out_pub, NULL, NULL, NULL);
+	tpm_obj_release(&p);
+	r = tpm_rc(rc, "Esys_Create");
+	if (r < 0)
+		return r;
+	*a->out_priv = *out_priv;
+	*a->out_pub = *out_pub;
+	return 0;
+}
+
 int tpm_create_key(struct tpm *t, enum sshkey_type type, unsigned bits,
 		   const char *auth, uint32_t parent, struct tpm_keyfile **ret)
 {
 	_cleanup_(keyfile_freep) struct tpm_keyfile *k = NULL;
-	_cleanup_(tpm_esys_freep) TPM2B_PRIVATE *out_priv = NULL;
-	_cleanup_(tpm_esys_freep) TPM2B_PUBLIC *out_pub = NULL;
-	struct tpm_obj p = { .t = t, .h = ESYS_TR_NONE };
 	TPM2B_SENSITIVE_CREATE sens = { 0 };
-	TPM2B_DATA outside = { 0 };
-	TPML_PCR_SELECTION pcrs = { 0 };
 	TPM2B_PUBLIC in = { 0 };
 	TPMT_PUBLIC_PARMS parms;
-	TSS2_RC rc;
+	struct create_args a;
 	int r;
 
 	*ret = NULL;
 	r = key_parms(type, bits, &parms);
 	if (r < 0)
 		return r;
-	r = tpm_set_auth(&sens.sensitive.userAuth, auth);
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return TA_ERR_NOMEM;
+	r = tpm_set_auth(&sens.sensitive.userAuth, auth, TPM_NEW_KEY_AUTH_MAX);
 	if (r < 0)
 		return r;
 	in.publicArea.type = parms.type;
@@ -196,57 +221,36 @@ int tpm_create_key(struct tpm *t, enum sshkey_type type, unsigned bits,
 		TPMA_OBJECT_SENSITIVEDATAORIGIN;
 	in.publicArea.parameters = parms.parameters;
 
-	r = tpm_parent_open(t, parent, false, &p);
-	if (r < 0)
-		goto out;
-	rc = Esys_Create(t->esys, p.h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-			 ESYS_TR_NONE, &sens, &in, &outside, &pcrs, &out_priv,
-			 &out_pub, NULL, NULL, NULL);
-	r = tpm_rc(rc, "Esys_Create");
-	if (r < 0)
-		goto out;
-
-	k = calloc(1, sizeof(*k));
-	if (!k) {
-		r = TA_ERR_NOMEM;
-		goto out;
-	}
+	a = (struct create_args){ .sens = &sens, .in = &in, .parent = parent,
+				  .out_priv = &k->priv, .out_pub = &k->pub };
+	r = tpm_run(t, create_op, &a);
 	k->empty_auth = sens.sensitive.userAuth.size == 0;
-	k->parent = parent;
-	k->pub = *out_pub;
-	k->priv = *out_priv;
-	*ret = TAKE_PTR(k);
-out:
 	OPENSSL_cleanse(&sens, sizeof(sens));
-	tpm_obj_release(&p);
-	return r;
+	if (r < 0)
+		return r;
+	k->parent = parent;
+	*ret = TAKE_PTR(k);
+	return 0;
 }
 
 /* Open the key's parent and load the key under it (both into the given
- * objects, released by the caller).  Objects left in a TPM without a
- * resource manager by a process that died are flushed, once, when the
- * TPM runs out of slots. */
+ * objects, released by the caller on every path). */
 static int tpm_key_load(struct tpm *t, const struct tpm_keyfile *k,
 			struct tpm_obj *p, struct tpm_obj *key)
 {
 	TSS2_RC rc;
 	int r;
 
-	for (int attempt = 0;; attempt++) {
-		r = tpm_parent_open(t, k->parent, k->rsa_parent, p);
-		if (r < 0)
-			return r;
-		rc = Esys_Load(t->esys, p->h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-			       ESYS_TR_NONE, &k->priv, &k->pub, &key->h);
-		if (rc == TSS2_RC_SUCCESS)
-			return 0;
+	r = tpm_parent_open(t, k->parent, k->rsa_parent, p);
+	if (r < 0)
+		return r;
+	rc = Esys_Load(t->esys, p->h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+		       ESYS_TR_NONE, &k->priv, &k->pub, &key->h);
+	if (rc != TSS2_RC_SUCCESS) {
 		key->h = ESYS_TR_NONE;
-		r = tpm_rc(rc, "Esys_Load");
-		tpm_obj_release(p);
-		if (attempt > 0 || r != TA_ERR_TPM_OBJECT_MEMORY ||
-		    !tpm_flush_stale(t))
-			return r;
+		return tpm_rc(rc, "Esys_Load");
 	}
+	return 0;
 }
 
 static TPMI_ALG_HASH tpm_hash_alg(enum ta_hash h)
@@ -264,24 +268,80 @@ static TPMI_ALG_HASH tpm_hash_alg(enum ta_hash h)
 	return TPM2_ALG_NULL;
 }
 
-int tpm_sign_digest(struct tpm *t, const struct tpm_keyfile *k,
-		    const char *auth, enum ta_hash hash, const uint8_t *digest,
-		    size_t digest_len, struct tpm_sig *ret)
+struct sign_args {
+	const struct tpm_keyfile *k;
+	const TPM2B_AUTH *auth;
+	const TPM2B_DIGEST *digest;
+	const TPMT_SIG_SCHEME *scheme;
+	struct tpm_sig *sig;
+};
+
+static int sign_op(struct tpm *t, void *arg)
 {
+	struct sign_args *a = arg;
 	_cleanup_(tpm_esys_freep) TPMT_SIGNATURE *sig = NULL;
 	struct tpm_obj p = { .t = t, .h = ESYS_TR_NONE };
 	struct tpm_obj key = { .t = t, .h = ESYS_TR_NONE, .transient = true };
 	TPMT_TK_HASHCHECK check = { .tag = TPM2_ST_HASHCHECK,
 				    .hierarchy = TPM2_RH_NULL };
-	TPMT_SIG_SCHEME scheme = { 0 };
-	TPM2B_DIGEST dig = { 0 };
-	TPM2B_AUTH key_auth = { 0 };
-	enum sshkey_type type;
-	unsigned bits;
+	struct tpm_sig *out = a->sig;
 	TSS2_RC rc;
 	int r;
 
-	memset(ret, 0, sizeof(*ret));
+	r = tpm_key_load(t, a->k, &p, &key);
+	/* The parent is no longer needed: free its slot before signing. */
+	tpm_obj_release(&p);
+	if (r < 0)
+		goto out;
+	rc = Esys_TR_SetAuth(t->esys, key.h, a->auth);
+	r = tpm_rc(rc, "Esys_TR_SetAuth(key)");
+	if (r < 0)
+		goto out;
+	rc = Esys_Sign(t->esys, key.h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+		       ESYS_TR_NONE, a->digest, a->scheme, &check, &sig);
+	r = tpm_rc(rc, "Esys_Sign");
+	if (r < 0)
+		goto out;
+	if (out->type == SSHKEY_RSA) {
+		const TPM2B_PUBLIC_KEY_RSA *s = &sig->signature.rsassa.sig;
+
+		if (s->size > sizeof(out->sig)) {
+			r = TA_ERR_INTERNAL;
+			goto out;
+		}
+		memcpy(out->sig, s->buffer, s->size);
+		out->sig_len = s->size;
+	} else {
+		const TPMS_SIGNATURE_ECC *s = &sig->signature.ecdsa;
+
+		if (s->signatureR.size > sizeof(out->r) ||
+		    s->signatureS.size > sizeof(out->s)) {
+			r = TA_ERR_INTERNAL;
+			goto out;
+		}
+		memcpy(out->r, s->signatureR.buffer, s->signatureR.size);
+		out->r_len = s->signatureR.size;
+		memcpy(out->s, s->signatureS.buffer, s->signatureS.size);
+		out->s_len = s->signatureS.size;
+	}
+out:
+	tpm_key_release(&key);
+	return r;
+}
+
+int tpm_sign_digest(struct tpm *t, const struct tpm_keyfile *k,
+		    const char *auth, enum ta_hash hash, const uint8_t *digest,
+		    size_t digest_len, struct tpm_sig *ret)
+{
+	TPMT_SIG_SCHEME scheme = { 0 };
+	TPM2B_DIGEST dig = { 0 };
+	TPM2B_AUTH key_auth = { 0 };
+	struct tpm_sig sig = { 0 };
+	struct sign_args a;
+	enum sshkey_type type;
+	unsigned bits;
+	int r;
+
 	r = tpm_public_type(&k->pub, &type, &bits);
 	if (r < 0)
 		return r;
@@ -293,51 +353,50 @@ int tpm_sign_digest(struct tpm *t, const struct tpm_keyfile *k,
 	memcpy(dig.buffer, digest, digest_len);
 	scheme.scheme = type == SSHKEY_RSA ? TPM2_ALG_RSASSA : TPM2_ALG_ECDSA;
 	scheme.details.any.hashAlg = tpm_hash_alg(hash);
-	r = tpm_set_auth(&key_auth, auth);
+	r = tpm_set_auth(&key_auth, auth, tpm_auth_max(&k->pub));
 	if (r < 0)
 		return r;
+	sig.type = type;
+	a = (struct sign_args){ .k = k, .auth = &key_auth, .digest = &dig,
+				.scheme = &scheme, .sig = &sig };
+	r = tpm_run(t, sign_op, &a);
+	OPENSSL_cleanse(&key_auth, sizeof(key_auth));
+	if (r < 0)
+		return r;
+	*ret = sig;
+	return 0;
+}
 
-	r = tpm_key_load(t, k, &p, &key);
+struct change_auth_args {
+	const struct tpm_keyfile *k;
+	const TPM2B_AUTH *old, *new;
+	TPM2B_PRIVATE *out_priv;
+};
+
+static int change_auth_op(struct tpm *t, void *arg)
+{
+	struct change_auth_args *a = arg;
+	_cleanup_(tpm_esys_freep) TPM2B_PRIVATE *out_priv = NULL;
+	struct tpm_obj p = { .t = t, .h = ESYS_TR_NONE };
+	struct tpm_obj key = { .t = t, .h = ESYS_TR_NONE, .transient = true };
+	TSS2_RC rc;
+	int r;
+
+	r = tpm_key_load(t, a->k, &p, &key);
 	if (r < 0)
 		goto out;
-	/* The parent is no longer needed: free its slot before signing. */
-	tpm_obj_release(&p);
-	rc = Esys_TR_SetAuth(t->esys, key.h, &key_auth);
+	rc = Esys_TR_SetAuth(t->esys, key.h, a->old);
 	r = tpm_rc(rc, "Esys_TR_SetAuth(key)");
 	if (r < 0)
 		goto out;
-	rc = Esys_Sign(t->esys, key.h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-		       ESYS_TR_NONE, &dig, &scheme, &check, &sig);
-	r = tpm_rc(rc, "Esys_Sign");
+	/* The object is authorised with its current auth (USER role). */
+	rc = Esys_ObjectChangeAuth(t->esys, key.h, p.h, ESYS_TR_PASSWORD,
+				   ESYS_TR_NONE, ESYS_TR_NONE, a->new, &out_priv);
+	r = tpm_rc(rc, "Esys_ObjectChangeAuth");
 	if (r < 0)
 		goto out;
-
-	ret->type = type;
-	if (type == SSHKEY_RSA) {
-		const TPM2B_PUBLIC_KEY_RSA *s = &sig->signature.rsassa.sig;
-
-		if (s->size > sizeof(ret->sig)) {
-			r = TA_ERR_INTERNAL;
-			goto out;
-		}
-		memcpy(ret->sig, s->buffer, s->size);
-		ret->sig_len = s->size;
-	} else {
-		const TPMS_SIGNATURE_ECC *s = &sig->signature.ecdsa;
-
-		if (s->signatureR.size > sizeof(ret->r) ||
-		    s->signatureS.size > sizeof(ret->s)) {
-			r = TA_ERR_INTERNAL;
-			goto out;
-		}
-		memcpy(ret->r, s->signatureR.buffer, s->signatureR.size);
-		ret->r_len = s->signatureR.size;
-		memcpy(ret->s, s->signatureS.buffer, s->signatureS.size);
-		ret->s_len = s->signatureS.size;
-	}
-	r = 0;
+	*a->out_priv = *out_priv;
 out:
-	OPENSSL_cleanse(&key_auth, sizeof(key_auth));
 	tpm_key_release(&key);
 	tpm_obj_release(&p);
 	return r;
@@ -348,27 +407,19 @@ int tpm_change_auth(struct tpm *t, const struct tpm_keyfile *k,
 		    struct tpm_keyfile **ret)
 {
 	_cleanup_(keyfile_freep) struct tpm_keyfile *nk = NULL;
-	_cleanup_(tpm_esys_freep) TPM2B_PRIVATE *out_priv = NULL;
-	struct tpm_obj p = { .t = t, .h = ESYS_TR_NONE };
-	struct tpm_obj key = { .t = t, .h = ESYS_TR_NONE, .transient = true };
 	TPM2B_AUTH old = { 0 }, new = { 0 };
-	TSS2_RC rc;
+	TPM2B_PRIVATE priv = { 0 };
+	struct change_auth_args a;
+	size_t max = tpm_auth_max(&k->pub);
 	int r;
 
 	*ret = NULL;
-	if ((r = tpm_set_auth(&old, old_auth)) < 0 || (r = tpm_set_auth(&new, new_auth)) < 0)
+	if ((r = tpm_set_auth(&old, old_auth, max)) < 0 ||
+	    (r = tpm_set_auth(&new, new_auth, max)) < 0)
 		goto out;
-	r = tpm_key_load(t, k, &p, &key);
-	if (r < 0)
-		goto out;
-	rc = Esys_TR_SetAuth(t->esys, key.h, &old);
-	r = tpm_rc(rc, "Esys_TR_SetAuth(key)");
-	if (r < 0)
-		goto out;
-	/* The object is authorised with its current auth (USER role). */
-	rc = Esys_ObjectChangeAuth(t->esys, key.h, p.h, ESYS_TR_PASSWORD,
-				   ESYS_TR_NONE, ESYS_TR_NONE, &new, &out_priv);
-	r = tpm_rc(rc, "Esys_ObjectChangeAuth");
+	a = (struct change_auth_args){ .k = k, .old = &old, .new = &new,
+				       .out_priv = &priv };
+	r = tpm_run(t, change_auth_op, &a);
 	if (r < 0)
 		goto out;
 	nk = calloc(1, sizeof(*nk));
@@ -385,14 +436,12 @@ int tpm_change_auth(struct tpm *t, const struct tpm_keyfile *k,
 			goto out;
 		}
 	}
-	nk->priv = *out_priv;
+	nk->priv = priv;
 	nk->empty_auth = new.size == 0;
 	*ret = TAKE_PTR(nk);
 	r = 0;
 out:
 	OPENSSL_cleanse(&old, sizeof(old));
 	OPENSSL_cleanse(&new, sizeof(new));
-	tpm_key_release(&key);
-	tpm_obj_release(&p);
 	return r;
 }

@@ -20,6 +20,11 @@
 #include "err.h"
 #include "log.h"
 #include "swtpm.h"
+#include "sysutil.h"
+
+/* The longest wait for another process's turn with a TPM that has no
+ * resource manager (an RSA key creation on a slow TPM takes a while). */
+#define TPM_LOCK_TIMEOUT_MS (120 * 1000)
 
 void tpm_esys_freep(void *p)
 {
@@ -60,6 +65,10 @@ int tpm_rc(TSS2_RC rc, const char *what)
 		case TPM2_RC_AUTH_FAIL:
 		case TPM2_RC_BAD_AUTH:
 			return TA_ERR_TPM_AUTH;
+		case TPM2_RC_INTEGRITY:
+			/* The private blob was not made under this parent:
+			 * another TPM, or this one was cleared since. */
+			return TA_ERR_TPM_FOREIGN_KEY;
 		case TPM2_RC_CURVE:
 		case TPM2_RC_KEY_SIZE:
 		case TPM2_RC_ASYMMETRIC:
@@ -102,12 +111,12 @@ int tpm_resolve_tcti(const struct tpm_opts *opts, char **ret)
 	return *ret ? 0 : TA_ERR_NOMEM;
 }
 
-int tpm_set_auth(TPM2B_AUTH *dst, const char *pw)
+int tpm_set_auth(TPM2B_AUTH *dst, const char *pw, size_t max)
 {
 	size_t len = pw ? strlen(pw) : 0;
 
-	if (len > sizeof(dst->buffer))
-		return TA_ERR_INVALID_ARGUMENT;
+	if (len > max || len > sizeof(dst->buffer))
+		return TA_ERR_AUTH_TOO_LONG;
 	dst->size = (UINT16)len;
 	if (len)
 		memcpy(dst->buffer, pw, len);
@@ -133,34 +142,6 @@ static bool tcti_has_resource_manager(const char *conf)
 	if (name_len == 6 && strncmp(conf, "device", 6) == 0)
 		return !colon || strncmp(colon + 1, "/dev/tpmrm", 10) == 0;
 	return false;
-}
-
-static int lock_dir(char **ret)
-{
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	struct stat st;
-	char *d;
-
-	if (xdg && *xdg && access(xdg, W_OK) == 0) {
-		if (asprintf(&d, "%s/ssh-tpm-agent", xdg) < 0)
-			return TA_ERR_NOMEM;
-	} else if (geteuid() == 0) {
-		d = strdup("/run/ssh-tpm-agent");
-		if (!d)
-			return TA_ERR_NOMEM;
-	} else if (asprintf(&d, "/tmp/ssh-tpm-agent-%u", (unsigned)geteuid()) < 0) {
-		return TA_ERR_NOMEM;
-	}
-	if ((mkdir(d, 0700) < 0 && errno != EEXIST) || lstat(d, &st) < 0 ||
-	    !S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
-		if (errno == 0 || errno == EEXIST)
-			errno = EPERM;
-		log_debug("lock directory %s is unusable", d);
-		free(d);
-		return TA_ERR_SYSTEM;
-	}
-	*ret = d;
-	return 0;
 }
 
 /* For "swtpm:path=SOCK": SOCK.lock, shared by every user of that swtpm
@@ -205,7 +186,7 @@ static int tpm_lock(struct tpm *t)
 	}
 	if (t->lock_fd >= 0)
 		goto lock;
-	r = lock_dir(&dir);
+	r = runtime_dir(&dir);
 	if (r < 0)
 		return r;
 	r = ta_hash_digest(TA_HASH_SHA256, conf, strlen(conf), md);
@@ -218,10 +199,11 @@ static int tpm_lock(struct tpm *t)
 	if (t->lock_fd < 0)
 		return TA_ERR_SYSTEM;
 lock:
-	while (flock(t->lock_fd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			return TA_ERR_SYSTEM;
-	return 0;
+	r = flock_bounded(t->lock_fd, TPM_LOCK_TIMEOUT_MS);
+	if (r == TA_ERR_TIMEOUT)
+		log_warning("the TPM (%s) has been in use by another process for %u s: giving up (lock %s)",
+			    conf, TPM_LOCK_TIMEOUT_MS / 1000, path ? path : "next to its socket");
+	return r;
 }
 
 int tpm_open(const struct tpm_opts *opts, struct tpm **ret)
@@ -246,7 +228,8 @@ int tpm_open(const struct tpm_opts *opts, struct tpm **ret)
 	if (r < 0)
 		return r;
 	if (opts) {
-		r = tpm_set_auth(&t->owner_auth, opts->owner_auth);
+		r = tpm_set_auth(&t->owner_auth, opts->owner_auth,
+				 sizeof(t->owner_auth.buffer));
 		if (r < 0)
 			return r;
 	}
@@ -319,6 +302,17 @@ bool tpm_flush_stale(struct tpm *t)
 		}
 	}
 	return flushed > 0;
+}
+
+int tpm_run(struct tpm *t, int (*op)(struct tpm *t, void *arg), void *arg)
+{
+	int r = op(t, arg);
+
+	/* op released everything it loaded: what fills the TPM now was left
+	 * there by processes that died (without a resource manager). */
+	if (r == TA_ERR_TPM_OBJECT_MEMORY && tpm_flush_stale(t))
+		r = op(t, arg);
+	return r;
 }
 
 const char *tpm_tcti_name(const struct tpm *t)

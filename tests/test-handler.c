@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "handler.h"
+#include "keystore.h"
 #include "protocol.h"
 
 static char keydir[256];
@@ -26,7 +28,9 @@ static void copy_fixture(const char *name)
 	char cmd[1024];
 
 	cr_assert(keydir[0] == '/' && strlen(keydir) > 5, "no temp key dir");
-	snprintf(cmd, sizeof(cmd), "cp '%s/%s' '%s/'", data_dir(), name, keydir);
+	/* 0600, as keygen writes key files (the agent refuses others). */
+	snprintf(cmd, sizeof(cmd), "cp '%s/%s' '%s/' && chmod 600 '%s/%s'",
+		 data_dir(), name, keydir, keydir, name);
 	cr_assert(eq(int, system(cmd), 0), "%s", cmd);
 }
 
@@ -62,7 +66,7 @@ static struct buf *run(struct handler_ctx *ctx, const uint8_t *req, size_t len)
 static struct handler_ctx ctx_for(const char *dir)
 {
 	return (struct handler_ctx){ .key_dir = dir, .tpm = no_tpm,
-				     .peer_pid = 1, .peer_uid = 0 };
+				     .conn_fd = -1, .peer_pid = 1, .peer_uid = 0 };
 }
 
 static void assert_failure(struct buf *r)
@@ -242,23 +246,62 @@ Test(handler_process_message, every_truncated_sign_request_is_failure)
 	buf_free(ids);
 }
 
+/* Write n distinct RSA-2048 key files k1.tpm ... (public parts only are
+ * real: a modulus from the index; listing never asks the TPM), each with a
+ * .pub line carrying a 300-character comment. */
+static void write_distinct_rsa_keys(unsigned n)
+{
+	for (unsigned i = 1; i <= n; i++) {
+		struct tpm_keyfile kf = { .empty_auth = true, .parent = TA_RH_OWNER };
+		TPMT_PUBLIC *p = &kf.pub.publicArea;
+		struct sshkey *key = NULL;
+		char *pem = NULL, *line = NULL, path[512], comment[301];
+		size_t len;
+		FILE *f;
+
+		p->type = TPM2_ALG_RSA;
+		p->nameAlg = TPM2_ALG_SHA256;
+		p->objectAttributes = TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_USERWITHAUTH;
+		p->parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_NULL;
+		p->parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
+		p->parameters.rsaDetail.keyBits = 2048;
+		p->unique.rsa.size = 256;
+		memset(p->unique.rsa.buffer, 0xa5, 256);
+		p->unique.rsa.buffer[0] = 0xc0;
+		memcpy(p->unique.rsa.buffer + 100, &i, sizeof(i));
+		p->unique.rsa.buffer[255] |= 1;
+		kf.pub.size = 1; /* marshalled by the writer */
+		kf.priv.size = 16;
+		cr_assert(eq(int, keyfile_to_pem(&kf, false, &pem, &len), 0));
+		snprintf(path, sizeof(path), "%s/k%u.tpm", keydir, i);
+		f = fopen(path, "w");
+		cr_assert(f && fwrite(pem, 1, len, f) == len && fclose(f) == 0);
+		cr_assert(eq(int, chmod(path, 0600), 0));
+		memset(comment, 'c', 300);
+		comment[300] = '\0';
+		cr_assert(eq(int, tpm_public_to_sshkey(&kf.pub, &key), 0));
+		cr_assert(eq(int, sshkey_format_pub(key, comment, &line), 0));
+		snprintf(path, sizeof(path), "%s/k%u.pub", keydir, i);
+		f = fopen(path, "w");
+		cr_assert(f && fprintf(f, "%s\n", line) > 0 && fclose(f) == 0);
+		free(pem);
+		free(line);
+		sshkey_free(key);
+	}
+}
+
 /* More identities than fit in one 256 KiB reply: the ones that fit are
  * listed (never a FAILURE, never an oversized frame). */
 Test(handler_process_message, too_many_identities_are_cut_to_one_frame)
 {
 	struct handler_ctx ctx = ctx_for(keydir);
 	static const uint8_t req[] = { 11 };
-	char cmd[1024];
 	struct buf *r;
 	uint8_t type;
 	uint32_t n;
 
-	/* 1000 copies of the RSA fixture: ~600 bytes each with a long comment. */
-	snprintf(cmd, sizeof(cmd),
-		 "cd '%s' && for i in $(seq 1000); do cp '%s/rsa2048.tpm' k$i.tpm; "
-		 "printf '%%s %%s %%0300d\\n' $(cut -d' ' -f1-2 '%s/rsa2048.pub') 0 > k$i.pub; done",
-		 keydir, data_dir(), data_dir());
-	cr_assert(eq(int, system(cmd), 0));
+	/* 1000 distinct RSA keys: ~600 bytes each with a long comment. */
+	write_distinct_rsa_keys(1000);
 	r = run(&ctx, req, sizeof(req));
 	cr_assert(eq(int, buf_get_u8(r, &type), 0));
 	cr_assert(eq(u8, type, SSH_AGENT_IDENTITIES_ANSWER));

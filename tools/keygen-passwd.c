@@ -83,12 +83,24 @@ int do_change_passphrase(void)
 		old = strdup("");
 	else if (arg_old_passphrase)
 		old = strdup(arg_old_passphrase);
-	else if ((r = ask_passphrase("Enter old passphrase: ", ASK_ALLOW_STDIN, &old)) < 0) {
+	else if ((r = ask_passphrase("Enter old passphrase: ", ASK_ALLOW_STDIN, NULL, &old)) < 0) {
 		log_error_r(r, "old passphrase");
 		return 1;
 	}
 	if (!old)
 		return 1;
+	/* One that cannot be right would only cost a dictionary-attack
+	 * strike in the TPM: refuse it here. */
+	if (!kf->empty_auth && !*old) {
+		log_error("%s: the key has a passphrase; an empty old passphrase cannot be right (nothing sent to the TPM)",
+			  path);
+		goto out;
+	}
+	if (strlen(old) > tpm_auth_max(&kf->pub)) {
+		log_error("%s: the old passphrase is longer than the %zu bytes this key can have: it cannot be right (nothing sent to the TPM)",
+			  path, tpm_auth_max(&kf->pub));
+		goto out;
+	}
 	if (arg_new_passphrase)
 		new = strdup(arg_new_passphrase);
 	else if ((r = ask_twice("Enter new passphrase (empty for no passphrase): ",
@@ -98,6 +110,11 @@ int do_change_passphrase(void)
 	}
 	if (!new)
 		goto out;
+	if (strlen(new) > tpm_auth_max(&kf->pub)) {
+		log_error("passphrase too long: the TPM takes at most %zu bytes as this key's passphrase",
+			  tpm_auth_max(&kf->pub));
+		goto out;
+	}
 
 	/* Claim the temp file before the TPM does any work. */
 	r = atomic_file_open(real, st.st_mode & 07777, &out);

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "sysutil.h"
 #include "tpm.h"
 
 extern const char *arg_file;
@@ -12,7 +13,6 @@ extern char *arg_old_passphrase;
 extern bool arg_quiet;
 extern struct tpm_opts arg_tpm;
 
-const char *home_dir(void);
 /* Logs a TPM error in one line (naming the TCTI when unreachable); 1. */
 int report_tpm_error(int r);
 /* Ask for a passphrase twice, like ssh-keygen; three tries. */

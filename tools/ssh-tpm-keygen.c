@@ -3,7 +3,9 @@
  * silent. */
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,7 @@
 #include "log.h"
 #include "keygen.h"
 #include "prompt.h"
+#include "sysutil.h"
 
 static const char *arg_type = "ecdsa";
 static unsigned arg_bits;
@@ -178,21 +181,10 @@ static int parse_key_spec(enum sshkey_type *ret_type, unsigned *ret_bits)
 	return -1;
 }
 
-const char *home_dir(void)
-{
-	const char *h = getenv("HOME");
-	struct passwd *pw;
-
-	if (h && *h)
-		return h;
-	pw = getpwuid(getuid());
-	return pw ? pw->pw_dir : "/";
-}
-
 static char *default_comment(void)
 {
 	char host[256] = "localhost";
-	struct passwd *pw = getpwuid(getuid());
+	struct passwd *pw = getpwuid(geteuid());
 	char *s;
 
 	gethostname(host, sizeof(host) - 1);
@@ -276,10 +268,10 @@ int ask_twice(const char *first, const char *again, char **ret)
 		char *p1 = NULL, *p2 = NULL;
 		int r;
 
-		r = ask_passphrase(first, ASK_ALLOW_STDIN, &p1);
+		r = ask_passphrase(first, ASK_ALLOW_STDIN, NULL, &p1);
 		if (r < 0)
 			return r;
-		r = ask_passphrase(again, ASK_ALLOW_STDIN, &p2);
+		r = ask_passphrase(again, ASK_ALLOW_STDIN, NULL, &p2);
 		if (r < 0) {
 			ask_free_secret(p1);
 			return r;
@@ -299,18 +291,31 @@ int ask_twice(const char *first, const char *again, char **ret)
 /* Move both finished temp files into place.  An existing key file is
  * first moved aside (same directory, so a rename) and put back if either
  * rename fails: the user never loses the old key and never gets a key
- * file and .pub that do not belong together. */
+ * file and .pub that do not belong together.  Only our two files are
+ * ever moved; the cleanup signals wait until the sequence is complete. */
 static int commit_pair(struct atomic_file *key, struct atomic_file *pub)
 {
 	_cleanup_free_ char *backup = NULL;
+	struct stat st;
+	sigset_t old;
 	bool had_old;
 	int r, saved;
 
 	if (asprintf(&backup, "%s.old", key->tmp) < 0)
 		return TA_ERR_NOMEM;
-	had_old = access(key->path, F_OK) == 0;
-	if (had_old && rename(key->path, backup) < 0)
+	atomic_file_hold_signals(&old);
+	had_old = lstat(key->path, &st) == 0;
+	if (had_old && S_ISDIR(st.st_mode)) {
+		atomic_file_release_signals(&old);
+		errno = EISDIR;
+		return TA_ERR_SYSTEM;
+	}
+	if (had_old && rename(key->path, backup) < 0) {
+		saved = errno;
+		atomic_file_release_signals(&old);
+		errno = saved;
 		return TA_ERR_SYSTEM; /* nothing changed */
+	}
 	r = atomic_file_commit(key);
 	if (r == 0)
 		r = atomic_file_commit(pub);
@@ -324,8 +329,45 @@ static int commit_pair(struct atomic_file *key, struct atomic_file *pub)
 	} else if (had_old) {
 		unlink(backup);
 	}
+	atomic_file_release_signals(&old);
 	errno = saved;
 	return r;
+}
+
+/* The key's two files may be created or replaced: each is missing, or a
+ * regular file (or a link to one).  Never a directory: "-f dir/" or a
+ * directory named NAME.tpm is refused the way ssh-keygen refuses it. */
+static int check_target(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return errno == ENOENT ? 0 : (log_error("%s: %s", path, strerror(errno)), -1);
+	if (S_ISDIR(st.st_mode)) {
+		log_error("%s: Is a directory", path);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_error("%s: not a regular file; not replacing it", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Fail before the TPM does any work when the files cannot be written. */
+static int check_writable_dir(const char *path)
+{
+	_cleanup_free_ char *copy = strdup(path);
+	const char *dir;
+
+	if (!copy)
+		return -1;
+	dir = dirname(copy);
+	if (access(dir, W_OK) < 0) {
+		log_error("%s: cannot create file: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static int do_create(void)
@@ -377,8 +419,15 @@ static int do_create(void)
 	n = strlen(base);
 	if (n > 4 && strcmp(base + n - 4, ".tpm") == 0)
 		base[n - 4] = '\0';
+	n = strlen(base);
+	if (n == 0 || base[n - 1] == '/') {
+		log_error("%s: Is a directory", *base ? base : ".");
+		return 1;
+	}
 	if (asprintf(&key_path, "%s.tpm", base) < 0 ||
 	    asprintf(&pub_path, "%s.pub", base) < 0)
+		return 1;
+	if (check_target(key_path) < 0 || check_target(pub_path) < 0)
 		return 1;
 
 	if (access(key_path, F_OK) == 0 || access(pub_path, F_OK) == 0) {
@@ -389,6 +438,8 @@ static int do_create(void)
 			return 1;
 		}
 	}
+	if (check_writable_dir(key_path) < 0)
+		return 1;
 
 	if (arg_new_passphrase) {
 		pass = strdup(arg_new_passphrase);
@@ -402,23 +453,17 @@ static int do_create(void)
 			return 1;
 		}
 	}
+	if (strlen(pass) > TPM_NEW_KEY_AUTH_MAX) {
+		log_error("passphrase too long: the TPM takes at most %d bytes as a key's passphrase",
+			  TPM_NEW_KEY_AUTH_MAX);
+		goto out;
+	}
 
 	comment = arg_comment ? strdup(arg_comment) : default_comment();
 	if (!comment)
 		goto out;
 
-	/* Claim both files' directories before the TPM does any work. */
-	r = atomic_file_open(key_path, 0600, &key_file);
-	if (r < 0) {
-		log_error_r(r, "%s: cannot create file", key_path);
-		goto out;
-	}
-	r = atomic_file_open(pub_path, 0644, &pub_file);
-	if (r < 0) {
-		log_error_r(r, "%s: cannot create file", pub_path);
-		goto out;
-	}
-
+	/* The key first (the slow, interruptible part), files after. */
 	r = tpm_open(&arg_tpm, &t);
 	if (r < 0) {
 		report_tpm_error(r);
@@ -439,6 +484,7 @@ static int do_create(void)
 		report_tpm_error(r);
 		goto out;
 	}
+	tpm_close(TAKE_PTR(t));
 	kf->description = strdup(comment);
 	if (!kf->description)
 		goto out;
@@ -448,6 +494,16 @@ static int do_create(void)
 	    (r = sshkey_fingerprint(key, &fp)) < 0 ||
 	    (r = keyfile_to_pem(kf, false, &pem, &pem_len)) < 0) {
 		log_error_r(r, "encode key");
+		goto out;
+	}
+	r = atomic_file_open(key_path, 0600, &key_file);
+	if (r < 0) {
+		log_error_r(r, "%s: cannot create file", key_path);
+		goto out;
+	}
+	r = atomic_file_open(pub_path, 0644, &pub_file);
+	if (r < 0) {
+		log_error_r(r, "%s: cannot create file", pub_path);
 		goto out;
 	}
 	r = atomic_file_finish(&key_file, pem, pem_len);
@@ -492,6 +548,8 @@ int main(int argc, char **argv)
 	int ret;
 
 	log_setup("ssh-tpm-keygen", LOG_LEVEL_INFO);
+	/* Interrupted: no temporary key files left behind. */
+	atomic_file_cleanup_on_signals();
 	/* Keep prompts and messages in order when stdout is a pipe. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (parse_argv(argc, argv) < 0)
@@ -513,7 +571,7 @@ int main(int argc, char **argv)
 	}
 	if (arg_ask_owner && !arg_tpm.owner_auth) {
 		if (ask_passphrase("Enter the TPM owner password: ", ASK_ALLOW_STDIN,
-				   &owner_pw) < 0) {
+				   NULL, &owner_pw) < 0) {
 			log_error("no owner password given");
 			return 1;
 		}

@@ -57,7 +57,9 @@ served sign
 # A FIFO named like a key file (or its .pub) must not hang listing.
 mkfifo keys/fifo.tpm keys/good2.pub
 cp keys/good.tpm keys/good2.tpm
-check_eq "FIFO key file: listing not blocked" "$(ssh-keygen -l -f keys/doomed.pub; ssh-keygen -l -f keys/good.pub; ssh-keygen -l -f keys/good.pub | sed 's/ good / keys\/good2.tpm /; s|keys/good2.tpm|'"$WORK"'/keys/good2.tpm|')" \
+# (good2.tpm, a copy of good.tpm, is read -- its FIFO .pub too -- and
+# listed once, as the same key.)
+check_eq "FIFO key file: listing not blocked" "$(ssh-keygen -l -f keys/doomed.pub; ssh-keygen -l -f keys/good.pub)" \
 	"$(SSH_AUTH_SOCK=$sock timeout 20 ssh-add -l 2>&1)"
 rm keys/fifo.tpm keys/good2.pub keys/good2.tpm
 

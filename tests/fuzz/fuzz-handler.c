@@ -44,14 +44,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	if (!src)
 		src = "tests/data";
-	snprintf(cmd, sizeof(cmd), "cp '%s'/ecdsa256.* '%s'/rsa2048.* '%s'/",
-		 src, src, keydir);
+	/* 0600, as keygen writes them: the agent refuses key files others
+	 * can read or write. */
+	snprintf(cmd, sizeof(cmd),
+		 "cp '%s'/ecdsa256.* '%s'/rsa2048.* '%s'/ && chmod 600 '%s'/*.tpm",
+		 src, src, keydir, keydir);
 	if (system(cmd) != 0)
 		abort();
 	atexit(remove_keydir);
 	ctx.key_dir = keydir;
 	ctx.tpm.tcti = "swtpm:path=/nonexistent/fuzz.sock";
 	ctx.cache = CACHE_NONE;
+	ctx.conn_fd = -1;
 	return 0;
 }
 

@@ -1,0 +1,172 @@
+/* sysutil.c - small system helpers (see sysutil.h). */
+#include "sysutil.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "err.h"
+#include "log.h"
+
+int write_full(int fd, const void *p, size_t len)
+{
+	const char *c = p;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, c, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return TA_ERR_SYSTEM;
+		c += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+long long monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int flock_bounded(int fd, unsigned timeout_ms)
+{
+	long long deadline = monotonic_ms() + timeout_ms;
+	long pause_ms = 1;
+
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return TA_ERR_SYSTEM;
+		if (monotonic_ms() >= deadline)
+			return TA_ERR_TIMEOUT;
+		/* Short at first (the usual holder is done in milliseconds),
+		 * then at most 50 ms between tries. */
+		nanosleep(&(struct timespec){ 0, pause_ms * 1000000L }, NULL);
+		if (pause_ms < 50)
+			pause_ms *= 2;
+	}
+}
+
+const char *stat_untrusted(const struct stat *st, bool sticky_ok)
+{
+	if (st->st_uid != geteuid() && st->st_uid != 0)
+		return "owned by another user";
+	if (S_ISDIR(st->st_mode) && sticky_ok && (st->st_mode & S_ISVTX))
+		return NULL;
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return "writable by group or others";
+	return NULL;
+}
+
+int private_dir_ensure(const char *dir, bool quiet)
+{
+	struct stat st;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return TA_ERR_SYSTEM;
+	if (lstat(dir, &st) < 0)
+		return TA_ERR_SYSTEM;
+	if (S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+	    (st.st_mode & 0077) == 0)
+		return 0;
+	if (!quiet) {
+		if (!S_ISDIR(st.st_mode))
+			log_warning("%s is not a directory (a symlink or file put there by uid %u): not using it",
+				    dir, (unsigned)st.st_uid);
+		else if (st.st_uid != geteuid())
+			log_warning("%s belongs to uid %u, not to us (uid %u): not using it",
+				    dir, (unsigned)st.st_uid, (unsigned)geteuid());
+		else
+			log_warning("%s has mode %04o: others could change it, not using it (chmod 700 %s)",
+				    dir, (unsigned)(st.st_mode & 07777), dir);
+	}
+	return TA_ERR_UNSAFE_PATH;
+}
+
+const char *home_dir(void)
+{
+	const char *h = getenv("HOME");
+	struct passwd *pw;
+
+	if (h && *h)
+		return h;
+	pw = getpwuid(geteuid());
+	return pw && pw->pw_dir && *pw->pw_dir ? pw->pw_dir : "/";
+}
+
+bool xdg_runtime_dir_usable(void)
+{
+	static bool warned;
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	struct stat st;
+	const char *why;
+
+	if (!xdg || !*xdg)
+		return false;
+	if (stat(xdg, &st) < 0)
+		why = strerror(errno);
+	else if (!S_ISDIR(st.st_mode))
+		why = "not a directory";
+	else if (st.st_uid != geteuid())
+		why = "owned by another user";
+	else if (st.st_mode & 0022)
+		why = "writable by group or others";
+	else if (access(xdg, W_OK) < 0)
+		why = "not writable";
+	else
+		return true;
+	if (!warned)
+		log_warning("XDG_RUNTIME_DIR=%s is %s: ignoring it", xdg, why);
+	warned = true;
+	return false;
+}
+
+int runtime_dir(char **ret)
+{
+	_cleanup_free_ char *d = NULL, *ssh = NULL, *fallback = NULL;
+	int r;
+
+	*ret = NULL;
+	if (xdg_runtime_dir_usable()) {
+		if (asprintf(&d, "%s/ssh-tpm-agent", getenv("XDG_RUNTIME_DIR")) < 0)
+			return TA_ERR_NOMEM;
+	} else if (geteuid() == 0 && access("/run", W_OK) == 0) {
+		d = strdup("/run/ssh-tpm-agent");
+		if (!d)
+			return TA_ERR_NOMEM;
+	} else if (asprintf(&d, "/tmp/ssh-tpm-agent-%u", (unsigned)geteuid()) < 0) {
+		return TA_ERR_NOMEM;
+	}
+	r = private_dir_ensure(d, false);
+	if (r == 0) {
+		*ret = TAKE_PTR(d);
+		return 0;
+	}
+	if (r != TA_ERR_UNSAFE_PATH)
+		return r;
+	/* Someone else holds the name (in a world-writable /tmp): use a
+	 * directory under our home that nobody else can create. */
+	if (asprintf(&ssh, "%s/.ssh", home_dir()) < 0 ||
+	    asprintf(&fallback, "%s/.ssh/agent", home_dir()) < 0)
+		return TA_ERR_NOMEM;
+	if (mkdir(ssh, 0700) < 0 && errno != EEXIST)
+		return TA_ERR_SYSTEM;
+	r = private_dir_ensure(fallback, false);
+	if (r < 0)
+		return r;
+	log_warning("using %s for lock files instead of %s", fallback, d);
+	*ret = TAKE_PTR(fallback);
+	return 0;
+}

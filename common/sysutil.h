@@ -1,0 +1,45 @@
+/* sysutil.h - the small system helpers every program needs: full writes,
+ * bounded locks, directories nobody else can change, the home and runtime
+ * directories. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+/* CLOCK_MONOTONIC in milliseconds. */
+long long monotonic_ms(void);
+
+/* write(2) until everything is written (EINTR retried). */
+int write_full(int fd, const void *p, size_t len);
+
+/* flock(fd, LOCK_EX), waiting at most timeout_ms: TA_ERR_TIMEOUT when the
+ * lock is still held by someone else then.  Never waits without a bound. */
+int flock_bounded(int fd, unsigned timeout_ms);
+
+/* Why st (of path) may not be trusted by this process, or NULL if it may:
+ * owned by someone other than us or root, or writable by group/others
+ * (a directory with the sticky bit may be world-writable when
+ * sticky_ok).  The text is static. */
+const char *stat_untrusted(const struct stat *st, bool sticky_ok);
+
+/* Create dir with mode 0700 if missing; then require a real directory (not
+ * a symlink) owned by our euid with no group/other access.  A squatted or
+ * loosened one is TA_ERR_UNSAFE_PATH, with a warning naming the owner and
+ * mode unless quiet. */
+int private_dir_ensure(const char *dir, bool quiet);
+
+/* $HOME, else the password database entry of the effective uid (whose
+ * files we create and read), else "/". */
+const char *home_dir(void);
+
+/* Our private runtime directory (created, mode 0700), for lock files:
+ * $XDG_RUNTIME_DIR/ssh-tpm-agent when XDG_RUNTIME_DIR is ours, else
+ * /run/ssh-tpm-agent for root, else /tmp/ssh-tpm-agent-UID -- and when
+ * someone else has taken that name, ~/.ssh/agent (with a warning). */
+int runtime_dir(char **ret);
+
+/* True when $XDG_RUNTIME_DIR is set and is a directory owned by us that
+ * nobody else can write; warns once when it is set but unusable. */
+bool xdg_runtime_dir_usable(void);
