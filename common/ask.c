@@ -38,6 +38,16 @@ void ask_free_secret(char *s)
 	}
 }
 
+/* Our turn on the terminal, kept from the first prompt until
+ * ask_release_terminal(): a passphrase and its confirmation are one turn. */
+static int terminal_lock = -1;
+
+void ask_release_terminal(void)
+{
+	if (terminal_lock >= 0)
+		close(TAKE_FD(terminal_lock));
+}
+
 /* Set by a signal that arrives while the terminal has echo off. */
 static volatile sig_atomic_t ask_signo;
 
@@ -191,34 +201,35 @@ static int ask_tty(int fd, const char *prompt, char *buf, size_t size,
 				    SIGTTIN, SIGTTOU };
 	struct sigaction sa = { .sa_handler = ask_on_signal }, old_sa[7];
 	struct termios old, noecho;
-	_cleanup_close_ int lock = -1;
 	bool restore = false;
 	int r, signo;
 
-	r = tty_lock(fd, w, &lock);
-	if (r < 0)
-		return r;
+	if (terminal_lock < 0) {
+		r = tty_lock(fd, w, &terminal_lock);
+		if (r < 0)
+			return r;
+	}
 	ask_signo = 0;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
 		sigaction(sigs[i], &sa, &old_sa[i]);
-	if (write_full(fd, prompt, strlen(prompt)) < 0) {
-		r = TA_ERR_SYSTEM;
-		goto out;
-	}
+	/* Echo off (dropping what was typed before) first, the prompt after:
+	 * an answer typed as soon as the prompt shows is never lost. */
 	if (tcgetattr(fd, &old) == 0) {
 		noecho = old;
 		noecho.c_lflag &= ~(tcflag_t)ECHO;
 		restore = tcsetattr(fd, TCSAFLUSH, &noecho) == 0;
 	}
-	r = read_line(fd, buf, size, w);
+	if (write_full(fd, prompt, strlen(prompt)) < 0)
+		r = TA_ERR_SYSTEM;
+	else
+		r = read_line(fd, buf, size, w);
 	if (restore) {
 		tcsetattr(fd, TCSAFLUSH, &old);
 		if (write(fd, "\n", 1) < 0) {
 			/* the answer was read; a lost newline does not matter */
 		}
 	}
-out:
 	for (size_t i = 0; i < ELEMENTSOF(sigs); i++)
 		sigaction(sigs[i], &old_sa[i], NULL);
 	signo = ask_signo;

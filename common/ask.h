@@ -23,6 +23,10 @@ struct ask_limits {
 int ask_passphrase(const char *prompt, unsigned flags,
 		   const struct ask_limits *lim, char **ret);
 void ask_free_secret(char *s);
+/* Prompts on a terminal take turns with our other processes on it; a turn
+ * lasts from the first prompt until this call (or the process's end), so
+ * that a passphrase and its confirmation are never split. */
+void ask_release_terminal(void);
 
 static inline void ask_free_secretp(char **s)
 {

@@ -116,7 +116,7 @@ bool xdg_runtime_dir_usable(void)
 	if (!xdg || !*xdg)
 		return false;
 	if (stat(xdg, &st) < 0)
-		why = strerror(errno);
+		why = errno == ENOENT ? "missing" : "not accessible";
 	else if (!S_ISDIR(st.st_mode))
 		why = "not a directory";
 	else if (st.st_uid != geteuid())

@@ -32,6 +32,7 @@ static int try_sign(struct handler_ctx *ctx, const struct identity *id,
 		char *pw = NULL;
 
 		r = ask_passphrase("Enter the TPM owner password: ", 0, &lim, &pw);
+		ask_release_terminal();
 		if (r < 0)
 			return r;
 		/* Kept for this connection, wiped when it ends. */
@@ -81,6 +82,7 @@ static int ask_key_passphrase(struct handler_ctx *ctx,
 		     id->comment, fp) < 0)
 		return TA_ERR_NOMEM;
 	r = ask_passphrase(prompt, 0, &lim, &pass);
+	ask_release_terminal();
 	if (r == TA_ERR_TIMEOUT)
 		log_info("no passphrase for %s within %u s (--prompt-timeout): not signing",
 			 fp, ctx->prompt_timeout);

@@ -342,9 +342,11 @@ int keydir_scan(const char *dir, struct identity_list **ret)
 	 * there: a directory others can change gives no identities. */
 	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
 	    (why = stat_untrusted(&st, false))) {
-		log_warning("%s: key directory is %s (owner uid %u, mode %04o): its keys are not used; fix with chmod go-w %s",
+		log_warning("%s: key directory is %s (owner uid %u, mode %04o): its keys are not used; fix with %s %s",
 			    dir, why, (unsigned)st.st_uid,
-			    (unsigned)(st.st_mode & 07777), dir);
+			    (unsigned)(st.st_mode & 07777),
+			    st.st_uid != geteuid() && st.st_uid != 0 ? "chown" : "chmod go-w",
+			    dir);
 		*ret = TAKE_PTR(l);
 		return 0;
 	}

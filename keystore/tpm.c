@@ -315,6 +315,11 @@ int tpm_run(struct tpm *t, int (*op)(struct tpm *t, void *arg), void *arg)
 	return r;
 }
 
+bool tpm_needs_lock(const struct tpm *t)
+{
+	return t && t->lock_fd >= 0;
+}
+
 const char *tpm_tcti_name(const struct tpm *t)
 {
 	return t && t->tcti_conf ? t->tcti_conf : "default";

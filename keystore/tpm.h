@@ -26,6 +26,9 @@ int tpm_resolve_tcti(const struct tpm_opts *opts, char **ret);
 int tpm_open(const struct tpm_opts *opts, struct tpm **ret);
 void tpm_close(struct tpm *t);
 DEFINE_CLEANUP(struct tpm, tpm_close)
+/* True for a TPM without a resource manager (swtpm, /dev/tpm0): its users
+ * take turns, and objects of a process that dies stay loaded. */
+bool tpm_needs_lock(const struct tpm *t);
 /* The TCTI in use, for messages ("default" for the loader's choice). */
 const char *tpm_tcti_name(const struct tpm *t);
 

@@ -278,6 +278,7 @@ int ask_twice(const char *first, const char *again, char **ret)
 		}
 		if (strcmp(p1, p2) == 0) {
 			ask_free_secret(p2);
+			ask_release_terminal();
 			*ret = p1;
 			return 0;
 		}
@@ -285,6 +286,7 @@ int ask_twice(const char *first, const char *again, char **ret)
 		ask_free_secret(p2);
 		fprintf(stderr, "Passphrases do not match.  Try again.\n");
 	}
+	ask_release_terminal();
 	return TA_ERR_CANCELLED;
 }
 
@@ -479,7 +481,20 @@ static int do_create(void)
 		report_tpm_error(r);
 		goto out;
 	}
-	r = tpm_create_key(t, type, bits, pass, TA_RH_OWNER, &kf);
+	{
+		/* Without a resource manager nobody flushes what a process
+		 * that died had loaded: an interrupt waits until the TPM
+		 * work is done and released (SIGKILL cannot; the next user
+		 * flushes those). */
+		bool hold = tpm_needs_lock(t);
+		sigset_t old;
+
+		if (hold)
+			atomic_file_hold_signals(&old);
+		r = tpm_create_key(t, type, bits, pass, TA_RH_OWNER, &kf);
+		if (hold)
+			atomic_file_release_signals(&old);
+	}
 	if (r < 0) {
 		report_tpm_error(r);
 		goto out;

@@ -6,6 +6,7 @@ check that every bad frame gets FAILURE or a close, never a hang."""
 import socket
 import struct
 import sys
+import time
 
 FAILURE, IDENTITIES_ANSWER, SIGN_RESPONSE = 5, 12, 14
 
@@ -93,6 +94,28 @@ def main():
     elif case == "sign-ok":
         body = b"\x0d" + ssh_string(blob) + ssh_string(b"data") + struct.pack(">I", 0)
         s.sendall(ssh_string(body))
+        out.append(reply(s))
+    elif case == "sign-abandon":
+        # Ask, then give up before the answer (as a client killed by the
+        # user would): the agent must notice and stop asking.
+        body = b"\x0d" + ssh_string(blob) + ssh_string(b"data") + struct.pack(">I", 0)
+        s.sendall(ssh_string(body))
+        time.sleep(float(sys.argv[4]) if len(sys.argv) > 4 else 0.5)
+        out.append("abandoned")
+    elif case == "sign-wait":
+        # Ask and wait (up to 60 s); print the reply and the seconds taken.
+        s.settimeout(60)
+        body = b"\x0d" + ssh_string(blob) + ssh_string(b"data") + struct.pack(">I", 0)
+        t0 = time.monotonic()
+        s.sendall(ssh_string(body))
+        out.append(reply(s))
+        out.append("%d" % round(time.monotonic() - t0))
+    elif case == "sign-halfclose":
+        # Send the request, shut down our writing side, wait for the answer.
+        s.settimeout(60)
+        body = b"\x0d" + ssh_string(blob) + ssh_string(b"data") + struct.pack(">I", 0)
+        s.sendall(ssh_string(body))
+        s.shutdown(socket.SHUT_WR)
         out.append(reply(s))
     elif case == "identities-trailing":
         s.sendall(struct.pack(">IBB", 2, 11, 0))
