@@ -74,10 +74,11 @@ check "copied key still signs" sign_ok "$A" keys/good.pub
 ssh-keygen -q -s ca -I id -n root keys/moving.pub
 # At exactly the worst moment: the key file renamed away just after the
 # agent opened it (the fault shim does the rename), its certificate there.
+# (LD_PRELOAD for the handler only, not for systemd-socket-activate.)
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
-LD_PRELOAD=$FAULT_SHIM FAULT_AT=open FAULT_PATH=/moving.tpm FAULT_ACTION=rename \
+FAULT_AT=open FAULT_PATH=/moving.tpm FAULT_ACTION=rename \
 	systemd-socket-activate --accept -l "$WORK/r.sock" -E SSH_TPM_AGENT_TCTI -E TSS2_LOG \
-	-E LD_PRELOAD -E FAULT_AT -E FAULT_PATH -E FAULT_ACTION -E ASAN_OPTIONS \
+	-E LD_PRELOAD="$FAULT_SHIM" -E FAULT_AT -E FAULT_PATH -E FAULT_ACTION -E ASAN_OPTIONS \
 	"$AGENT" -d --key-dir "$WORK/keys" 2>r.log &
 AGENT_PIDS="$AGENT_PIDS $!"
 i=0; until [ -S "$WORK/r.sock" ] || [ $i -gt 200 ]; do i=$((i + 1)); sleep 0.02; done
