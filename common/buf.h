@@ -11,7 +11,6 @@
 
 /* Hard caps. */
 #define BUF_MAX_CAP (16U * 1024 * 1024) /* no buffer may ever exceed this */
-#define AGENT_MAX_LEN (256U * 1024)     /* one agent-protocol frame */
 
 struct buf;
 

@@ -90,6 +90,8 @@ static const char *ta_err_message(enum ta_err e)
 	case TA_ERR_TPM_FOREIGN_KEY:
 		return "the key does not belong to this TPM: it was made on another TPM, "
 		       "or this TPM was cleared (TPM2_Clear) since it was made";
+	case TA_ERR_EOF:
+		return "connection closed";
 	case TA_ERR_AUTH_TOO_LONG:
 		return "passphrase is longer than the TPM accepts for this key "
 		       "(32 bytes for keys with a SHA-256 name)";

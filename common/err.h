@@ -41,6 +41,7 @@ enum ta_err {
 	TA_ERR_HANGUP = -36,
 	TA_ERR_TPM_FOREIGN_KEY = -37,
 	TA_ERR_AUTH_TOO_LONG = -38,
+	TA_ERR_EOF = -39,
 };
 
 /* Human-readable message for a (negative) ta_err code.  For TA_ERR_SYSTEM

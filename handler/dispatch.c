@@ -5,7 +5,7 @@
 #include "err.h"
 #include "handler.h"
 #include "log.h"
-#include "protocol.h"
+#include "agent.h"
 
 struct request_type {
 	uint8_t type;

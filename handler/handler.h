@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "cache.h"
+#include "sshkey.h"
 #include "tpm.h"
 
 struct handler_ctx {
@@ -39,6 +40,9 @@ int handler_serve(struct handler_ctx *ctx, int in_fd, int out_fd);
 
 /* SO_PEERCRED: allow only our own uid and root.  Fills peer pid/uid. */
 int handler_check_peer(struct handler_ctx *ctx, int fd);
+
+/* The hash a SIGN_REQUEST's flags ask for with a key of this type. */
+enum ta_hash handler_sign_hash(enum sshkey_type type, uint32_t flags);
 
 /* Requests (dispatch.c maps type bytes to these). */
 int handler_request_identities(struct handler_ctx *ctx, struct buf *req,

@@ -6,7 +6,7 @@
 #include "handler.h"
 #include "keydir.h"
 #include "log.h"
-#include "protocol.h"
+#include "agent.h"
 
 int handler_request_identities(struct handler_ctx *ctx, struct buf *req,
 			       struct buf *resp)

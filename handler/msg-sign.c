@@ -9,8 +9,21 @@
 #include "handler.h"
 #include "keydir.h"
 #include "log.h"
-#include "protocol.h"
+#include "agent.h"
 #include "sign.h"
+
+enum ta_hash handler_sign_hash(enum sshkey_type type, uint32_t flags)
+{
+	if (type != SSHKEY_RSA)
+		return sshkey_ecdsa_hash(type);
+	/* Like OpenSSH's agent: SHA-256 wins if both flags are set; no flag
+	 * is the old ssh-rsa (SHA-1). */
+	if (flags & SSH_AGENT_RSA_SHA2_256)
+		return TA_HASH_SHA256;
+	if (flags & SSH_AGENT_RSA_SHA2_512)
+		return TA_HASH_SHA512;
+	return TA_HASH_SHA1;
+}
 
 static struct ask_limits prompt_limits(const struct handler_ctx *ctx)
 {
@@ -45,7 +58,8 @@ static int try_sign(struct handler_ctx *ctx, const struct identity *id,
 	r = tpm_open(&ctx->tpm, &t);
 	if (r < 0)
 		return r;
-	return keystore_sign(t, id->kf, pass, flags, data, data_len, sig);
+	return keystore_sign(t, id->kf, pass, handler_sign_hash(id->key->type, flags),
+			     data, data_len, sig);
 }
 
 /* A passphrase that cannot be right never reaches the TPM, where it would

@@ -1,4 +1,5 @@
 /* pubkey.c - TPM2B_PUBLIC -> SSH public key. */
+#include "buf.h"
 #include "err.h"
 #include "tpm.h"
 
@@ -37,9 +38,9 @@ int tpm_public_type(const TPM2B_PUBLIC *pub, enum sshkey_type *ret_type,
 int tpm_public_to_sshkey(const TPM2B_PUBLIC *pub, struct sshkey **ret)
 {
 	const TPMT_PUBLIC *p = &pub->publicArea;
+	_cleanup_(buf_freep) struct buf *e = NULL;
 	enum sshkey_type type;
 	unsigned bits;
-	uint8_t e[4];
 	uint32_t exp;
 	int r;
 
@@ -55,13 +56,17 @@ int tpm_public_to_sshkey(const TPM2B_PUBLIC *pub, struct sshkey **ret)
 	/* An exponent of 0 means the default, 65537. */
 	exp = p->parameters.rsaDetail.exponent ? p->parameters.rsaDetail.exponent
 					       : 65537;
-	e[0] = (uint8_t)(exp >> 24);
-	e[1] = (uint8_t)(exp >> 16);
-	e[2] = (uint8_t)(exp >> 8);
-	e[3] = (uint8_t)exp;
 	if (p->unique.rsa.size == 0 || p->unique.rsa.size * 8U != bits)
 		return TA_ERR_KEYFILE_PUBLIC;
-	return sshkey_new_rsa(e, sizeof(e), p->unique.rsa.buffer,
+	/* The exponent as a big-endian magnitude (leading zeros are
+	 * stripped by sshkey_new_rsa). */
+	e = buf_new(4);
+	if (!e)
+		return TA_ERR_NOMEM;
+	r = buf_put_u32(e, exp);
+	if (r < 0)
+		return r;
+	return sshkey_new_rsa(buf_ptr(e), buf_len(e), p->unique.rsa.buffer,
 			      p->unique.rsa.size, ret);
 }
 

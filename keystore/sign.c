@@ -52,26 +52,21 @@ int sign_encode(const struct tpm_sig *sig, enum ta_hash hash, size_t rsa_len,
 }
 
 int keystore_sign(struct tpm *t, const struct tpm_keyfile *k,
-		  const char *auth, uint32_t flags, const uint8_t *data,
+		  const char *auth, enum ta_hash hash, const uint8_t *data,
 		  size_t len, struct buf *out)
 {
 	struct tpm_sig sig;
 	uint8_t digest[64];
 	enum sshkey_type type;
-	enum ta_hash hash;
 	unsigned bits;
 	int r;
 
 	r = tpm_public_type(&k->pub, &type, &bits);
 	if (r < 0)
 		return r;
-	if (type == SSHKEY_RSA)
-		/* Like OpenSSH's agent: SHA-256 wins if both flags are set. */
-		hash = (flags & SSH_AGENT_RSA_SHA2_256)	  ? TA_HASH_SHA256
-		       : (flags & SSH_AGENT_RSA_SHA2_512) ? TA_HASH_SHA512
-							  : TA_HASH_SHA1;
-	else
-		hash = sshkey_ecdsa_hash(type);
+	/* ECDSA keys sign with their curve's hash (RFC 5656). */
+	if (type != SSHKEY_RSA && hash != sshkey_ecdsa_hash(type))
+		return TA_ERR_INVALID_ARGUMENT;
 	r = ta_hash_digest(hash, data, len, digest);
 	if (r < 0)
 		return r;

@@ -11,7 +11,7 @@
 #include "buf.h"
 #include "handler.h"
 #include "keystore.h"
-#include "protocol.h"
+#include "agent.h"
 
 static char keydir[256];
 static struct tpm_opts no_tpm = { .tcti = "swtpm:path=/nonexistent/sock" };
@@ -310,4 +310,27 @@ Test(handler_process_message, too_many_identities_are_cut_to_one_frame)
 	cr_assert(lt(u32, n, 1000));
 	cr_assert(le(sz, buf_len(r) + 5, AGENT_MAX_LEN));
 	buf_free(r);
+}
+
+/* Flags -> hash, as OpenSSH's agent maps them. */
+Test(handler_sign_hash, rsa_both_flags_choose_sha256)
+{
+	cr_assert(eq(int, handler_sign_hash(SSHKEY_RSA, SSH_AGENT_RSA_SHA2_256 |
+							 SSH_AGENT_RSA_SHA2_512),
+		     TA_HASH_SHA256));
+}
+
+Test(handler_sign_hash, rsa_flags)
+{
+	cr_assert(eq(int, handler_sign_hash(SSHKEY_RSA, SSH_AGENT_RSA_SHA2_256), TA_HASH_SHA256));
+	cr_assert(eq(int, handler_sign_hash(SSHKEY_RSA, SSH_AGENT_RSA_SHA2_512), TA_HASH_SHA512));
+	cr_assert(eq(int, handler_sign_hash(SSHKEY_RSA, 0), TA_HASH_SHA1));
+	cr_assert(eq(int, handler_sign_hash(SSHKEY_RSA, 0x100), TA_HASH_SHA1));
+}
+
+Test(handler_sign_hash, ecdsa_ignores_flags)
+{
+	cr_assert(eq(int, handler_sign_hash(SSHKEY_ECDSA_P256, SSH_AGENT_RSA_SHA2_512), TA_HASH_SHA256));
+	cr_assert(eq(int, handler_sign_hash(SSHKEY_ECDSA_P384, 0), TA_HASH_SHA384));
+	cr_assert(eq(int, handler_sign_hash(SSHKEY_ECDSA_P521, SSH_AGENT_RSA_SHA2_256), TA_HASH_SHA512));
 }

@@ -54,20 +54,20 @@ static unsigned transient_objects(void)
 struct sign_case {
 	enum sshkey_type type;
 	unsigned bits;
-	uint32_t flags;
+	enum ta_hash hash;
 	char alg[24];
 };
 
 ParameterizedTestParameters(keystore_tpm, created_key_signs_and_verifies)
 {
 	static struct sign_case cases[] = {
-		{ SSHKEY_ECDSA_P256, 256, 0, "ecdsa-sha2-nistp256" },
-		{ SSHKEY_ECDSA_P384, 384, 0, "ecdsa-sha2-nistp384" },
-		{ SSHKEY_ECDSA_P521, 521, 0, "ecdsa-sha2-nistp521" },
-		{ SSHKEY_RSA, 2048, SSH_AGENT_RSA_SHA2_256, "rsa-sha2-256" },
-		{ SSHKEY_RSA, 2048, SSH_AGENT_RSA_SHA2_512, "rsa-sha2-512" },
-		{ SSHKEY_RSA, 2048, 0, "ssh-rsa" },
-		{ SSHKEY_RSA, 3072, SSH_AGENT_RSA_SHA2_256, "rsa-sha2-256" },
+		{ SSHKEY_ECDSA_P256, 256, TA_HASH_SHA256, "ecdsa-sha2-nistp256" },
+		{ SSHKEY_ECDSA_P384, 384, TA_HASH_SHA384, "ecdsa-sha2-nistp384" },
+		{ SSHKEY_ECDSA_P521, 521, TA_HASH_SHA512, "ecdsa-sha2-nistp521" },
+		{ SSHKEY_RSA, 2048, TA_HASH_SHA256, "rsa-sha2-256" },
+		{ SSHKEY_RSA, 2048, TA_HASH_SHA512, "rsa-sha2-512" },
+		{ SSHKEY_RSA, 2048, TA_HASH_SHA1, "ssh-rsa" },
+		{ SSHKEY_RSA, 3072, TA_HASH_SHA256, "rsa-sha2-256" },
 	};
 	return cr_make_param_array(struct sign_case, cases,
 				   sizeof(cases) / sizeof(cases[0]));
@@ -88,7 +88,7 @@ ParameterizedTest(struct sign_case *c, keystore_tpm,
 	cr_assert(kf->empty_auth);
 	cr_assert(eq(int, tpm_public_to_sshkey(&kf->pub, &key), 0));
 	cr_assert(eq(u32, sshkey_bits(key), c->bits));
-	cr_assert(eq(int, keystore_sign(t, kf, NULL, c->flags,
+	cr_assert(eq(int, keystore_sign(t, kf, NULL, c->hash,
 					(const uint8_t *)msg, sizeof(msg), sig), 0));
 	cr_assert(test_verify_ssh_sig(key, buf_ptr(sig), buf_len(sig), msg,
 				      sizeof(msg), alg, sizeof(alg)),
@@ -119,7 +119,7 @@ Test(keystore_tpm, key_file_round_trip_still_signs)
 	cr_assert(eq(int, keyfile_to_pem(kf, false, &pem, &len), 0));
 	cr_assert(eq(int, keyfile_parse(pem, len, &back), 0));
 	cr_assert(eq(int, tpm_public_to_sshkey(&back->pub, &key), 0));
-	cr_assert(eq(int, keystore_sign(t, back, NULL, 0, (const uint8_t *)"m", 1, sig), 0));
+	cr_assert(eq(int, keystore_sign(t, back, NULL, TA_HASH_SHA256, (const uint8_t *)"m", 1, sig), 0));
 	cr_assert(test_verify_ssh_sig(key, buf_ptr(sig), buf_len(sig), "m", 1, alg, sizeof(alg)));
 	free(pem);
 	buf_free(sig);
@@ -140,10 +140,10 @@ Test(keystore_tpm, passphrase_key_needs_the_passphrase)
 	cr_assert(eq(int, tpm_open(NULL, &t), 0));
 	cr_assert(eq(int, tpm_create_key(t, SSHKEY_ECDSA_P256, 256, "1234", TA_RH_OWNER, &kf), 0));
 	cr_assert(not(kf->empty_auth));
-	cr_assert(eq(int, keystore_sign(t, kf, "4321", 0, (const uint8_t *)"m", 1, sig),
+	cr_assert(eq(int, keystore_sign(t, kf, "4321", TA_HASH_SHA256, (const uint8_t *)"m", 1, sig),
 		     TA_ERR_TPM_AUTH));
 	cr_assert(eq(sz, buf_len(sig), 0));
-	cr_assert(eq(int, keystore_sign(t, kf, "1234", 0, (const uint8_t *)"m", 1, sig), 0));
+	cr_assert(eq(int, keystore_sign(t, kf, "1234", TA_HASH_SHA256, (const uint8_t *)"m", 1, sig), 0));
 	cr_assert(eq(int, tpm_public_to_sshkey(&kf->pub, &key), 0));
 	cr_assert(test_verify_ssh_sig(key, buf_ptr(sig), buf_len(sig), "m", 1, alg, sizeof(alg)));
 	cr_assert(eq(u32, transient_objects(), 0));
@@ -174,7 +174,7 @@ Test(keystore_tpm, persistent_parent_0x81000001)
 	cr_assert(eq(int, keyfile_to_pem(kf, false, &pem, &len), 0));
 	cr_assert(eq(int, keyfile_parse(pem, len, &back), 0));
 	cr_assert(eq(u32, back->parent, 0x81000001));
-	cr_assert(eq(int, keystore_sign(t, back, NULL, 0, (const uint8_t *)"m", 1, sig), 0));
+	cr_assert(eq(int, keystore_sign(t, back, NULL, TA_HASH_SHA256, (const uint8_t *)"m", 1, sig), 0));
 	cr_assert(eq(int, tpm_public_to_sshkey(&kf->pub, &key), 0));
 	cr_assert(test_verify_ssh_sig(key, buf_ptr(sig), buf_len(sig), "m", 1, alg, sizeof(alg)));
 	cr_assert(eq(u32, transient_objects(), 0));
@@ -259,7 +259,9 @@ Test(keystore_tpm, keygen_files_sign_and_verify_against_pub_file)
 		cr_assert(eq(int, keyfile_read(path, &kf), 0));
 		/* Open after keygen ran: both take the same TPM lock. */
 		cr_assert(eq(int, tpm_open(NULL, &t), 0));
-		cr_assert(eq(int, keystore_sign(t, kf, NULL, SSH_AGENT_RSA_SHA2_256,
+		cr_assert(eq(int, keystore_sign(t, kf, NULL,
+						types[i][0][0] == 'r' ? TA_HASH_SHA256
+								      : sshkey_ecdsa_hash(key->type),
 						(const uint8_t *)"payload", 7, sig), 0));
 		cr_assert(test_verify_ssh_sig(key, buf_ptr(sig), buf_len(sig),
 					      "payload", 7, alg, sizeof(alg)),
@@ -274,24 +276,19 @@ Test(keystore_tpm, keygen_files_sign_and_verify_against_pub_file)
 	cr_assert(eq(u32, transient_objects(), 0));
 }
 
-/* Both RSA flags: rsa-sha2-256, as OpenSSH's agent chooses. */
-Test(keystore_tpm, rsa_both_flags_choose_sha256)
+/* An ECDSA key signs only with its curve's hash. */
+Test(keystore_tpm, ecdsa_refuses_another_hash)
 {
 	struct tpm *t = NULL;
 	struct tpm_keyfile *kf = NULL;
-	struct sshkey *key = NULL;
 	struct buf *sig = buf_new(4096);
-	char alg[64];
 
 	cr_assert(eq(int, tpm_open(NULL, &t), 0));
-	cr_assert(eq(int, tpm_create_key(t, SSHKEY_RSA, 2048, NULL, TA_RH_OWNER, &kf), 0));
-	cr_assert(eq(int, keystore_sign(t, kf, NULL, SSH_AGENT_RSA_SHA2_256 | SSH_AGENT_RSA_SHA2_512,
-					(const uint8_t *)"m", 1, sig), 0));
-	cr_assert(eq(int, tpm_public_to_sshkey(&kf->pub, &key), 0));
-	cr_assert(test_verify_ssh_sig(key, buf_ptr(sig), buf_len(sig), "m", 1, alg, sizeof(alg)));
-	cr_assert(eq(str, alg, "rsa-sha2-256"));
+	cr_assert(eq(int, tpm_create_key(t, SSHKEY_ECDSA_P384, 384, NULL, TA_RH_OWNER, &kf), 0));
+	cr_assert(eq(int, keystore_sign(t, kf, NULL, TA_HASH_SHA256,
+					(const uint8_t *)"m", 1, sig), TA_ERR_INVALID_ARGUMENT));
+	cr_assert(eq(sz, buf_len(sig), 0));
 	buf_free(sig);
-	sshkey_free(key);
 	keyfile_free(kf);
 	tpm_close(t);
 }

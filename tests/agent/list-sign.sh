@@ -74,6 +74,14 @@ run_mode "Accept=no" "$WORK/lis.sock"
 activate_start inetd "$WORK/ine.sock" "$WORK/ine.log" --key-dir "$WORK/keys" || exit 1
 run_mode inetd "$WORK/ine.sock"
 
+# SIGN_REQUEST flags pick the RSA hash as OpenSSH's agent does: both
+# flags give rsa-sha2-256, none the old ssh-rsa.
+cut -d' ' -f2 keys/rsa2048.pub | base64 -d > rsa.blob
+for f in "6 rsa-sha2-256" "2 rsa-sha2-256" "4 rsa-sha2-512" "0 ssh-rsa"; do
+	set -- $f
+	check_eq "RSA flags $1: $2" "$2" "$(python3 "$SRC_DIR/tests/agent/rawclient.py" sign-flags "$WORK/std.sock" rsa.blob "$1" 2>&1)"
+done
+
 # Keys appear and disappear without a restart (read per request).
 "$KEYGEN" -q -N '' -C late -f keys/late
 check_match "new key listed without restart" " late$" "$(SSH_AUTH_SOCK=$WORK/std.sock ssh-add -L)"

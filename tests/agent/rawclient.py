@@ -117,6 +117,19 @@ def main():
         s.sendall(ssh_string(body))
         s.shutdown(socket.SHUT_WR)
         out.append(reply(s))
+    elif case == "sign-flags":
+        # Sign with the flags given; print the signature's algorithm name.
+        flags = int(sys.argv[4])
+        body = b"\x0d" + ssh_string(blob) + ssh_string(b"data") + struct.pack(">I", flags)
+        s.sendall(ssh_string(body))
+        hdr = recv_exact(s, 4)
+        (n,) = struct.unpack(">I", hdr)
+        resp = recv_exact(s, n)
+        if resp[0] != SIGN_RESPONSE:
+            out.append(str(resp[0]))
+        else:
+            (alg_len,) = struct.unpack(">I", resp[5:9])
+            out.append(resp[9:9 + alg_len].decode())
     elif case == "identities-trailing":
         s.sendall(struct.pack(">IBB", 2, 11, 0))
         out.append(reply(s))

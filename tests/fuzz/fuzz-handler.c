@@ -1,19 +1,24 @@
-/* fuzz-handler.c - libFuzzer target: one agent request through
- * handler_process_message, with a key dir holding real TSS2 keys (from
- * tests/data) and no reachable TPM.  The reply must be a single FAILURE
- * byte or a well-formed answer; nothing may crash or leak. */
+/* fuzz-handler.c - libFuzzer target, with a key dir holding real TSS2 keys
+ * (from tests/data) and no reachable TPM: the input as one agent request
+ * through handler_process_message (the reply must be a single FAILURE byte
+ * or a well-formed answer), and the same bytes as a connection's stream
+ * through handler_serve (framing, then dispatch, frame by frame).  Nothing
+ * may crash or leak. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "buf.h"
 #include "handler.h"
 #include "log.h"
-#include "protocol.h"
+#include "agent.h"
 
 static char keydir[64];
 static struct handler_ctx ctx;
+static int devnull = -1;
 
 static void remove_keydir(void)
 {
@@ -52,11 +57,39 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (system(cmd) != 0)
 		abort();
 	atexit(remove_keydir);
+	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (devnull < 0)
+		abort();
 	ctx.key_dir = keydir;
 	ctx.tpm.tcti = "swtpm:path=/nonexistent/fuzz.sock";
 	ctx.cache = CACHE_NONE;
 	ctx.conn_fd = -1;
 	return 0;
+}
+
+/* The bytes as what a client sent on its connection, then EOF.  At most
+ * four frames (each one is a whole request: more only repeat the
+ * dispatch path at the cost of fuzzing speed). */
+static void serve_stream(const uint8_t *data, size_t size)
+{
+	int fd = memfd_create("fuzz-stream", MFD_CLOEXEC);
+	size_t off = 0;
+	int r;
+
+	for (int n = 0; n < 4 && off + 4 <= size; n++)
+		off += 4 + ((size_t)data[off] << 24 | (size_t)data[off + 1] << 16 |
+			    (size_t)data[off + 2] << 8 | data[off + 3]);
+	if (off < size)
+		size = off;
+
+	if (fd < 0 || (size && write(fd, data, size) != (ssize_t)size) ||
+	    lseek(fd, 0, SEEK_SET) != 0)
+		abort();
+	r = handler_serve(&ctx, fd, devnull);
+	/* 0 at a clean EOF, else a framing error code: never positive. */
+	if (r > 0)
+		abort();
+	close(fd);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -81,5 +114,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	buf_free(req);
 	buf_free(resp);
+	serve_stream(data, size);
 	return 0;
 }
