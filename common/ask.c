@@ -225,8 +225,14 @@ static int ask_tty(int fd, const char *prompt, char *buf, size_t size,
 	else
 		r = read_line(fd, buf, size, w);
 	if (restore) {
+		const char *end = r == TA_ERR_HANGUP  ? "\n(prompt cancelled: the client went away)\n"
+				  : r == TA_ERR_TIMEOUT ? "\n(prompt timed out)\n"
+							: "\n";
+
 		tcsetattr(fd, TCSAFLUSH, &old);
-		if (write(fd, "\n", 1) < 0) {
+		/* Say so when the prompt ends unanswered: whoever is typing
+		 * must stop before the rest shows in clear. */
+		if (write_full(fd, end, strlen(end)) < 0) {
 			/* the answer was read; a lost newline does not matter */
 		}
 	}
@@ -242,9 +248,10 @@ static int ask_tty(int fd, const char *prompt, char *buf, size_t size,
 }
 
 /* Wait for the askpass child; past the deadline (or when told to stop)
- * kill its whole process group: TERM, then KILL a second later. */
-static int reap_askpass(pid_t pid, const struct waiter *w, bool stop,
-			int *ret_status)
+ * kill it (and its process group when it has one of its own): TERM,
+ * then KILL a second later. */
+static int reap_askpass(pid_t pid, bool group, const struct waiter *w,
+			bool stop, int *ret_status)
 {
 	long long kill_at = stop ? monotonic_ms() : w->deadline;
 	bool termed = false;
@@ -257,7 +264,8 @@ static int reap_askpass(pid_t pid, const struct waiter *w, bool stop,
 		if (k < 0 && errno != EINTR)
 			return TA_ERR_SYSTEM;
 		if (k == 0 && monotonic_ms() >= kill_at) {
-			kill(-pid, termed ? SIGKILL : SIGTERM);
+			if (group)
+				kill(-pid, termed ? SIGKILL : SIGTERM);
 			kill(pid, termed ? SIGKILL : SIGTERM);
 			kill_at = monotonic_ms() + 1000;
 			termed = true;
@@ -272,8 +280,17 @@ static int reap_askpass(pid_t pid, const struct waiter *w, bool stop,
 static int ask_program(const char *program, const char *prompt, char *buf,
 		       size_t size, const struct waiter *w)
 {
+	/* Without a controlling terminal (a handler under systemd) the
+	 * askpass gets a process group of its own, so that giving up kills
+	 * what it started too.  With one, it stays in ours: in a group of
+	 * its own, an askpass that reads the terminal would be stopped. */
+	int tty = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	bool own_group = tty < 0;
 	int p[2], status, r, k;
 	pid_t pid;
+
+	if (tty >= 0)
+		close(tty);
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return TA_ERR_SYSTEM;
@@ -286,20 +303,22 @@ static int ask_program(const char *program, const char *prompt, char *buf,
 	if (pid == 0) {
 		int nul = open("/dev/null", O_RDONLY);
 
-		/* Its own process group, so that giving up kills what it
-		 * started too; never inherit the agent connection on 0/1. */
-		setpgid(0, 0);
+		/* Never inherit the agent connection on 0/1. */
+		if (own_group)
+			setpgid(0, 0);
 		if (nul < 0 || dup2(nul, 0) < 0 || dup2(p[1], 1) < 0)
 			_exit(127);
 		execlp(program, program, prompt, (char *)NULL);
 		_exit(127);
 	}
-	setpgid(pid, pid);
+	if (own_group)
+		setpgid(pid, pid);
 	close(p[1]);
 	r = read_line(p[0], buf, size, w);
 	close(p[0]);
-	k = reap_askpass(pid, w, r == TA_ERR_HANGUP || r == TA_ERR_TIMEOUT ||
-				       r == TA_ERR_TOO_LARGE, &status);
+	k = reap_askpass(pid, own_group, w,
+			 r == TA_ERR_HANGUP || r == TA_ERR_TIMEOUT || r == TA_ERR_TOO_LARGE,
+			 &status);
 	if (r == TA_ERR_HANGUP || r == TA_ERR_TIMEOUT || r == TA_ERR_TOO_LARGE)
 		return r;
 	if (k == TA_ERR_CANCELLED) {
@@ -342,7 +361,15 @@ int ask_passphrase(const char *prompt, unsigned flags,
 	char buf[ASK_MAX];
 	int tty, r;
 
+	_cleanup_free_ char *shown = strdup(prompt);
+
 	*ret = NULL;
+	if (!shown)
+		return TA_ERR_NOMEM;
+	/* A key comment in the prompt comes from a file: no escape sequence
+	 * of it may reach the terminal or the askpass dialog. */
+	text_sanitize(shown);
+	prompt = shown;
 	if (lim) {
 		w.watch_fd = lim->watch_fd;
 		if (lim->timeout_s)

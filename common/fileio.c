@@ -1,4 +1,5 @@
-/* fileio.c - atomic file replacement (see fileio.h). */
+/* fileio.c - atomic file replacement relative to one directory fd (see
+ * fileio.h). */
 #include "fileio.h"
 
 #include <errno.h>
@@ -9,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,16 +22,28 @@
 /* Temporary files not yet committed or discarded, for the signal handler.
  * Changed only with the cleanup signals blocked. */
 #define MAX_PENDING 8
-static char *volatile pending[MAX_PENDING];
-static const int cleanup_signals[] = { SIGINT, SIGTERM, SIGHUP };
+struct pending {
+	int dirfd;
+	const char *name;
+};
+static volatile struct pending pending[MAX_PENDING];
+static const int cleanup_signals[] = { SIGINT,	SIGTERM, SIGHUP,  SIGQUIT,
+				       SIGPIPE, SIGALRM, SIGUSR1, SIGUSR2,
+				       SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF };
+
+static void signal_set(sigset_t *set, bool with_alarm)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < ELEMENTSOF(cleanup_signals); i++)
+		if (with_alarm || cleanup_signals[i] != SIGALRM)
+			sigaddset(set, cleanup_signals[i]);
+}
 
 static void block_cleanup_signals(sigset_t *old)
 {
 	sigset_t set;
 
-	sigemptyset(&set);
-	for (size_t i = 0; i < ELEMENTSOF(cleanup_signals); i++)
-		sigaddset(&set, cleanup_signals[i]);
+	signal_set(&set, true);
 	sigprocmask(SIG_BLOCK, &set, old);
 }
 
@@ -39,7 +54,11 @@ static void restore_signals(const sigset_t *old)
 
 void atomic_file_hold_signals(sigset_t *old)
 {
-	block_cleanup_signals(old);
+	sigset_t set;
+
+	/* Not SIGALRM: a watchdog (the TPM's) must still be able to fire. */
+	signal_set(&set, false);
+	sigprocmask(SIG_BLOCK, &set, old);
 }
 
 void atomic_file_release_signals(const sigset_t *old)
@@ -47,38 +66,39 @@ void atomic_file_release_signals(const sigset_t *old)
 	restore_signals(old);
 }
 
-static bool pending_add(char *tmp)
+static bool pending_add(int dirfd, const char *name)
 {
 	sigset_t old;
 	bool added = false;
 
 	block_cleanup_signals(&old);
 	for (size_t i = 0; i < MAX_PENDING && !added; i++)
-		if (!pending[i]) {
-			pending[i] = tmp;
+		if (!pending[i].name) {
+			pending[i].dirfd = dirfd;
+			pending[i].name = name;
 			added = true;
 		}
 	restore_signals(&old);
 	return added;
 }
 
-static void pending_remove(const char *tmp)
+static void pending_remove(const char *name)
 {
 	sigset_t old;
 
 	block_cleanup_signals(&old);
 	for (size_t i = 0; i < MAX_PENDING; i++)
-		if (pending[i] == tmp)
-			pending[i] = NULL;
+		if (pending[i].name == name)
+			pending[i].name = NULL;
 	restore_signals(&old);
 }
 
 static void on_cleanup_signal(int signo)
 {
-	/* Only async-signal-safe calls: unlink, signal, raise. */
+	/* Only async-signal-safe calls: unlinkat, signal, raise. */
 	for (size_t i = 0; i < MAX_PENDING; i++)
-		if (pending[i])
-			unlink(pending[i]);
+		if (pending[i].name)
+			unlinkat(pending[i].dirfd, (const char *)pending[i].name, 0);
 	signal(signo, SIG_DFL);
 	raise(signo);
 }
@@ -87,60 +107,105 @@ void atomic_file_cleanup_on_signals(void)
 {
 	struct sigaction sa = { .sa_handler = on_cleanup_signal };
 
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < ELEMENTSOF(cleanup_signals); i++)
-		sigaddset(&sa.sa_mask, cleanup_signals[i]);
+	signal_set(&sa.sa_mask, true);
 	for (size_t i = 0; i < ELEMENTSOF(cleanup_signals); i++)
 		sigaction(cleanup_signals[i], &sa, NULL);
 }
 
-int atomic_file_open(const char *path, mode_t mode, struct atomic_file *ret)
+int atomic_dir_open(const char *path, int *ret_dirfd)
 {
-	_cleanup_free_ char *d1 = strdup(path), *d2 = strdup(path);
-	char *tmp;
+	_cleanup_free_ char *copy = strdup(path);
 	int fd;
 
-	ret->path = ret->tmp = NULL;
-	ret->fd = -1;
-	if (!d1 || !d2)
+	if (!copy)
 		return TA_ERR_NOMEM;
-	if (asprintf(&tmp, "%s/.%s.XXXXXX", dirname(d1), basename(d2)) < 0)
-		return TA_ERR_NOMEM;
-	/* Registered before it exists, so a signal never leaves it behind. */
-	if (!pending_add(tmp)) {
-		free(tmp);
-		return TA_ERR_INTERNAL;
-	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		int saved = errno;
-
-		pending_remove(tmp);
-		free(tmp);
-		errno = saved;
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
 		return TA_ERR_SYSTEM;
-	}
-	if (fchmod(fd, mode) < 0) {
-		int saved = errno;
-
-		close(fd);
-		unlink(tmp);
-		pending_remove(tmp);
-		free(tmp);
-		errno = saved;
-		return TA_ERR_SYSTEM;
-	}
-	ret->path = strdup(path);
-	if (!ret->path) {
-		close(fd);
-		unlink(tmp);
-		pending_remove(tmp);
-		free(tmp);
-		return TA_ERR_NOMEM;
-	}
-	ret->tmp = tmp;
-	ret->fd = fd;
+	*ret_dirfd = fd;
 	return 0;
+}
+
+/* ".NAME.XXXXXX" created with O_EXCL in dirfd (never through a symlink). */
+static int create_temp(int dirfd, const char *name, char **ret_tmp)
+{
+	static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	for (int attempt = 0; attempt < 100; attempt++) {
+		uint8_t rnd[6];
+		char suffix[7];
+		char *tmp;
+		int fd;
+
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			return TA_ERR_SYSTEM;
+		for (size_t i = 0; i < sizeof(rnd); i++)
+			suffix[i] = chars[rnd[i] % (sizeof(chars) - 1)];
+		suffix[6] = '\0';
+		if (asprintf(&tmp, ".%s.%s", name, suffix) < 0)
+			return TA_ERR_NOMEM;
+		/* Registered before it exists: a signal never leaves it. */
+		if (!pending_add(dirfd, tmp)) {
+			free(tmp);
+			return TA_ERR_INTERNAL;
+		}
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    0600);
+		if (fd >= 0) {
+			*ret_tmp = tmp;
+			return fd;
+		}
+		pending_remove(tmp);
+		free(tmp);
+		if (errno != EEXIST)
+			return TA_ERR_SYSTEM;
+	}
+	errno = EEXIST;
+	return TA_ERR_SYSTEM;
+}
+
+int atomic_file_open_at(int dirfd, const char *name, const char *path,
+			mode_t mode, struct atomic_file *ret)
+{
+	struct atomic_file f = ATOMIC_FILE_INIT;
+	int r;
+
+	*ret = f;
+	f.dirfd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+	if (f.dirfd < 0)
+		return TA_ERR_SYSTEM;
+	f.name = strdup(name);
+	f.path = strdup(path);
+	if (!f.name || !f.path) {
+		atomic_file_discard(&f);
+		return TA_ERR_NOMEM;
+	}
+	r = create_temp(f.dirfd, name, &f.tmp);
+	if (r < 0) {
+		atomic_file_discard(&f);
+		return r;
+	}
+	f.fd = r;
+	if (fchmod(f.fd, mode) < 0) {
+		atomic_file_discard(&f);
+		return TA_ERR_SYSTEM;
+	}
+	*ret = f;
+	return 0;
+}
+
+int atomic_file_open(const char *path, mode_t mode, struct atomic_file *ret)
+{
+	_cleanup_free_ char *copy = strdup(path);
+	_cleanup_close_ int dirfd = -1;
+	int r;
+
+	*ret = (struct atomic_file)ATOMIC_FILE_INIT;
+	if (!copy)
+		return TA_ERR_NOMEM;
+	r = atomic_dir_open(path, &dirfd);
+	if (r < 0)
+		return r;
+	return atomic_file_open_at(dirfd, basename(copy), path, mode, ret);
 }
 
 int atomic_file_finish(struct atomic_file *f, const void *data, size_t len)
@@ -160,12 +225,53 @@ int atomic_file_commit(struct atomic_file *f)
 {
 	if (f->fd >= 0 || !f->tmp)
 		return TA_ERR_INTERNAL;
-	if (rename(f->tmp, f->path) < 0)
+	if (renameat(f->dirfd, f->tmp, f->dirfd, f->name) < 0)
 		return TA_ERR_SYSTEM;
 	pending_remove(f->tmp);
 	free(f->tmp);
 	f->tmp = NULL;
 	return 0;
+}
+
+int atomic_file_commit_pair(struct atomic_file *first, struct atomic_file *second)
+{
+	_cleanup_free_ char *backup = NULL;
+	struct stat st;
+	sigset_t old;
+	bool had_old;
+	int r, saved;
+
+	if (!first->tmp || asprintf(&backup, "%s.old", first->tmp) < 0)
+		return TA_ERR_NOMEM;
+	block_cleanup_signals(&old);
+	had_old = fstatat(first->dirfd, first->name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	if (had_old && S_ISDIR(st.st_mode)) {
+		restore_signals(&old);
+		errno = EISDIR;
+		return TA_ERR_SYSTEM;
+	}
+	if (had_old && renameat(first->dirfd, first->name, first->dirfd, backup) < 0) {
+		saved = errno;
+		restore_signals(&old);
+		errno = saved;
+		return TA_ERR_SYSTEM; /* nothing changed */
+	}
+	r = atomic_file_commit(first);
+	if (r == 0)
+		r = atomic_file_commit(second);
+	saved = errno;
+	if (r < 0) {
+		/* Put the old file back (over the new one if that moved). */
+		if (had_old)
+			renameat(first->dirfd, backup, first->dirfd, first->name);
+		else if (!first->tmp)
+			unlinkat(first->dirfd, first->name, 0);
+	} else if (had_old) {
+		unlinkat(first->dirfd, backup, 0);
+	}
+	restore_signals(&old);
+	errno = saved;
+	return r;
 }
 
 void atomic_file_discard(struct atomic_file *f)
@@ -175,11 +281,14 @@ void atomic_file_discard(struct atomic_file *f)
 	if (f->fd >= 0)
 		close(TAKE_FD(f->fd));
 	if (f->tmp) {
-		unlink(f->tmp);
+		unlinkat(f->dirfd, f->tmp, 0);
 		pending_remove(f->tmp);
 	}
+	if (f->dirfd >= 0)
+		close(TAKE_FD(f->dirfd));
 	free(f->tmp);
+	free(f->name);
 	free(f->path);
-	f->tmp = f->path = NULL;
+	f->tmp = f->name = f->path = NULL;
 	errno = saved;
 }

@@ -17,6 +17,11 @@ void log_setup(const char *progname, enum log_level max)
 	log_max = max;
 }
 
+const char *log_progname_get(void)
+{
+	return log_progname;
+}
+
 enum log_level log_get_max(void)
 {
 	return log_max;

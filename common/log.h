@@ -12,6 +12,8 @@ enum log_level {
 
 void log_setup(const char *progname, enum log_level max);
 enum log_level log_get_max(void);
+/* The program name messages start with. */
+const char *log_progname_get(void);
 
 void log_msg(enum log_level l, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -70,6 +70,74 @@ const char *stat_untrusted(const struct stat *st, bool sticky_ok)
 	return NULL;
 }
 
+/* One walk from "/" over each prefix of an absolute path. */
+static int check_prefixes(const char *abs, const char *what)
+{
+	_cleanup_free_ char *p = strdup(abs);
+	struct stat lst, st;
+	const char *why;
+	char *cut;
+
+	if (!p)
+		return TA_ERR_NOMEM;
+	for (cut = p;; cut++) {
+		char saved = *cut;
+		bool last = saved == '\0';
+
+		if (saved != '/' && !last)
+			continue;
+		*cut = '\0';
+		if (cut == p) { /* the root directory itself */
+			*cut = saved;
+			if (stat("/", &st) == 0 && (why = stat_untrusted(&st, true))) {
+				log_warning("/ is %s", why);
+				return TA_ERR_UNSAFE_PATH;
+			}
+			continue;
+		}
+		if (lstat(p, &lst) < 0 || stat(p, &st) < 0)
+			return TA_ERR_SYSTEM;
+		why = S_ISLNK(lst.st_mode) && lst.st_uid != geteuid() && lst.st_uid != 0
+			      ? "a symlink owned by another user"
+		      : !S_ISDIR(st.st_mode) ? "not a directory"
+					     : stat_untrusted(&st, true);
+		if (why) {
+			log_warning("%s: %s on the way to it is %s (owner uid %u, mode %04o)",
+				    what, p, why,
+				    (unsigned)(S_ISLNK(lst.st_mode) ? lst.st_uid : st.st_uid),
+				    (unsigned)((S_ISLNK(lst.st_mode) ? lst.st_mode : st.st_mode) & 07777));
+			errno = EPERM;
+			return TA_ERR_UNSAFE_PATH;
+		}
+		*cut = saved;
+		if (last)
+			return 0;
+	}
+}
+
+int path_check_chain(const char *dir)
+{
+	_cleanup_free_ char *abs = NULL, *real = NULL;
+	char cwd[4096];
+	int r;
+
+	if (dir[0] == '/')
+		abs = strdup(dir);
+	else if (!getcwd(cwd, sizeof(cwd)))
+		return TA_ERR_SYSTEM;
+	else if (asprintf(&abs, "%s/%s", cwd, dir) < 0)
+		abs = NULL;
+	if (!abs)
+		return TA_ERR_NOMEM;
+	r = check_prefixes(abs, dir);
+	if (r < 0)
+		return r;
+	real = realpath(dir, NULL);
+	if (!real)
+		return TA_ERR_SYSTEM;
+	return strcmp(real, abs) == 0 ? 0 : check_prefixes(real, dir);
+}
+
 int private_dir_ensure(const char *dir, bool quiet)
 {
 	struct stat st;
@@ -89,7 +157,7 @@ int private_dir_ensure(const char *dir, bool quiet)
 			log_warning("%s belongs to uid %u, not to us (uid %u): not using it",
 				    dir, (unsigned)st.st_uid, (unsigned)geteuid());
 		else
-			log_warning("%s has mode %04o: others could change it, not using it (chmod 700 %s)",
+			log_warning("%s has mode %04o, not 0700: not a private directory, not using it (chmod 700 %s)",
 				    dir, (unsigned)(st.st_mode & 07777), dir);
 	}
 	return TA_ERR_UNSAFE_PATH;
@@ -169,4 +237,28 @@ int runtime_dir(char **ret)
 	log_warning("using %s for lock files instead of %s", fallback, d);
 	*ret = TAKE_PTR(fallback);
 	return 0;
+}
+
+void text_sanitize(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	while (*p) {
+		size_t n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2
+				   : (*p & 0xf0) == 0xe0	? 3
+				   : (*p & 0xf8) == 0xf0	? 4
+								: 0;
+		bool ok = n > 0 && !(n == 1 && (*p < 0x20 || *p == 0x7f));
+
+		for (size_t i = 1; ok && i < n; i++)
+			ok = (p[i] & 0xc0) == 0x80;
+		/* Overlong 2-byte forms and the C1 controls U+0080..U+009F. */
+		if (ok && n == 2 && (p[0] < 0xc2 || (p[0] == 0xc2 && p[1] < 0xa0)))
+			ok = false;
+		if (!ok) {
+			*p++ = '?';
+			continue;
+		}
+		p += n;
+	}
 }

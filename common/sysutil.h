@@ -24,6 +24,13 @@ int flock_bounded(int fd, unsigned timeout_ms);
  * sticky_ok).  The text is static. */
 const char *stat_untrusted(const struct stat *st, bool sticky_ok);
 
+/* Every directory a name under dir goes through, as written and as
+ * resolved, may change only at our or root's hands: each directory on the
+ * way is ours or root's and not writable by others unless sticky, and
+ * each symlink on the way is ours or root's.  Otherwise
+ * TA_ERR_UNSAFE_PATH, with a warning naming the component and why. */
+int path_check_chain(const char *dir);
+
 /* Create dir with mode 0700 if missing; then require a real directory (not
  * a symlink) owned by our euid with no group/other access.  A squatted or
  * loosened one is TA_ERR_UNSAFE_PATH, with a warning naming the owner and
@@ -43,3 +50,7 @@ int runtime_dir(char **ret);
 /* True when $XDG_RUNTIME_DIR is set and is a directory owned by us that
  * nobody else can write; warns once when it is set but unusable. */
 bool xdg_runtime_dir_usable(void);
+
+/* Make text safe to show on a terminal, in place: control characters
+ * (C0, DEL, C1) and bytes that are not valid UTF-8 become '?'. */
+void text_sanitize(char *s);

@@ -25,6 +25,7 @@ struct handler_ctx {
 };
 
 #define HANDLER_DEFAULT_PROMPT_TIMEOUT 120 /* seconds */
+#define HANDLER_TPM_TIMEOUT 60             /* seconds, see TPM_DEFAULT_TIMEOUT */
 
 /* True when the client has closed its connection (nobody to answer). */
 bool handler_peer_gone(const struct handler_ctx *ctx);

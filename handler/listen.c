@@ -72,9 +72,14 @@ static int listen_lock(const struct stat *dir_st, const char *name, int *ret_fd)
 
 	for (const char *c = name; *c; c++)
 		h = (h ^ (uint8_t)*c) * 16777619u;
+	*ret_fd = -1;
 	r = runtime_dir(&rdir);
-	if (r < 0)
-		return r;
+	if (r < 0) {
+		/* Only agents starting at the same moment race without it:
+		 * not a reason to refuse to start. */
+		log_warning("no private directory for the start-up lock (see above): starting without it");
+		return 0;
+	}
 	if (asprintf(&path, "%s/listen-%jx-%jx-%08x.lock", rdir,
 		     (uintmax_t)dir_st->st_dev, (uintmax_t)dir_st->st_ino, h) < 0)
 		return TA_ERR_NOMEM;
@@ -91,9 +96,10 @@ static int listen_lock(const struct stat *dir_st, const char *name, int *ret_fd)
 	return 0;
 }
 
-static int create_socket(const char *path, int *ret_fd)
+static int create_socket(const char *path, int *ret_fd, struct listen_path *ret_lp)
 {
-	_cleanup_free_ char *dir = NULL, *base = NULL;
+	_cleanup_free_ char *copy = NULL, *base = NULL;
+	const char *dir;
 	struct sockaddr_un sa;
 	struct stat st, dst;
 	_cleanup_close_ int fd = -1, lock = -1;
@@ -110,14 +116,16 @@ static int create_socket(const char *path, int *ret_fd)
 	r = fill_addr(path, &sa);
 	if (r < 0)
 		return r;
-	dir = strdup(path);
+	copy = strdup(path);
 	base = strdup(path);
-	if (!dir || !base)
+	if (!copy || !base)
 		return TA_ERR_NOMEM;
-	/* Whoever may change the socket's directory may replace our socket
-	 * with theirs: it must be ours or root's, and not writable by others
-	 * unless sticky (like /tmp, where only we can remove our socket). */
-	if (stat(dirname(dir), &dst) < 0)
+	dir = dirname(copy); /* may be a static "." */
+	/* Whoever may change the socket's directory -- or any directory or
+	 * symlink on the way to it -- may replace our socket with theirs:
+	 * each must be ours or root's, and not writable by others unless
+	 * sticky (like /tmp, where only we can remove our socket). */
+	if (stat(dir, &dst) < 0)
 		return TA_ERR_SYSTEM;
 	why = stat_untrusted(&dst, true);
 	if (why) {
@@ -126,6 +134,11 @@ static int create_socket(const char *path, int *ret_fd)
 			  (unsigned)(dst.st_mode & 07777));
 		return TA_ERR_UNSAFE_PATH;
 	}
+	r = path_check_chain(dir);
+	if (r == TA_ERR_UNSAFE_PATH)
+		log_error("%s: refusing a socket that another user could redirect (see above)", path);
+	if (r < 0)
+		return r;
 	r = listen_lock(&dst, basename(base), &lock);
 	if (r < 0)
 		return r;
@@ -166,20 +179,43 @@ static int create_socket(const char *path, int *ret_fd)
 	umask(old);
 	if (r < 0)
 		return TA_ERR_SYSTEM;
-	if (listen(fd, SOMAXCONN) < 0) {
+	if (listen(fd, SOMAXCONN) < 0 || lstat(path, &st) < 0) {
 		int saved = errno;
 
 		unlink(path);
 		errno = saved;
 		return TA_ERR_SYSTEM;
 	}
+	ret_lp->path = strdup(path);
+	if (!ret_lp->path) {
+		unlink(path);
+		return TA_ERR_NOMEM;
+	}
+	ret_lp->dev = st.st_dev;
+	ret_lp->ino = st.st_ino;
 	*ret_fd = TAKE_FD(fd);
 	return 0;
 }
 
-int listen_create(const char *path, int *ret_fd)
+void listen_path_remove(struct listen_path *lp)
 {
-	int r = create_socket(path, ret_fd);
+	struct stat st;
+
+	if (!lp || !lp->path)
+		return;
+	/* Only the socket we made: not whatever the name leads to now. */
+	if (lstat(lp->path, &st) == 0 && st.st_dev == lp->dev && st.st_ino == lp->ino)
+		unlink(lp->path);
+	free(lp->path);
+	lp->path = NULL;
+}
+
+int listen_create(const char *path, int *ret_fd, struct listen_path *ret_lp)
+{
+	int r;
+
+	*ret_lp = (struct listen_path){ 0 };
+	r = create_socket(path, ret_fd, ret_lp);
 
 	/* The other failures were explained where they were found. */
 	if (r == TA_ERR_SYSTEM || r == TA_ERR_NOMEM)
@@ -193,7 +229,7 @@ static void reap_children(void)
 		;
 }
 
-int listen_loop(int fd, const char *path, const struct handler_ctx *tmpl)
+int listen_loop(int fd, struct listen_path *lp, const struct handler_ctx *tmpl)
 {
 	struct signalfd_siginfo si;
 	struct pollfd pfd[2];
@@ -211,8 +247,8 @@ int listen_loop(int fd, const char *path, const struct handler_ctx *tmpl)
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0)
 		return TA_ERR_SYSTEM;
-	if (path)
-		log_info("listening on %s", path);
+	if (lp)
+		log_info("listening on %s", lp->path);
 
 	pfd[0] = (struct pollfd){ .fd = fd, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
@@ -274,8 +310,7 @@ int listen_loop(int fd, const char *path, const struct handler_ctx *tmpl)
 			close(cfd);
 		}
 	}
-	if (path)
-		unlink(path);
+	listen_path_remove(lp);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return r;
 }

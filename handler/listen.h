@@ -1,17 +1,27 @@
 /* listen.h - the standalone listener: one forked handler per connection. */
 #pragma once
 
+#include <sys/types.h>
+
 #include "handler.h"
 
 /* Create a listening unix socket at path, mode 0600.  A live socket there
  * (an agent answers) is refused; a stale one is replaced; anything that is
  * not a socket, a socket of another user, an empty path and a directory
  * others may change are left alone and refused.  Every failure is logged. */
-int listen_create(const char *path, int *ret_fd);
+struct listen_path {
+	char *path;
+	dev_t dev; /* the socket file we made */
+	ino_t ino;
+};
+int listen_create(const char *path, int *ret_fd, struct listen_path *ret_lp);
+/* Remove the socket file we made, if it is still ours; frees the path. */
+void listen_path_remove(struct listen_path *lp);
 
 /* Accept connections on fd and fork one handler per connection until
- * SIGTERM/SIGINT/SIGHUP; then remove path (when not NULL) and return. */
-int listen_loop(int fd, const char *path, const struct handler_ctx *tmpl);
+ * SIGTERM/SIGINT/SIGHUP; then remove the socket lp names (when not NULL)
+ * and return. */
+int listen_loop(int fd, struct listen_path *lp, const struct handler_ctx *tmpl);
 
 /* The per-connection work shared by every entry mode: peer check, serve.
  * Returns the process exit status. */

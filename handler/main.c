@@ -40,7 +40,7 @@ static void usage(FILE *f)
 		"usage: ssh-tpm-agent [-d] [-o] [-l PATH] [--key-dir PATH] [--no-load]\n"
 		"                     [--no-cache | --cache keyring|secret]\n"
 		"                     [--cache-timeout SECONDS] [--prompt-timeout SECONDS]\n"
-		"                     [--tcti CONF] [--swtpm]\n"
+		"                     [--tpm-timeout SECONDS] [--tcti CONF] [--swtpm]\n"
 		"       ssh-tpm-agent --print-socket\n"
 		"Under systemd socket activation (Accept=yes or no) or inetd, the\n"
 		"connection or listening socket is taken from fd 3 or stdin.\n");
@@ -72,7 +72,7 @@ static int parse_argv(int argc, char **argv)
 {
 	enum { OPT_PRINT_SOCKET = 0x100, OPT_KEY_DIR, OPT_NO_LOAD, OPT_NO_CACHE,
 	       OPT_HIERARCHY, OPT_INSTALL_USER_UNITS, OPT_SWTPM, OPT_TCTI,
-	       OPT_CACHE, OPT_CACHE_TIMEOUT, OPT_PROMPT_TIMEOUT, OPT_HELP };
+	       OPT_CACHE, OPT_CACHE_TIMEOUT, OPT_PROMPT_TIMEOUT, OPT_TPM_TIMEOUT, OPT_HELP };
 	static const struct option opts[] = {
 		{ "print-socket", no_argument, NULL, OPT_PRINT_SOCKET },
 		{ "key-dir", required_argument, NULL, OPT_KEY_DIR },
@@ -82,6 +82,7 @@ static int parse_argv(int argc, char **argv)
 		{ "cache", required_argument, NULL, OPT_CACHE },
 		{ "cache-timeout", required_argument, NULL, OPT_CACHE_TIMEOUT },
 		{ "prompt-timeout", required_argument, NULL, OPT_PROMPT_TIMEOUT },
+		{ "tpm-timeout", required_argument, NULL, OPT_TPM_TIMEOUT },
 		{ "hierarchy", required_argument, NULL, OPT_HIERARCHY },
 		{ "install-user-units", no_argument, NULL, OPT_INSTALL_USER_UNITS },
 		{ "swtpm", no_argument, NULL, OPT_SWTPM },
@@ -127,6 +128,11 @@ static int parse_argv(int argc, char **argv)
 		case OPT_PROMPT_TIMEOUT:
 			if (parse_seconds("--prompt-timeout", optarg, 86400,
 					  &arg_prompt_timeout) < 0)
+				return -1;
+			break;
+		case OPT_TPM_TIMEOUT:
+			if (parse_seconds("--tpm-timeout", optarg, 86400,
+					  &arg_tpm.timeout_s) < 0)
 				return -1;
 			break;
 		case OPT_HIERARCHY:
@@ -248,6 +254,7 @@ int main(int argc, char **argv)
 	_cleanup_free_ char *path = NULL, *private_dir = NULL;
 	_cleanup_(ask_free_secretp) char *owner_pw = NULL;
 	struct handler_ctx ctx = { 0 };
+	struct listen_path lp = { 0 };
 	char *owner_env;
 	struct rlimit no_core = { 0, 0 };
 	bool listening = false;
@@ -290,6 +297,10 @@ int main(int argc, char **argv)
 			return 1;
 		arg_tpm.owner_auth = owner_pw;
 	}
+	/* Signing takes the TPM well under a second; a handler whose TPM
+	 * does not answer must not live on. */
+	if (!arg_tpm.timeout_s)
+		arg_tpm.timeout_s = HANDLER_TPM_TIMEOUT;
 	ctx.key_dir = arg_key_dir;
 	ctx.no_load = arg_no_load;
 	ctx.tpm = arg_tpm;
@@ -330,6 +341,8 @@ int main(int argc, char **argv)
 	/* Standalone: ask for the owner password once, before forking. */
 	if (ctx.ask_owner) {
 		r = ask_passphrase("Enter the TPM owner password: ", 0, NULL, &owner_pw);
+		/* The forked handlers must not inherit our turn on the tty. */
+		ask_release_terminal();
 		if (r < 0) {
 			log_error_r(r, "owner password");
 			return 1;
@@ -339,12 +352,14 @@ int main(int argc, char **argv)
 	}
 	if (socket_path(&path, &private_dir) < 0)
 		return 1;
-	if (private_dir && make_private_socket_dir(private_dir) < 0)
+	if (private_dir && make_private_socket_dir(private_dir) < 0) {
+		log_error("cannot use %s for the agent's socket (see above); give one with -l", private_dir);
 		return 1;
-	r = listen_create(path, &fd);
+	}
+	r = listen_create(path, &fd, &lp);
 	if (r < 0)
 		return 1;
-	r = listen_loop(fd, path, &ctx);
+	r = listen_loop(fd, &lp, &ctx);
 	close(fd);
 	if (r < 0) {
 		log_error_r(r, "listener");

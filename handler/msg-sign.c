@@ -58,6 +58,9 @@ static int try_sign(struct handler_ctx *ctx, const struct identity *id,
 	r = tpm_open(&ctx->tpm, &t);
 	if (r < 0)
 		return r;
+	/* Waiting for the TPM (another handler's turn) may take long. */
+	if (handler_peer_gone(ctx))
+		return TA_ERR_HANGUP;
 	return keystore_sign(t, id->kf, pass, handler_sign_hash(id->key->type, flags),
 			     data, data_len, sig);
 }
@@ -154,7 +157,9 @@ static int sign_with_passphrase(struct handler_ctx *ctx,
 		if (r == 0)
 			r = try_sign(ctx, id, pass, flags, data, data_len, sig);
 	}
-	if (r == 0 && !from_cache) {
+	/* Nothing is cached for a client that is gone: nobody saw a prompt
+	 * through to its end. */
+	if (r == 0 && !from_cache && !handler_peer_gone(ctx)) {
 		int k = cache_put_passphrase(c, fp, id->comment, pass);
 
 		if (k < 0)

@@ -183,6 +183,8 @@ static char *comment_from_pub(const char *pub_path, const struct sshkey *key)
 			  pub_path);
 		return NULL;
 	}
+	if (comment)
+		text_sanitize(comment);
 	return TAKE_PTR(comment);
 }
 
@@ -308,6 +310,8 @@ static int add_key(struct identity_list *l, const char *dir, const char *name)
 							       : id.path);
 		if (!id.comment)
 			r = TA_ERR_NOMEM;
+		else
+			text_sanitize(id.comment);
 	}
 	if (r == 0)
 		r = push(l, &id, &at);

@@ -2,6 +2,7 @@
  * operations) share; not part of the keystore interface. */
 #pragma once
 
+#include <signal.h>
 #include <stdbool.h>
 
 #include <tss2/tss2_esys.h>
@@ -14,6 +15,9 @@ struct tpm {
 	char *tcti_conf;
 	TPM2B_AUTH owner_auth;
 	int lock_fd; /* held from open to close; -1 with a resource manager */
+	bool lock_exclusive; /* no other user can hold objects in the TPM now */
+	bool watchdog;       /* SIGALRM armed (old_alarm to restore) */
+	struct sigaction old_alarm;
 };
 
 /* An ESYS object handle with the knowledge of how to let it go. */

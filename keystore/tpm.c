@@ -144,25 +144,57 @@ static bool tcti_has_resource_manager(const char *conf)
 	return false;
 }
 
-/* For "swtpm:path=SOCK": SOCK.lock, shared by every user of that swtpm
- * who can reach it (NULL when not applicable or not writable). */
-static char *swtpm_lock_path(const char *conf)
+/* For "swtpm:path=SOCK": SOCK (NULL when not applicable). */
+static char *swtpm_socket_path(const char *conf)
 {
 	const char *p = strstr(conf, "path=");
-	char *sock, *lock;
-	size_t n;
 
 	if (strncmp(conf, "swtpm:", 6) != 0 || !p)
 		return NULL;
 	p += 5;
-	n = strcspn(p, ",");
-	sock = strndup(p, n);
-	if (!sock)
-		return NULL;
-	if (asprintf(&lock, "%s.lock", sock) < 0)
-		lock = NULL;
-	free(sock);
-	return lock;
+	return strndup(p, strcspn(p, ","));
+}
+
+/* SOCK.lock, shared by every user of that swtpm: a lock file that only
+ * those who may use the swtpm can open (its mode is the socket's), owned
+ * by the socket's owner (or root) -- never one another user planted
+ * next to it.  -1 when there is no such file and we may not make it. */
+static int swtpm_shared_lock(const char *conf, char **ret_path)
+{
+	_cleanup_free_ char *sock = swtpm_socket_path(conf), *path = NULL;
+	_cleanup_close_ int fd = -1;
+	struct stat sst, lst;
+
+	*ret_path = NULL;
+	if (!sock || lstat(sock, &sst) < 0 || !S_ISSOCK(sst.st_mode))
+		return -1;
+	if (asprintf(&path, "%s.lock", sock) < 0)
+		return -1;
+	/* flock needs only a descriptor: read access is enough. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT &&
+	    (geteuid() == sst.st_uid || geteuid() == 0)) {
+		fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
+			  sst.st_mode & 0666);
+		if (fd >= 0 && (fchmod(fd, sst.st_mode & 0666) < 0 ||
+				(geteuid() != sst.st_uid &&
+				 fchown(fd, sst.st_uid, sst.st_gid) < 0)))
+			close(TAKE_FD(fd));
+	}
+	if (fd < 0) {
+		log_debug("%s: %s; using a per-user lock", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &lst) < 0 || !S_ISREG(lst.st_mode) ||
+	    (lst.st_uid != sst.st_uid && lst.st_uid != 0) ||
+	    (lst.st_mode & 0777 & ~(sst.st_mode & 0666))) {
+		log_warning("%s is not the swtpm's lock (owner uid %u, mode %04o; the socket's owner is uid %u): ignoring it",
+			    path, (unsigned)lst.st_uid, (unsigned)(lst.st_mode & 07777),
+			    (unsigned)sst.st_uid);
+		return -1;
+	}
+	*ret_path = TAKE_PTR(path);
+	return TAKE_FD(fd);
 }
 
 static int tpm_lock(struct tpm *t)
@@ -173,22 +205,26 @@ static int tpm_lock(struct tpm *t)
 	int r;
 
 	t->lock_fd = -1;
+	t->lock_exclusive = false;
 	if (tcti_has_resource_manager(t->tcti_conf))
 		return 0;
-	path = swtpm_lock_path(conf);
-	if (path) {
-		t->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0660);
-		if (t->lock_fd < 0) {
-			log_debug("%s: %s; using a per-user lock", path, strerror(errno));
-			free(path);
-			path = NULL;
-		}
-	}
-	if (t->lock_fd >= 0)
+	t->lock_fd = swtpm_shared_lock(conf, &path);
+	if (t->lock_fd >= 0) {
+		t->lock_exclusive = true;
 		goto lock;
+	}
+	/* Our own lock, per TCTI string.  Users of a swtpm who cannot share
+	 * its lock do not wait for each other here: the swtpm TCTI takes one
+	 * client at a time anyway, but objects in the TPM may then be
+	 * another user's, so they are never flushed as stale.  The default
+	 * and device TCTIs reach a /dev/tpm0 that the kernel lets only one
+	 * process open at a time. */
+	t->lock_exclusive = !t->tcti_conf || strncmp(t->tcti_conf, "device", 6) == 0;
 	r = runtime_dir(&dir);
-	if (r < 0)
+	if (r < 0) {
+		log_error("no private directory for the TPM lock (see above): set XDG_RUNTIME_DIR to a directory of your own");
 		return r;
+	}
 	r = ta_hash_digest(TA_HASH_SHA256, conf, strlen(conf), md);
 	if (r < 0)
 		return r;
@@ -196,14 +232,55 @@ static int tpm_lock(struct tpm *t)
 		     md[0], md[1], md[2], md[3], md[4], md[5], md[6], md[7]) < 0)
 		return TA_ERR_NOMEM;
 	t->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (t->lock_fd < 0)
+	if (t->lock_fd < 0) {
+		log_error("%s: %s", path, strerror(errno));
 		return TA_ERR_SYSTEM;
+	}
 lock:
 	r = flock_bounded(t->lock_fd, TPM_LOCK_TIMEOUT_MS);
 	if (r == TA_ERR_TIMEOUT)
 		log_warning("the TPM (%s) has been in use by another process for %u s: giving up (lock %s)",
-			    conf, TPM_LOCK_TIMEOUT_MS / 1000, path ? path : "next to its socket");
+			    conf, TPM_LOCK_TIMEOUT_MS / 1000, path);
 	return r;
+}
+
+/* The watchdog's message, ready before it may be needed (only
+ * async-signal-safe calls in the handler). */
+static char watchdog_msg[512];
+static size_t watchdog_len;
+
+static void on_watchdog(int signo)
+{
+	(void)signo;
+	if (write(STDERR_FILENO, watchdog_msg, watchdog_len) < 0) {
+		/* nothing more to do: we are leaving */
+	}
+	_exit(1);
+}
+
+static void watchdog_arm(struct tpm *t, unsigned secs)
+{
+	struct sigaction sa = { .sa_handler = on_watchdog };
+	int n;
+
+	n = snprintf(watchdog_msg, sizeof(watchdog_msg),
+		     "%s: the TPM (%s) did not answer within %u s: giving up\n",
+		     log_progname_get(), tpm_tcti_name(t), secs);
+	watchdog_len = n > 0 && (size_t)n < sizeof(watchdog_msg) ? (size_t)n : 0;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, &t->old_alarm) < 0)
+		return;
+	t->watchdog = true;
+	alarm(secs);
+}
+
+static void watchdog_disarm(struct tpm *t)
+{
+	if (!t->watchdog)
+		return;
+	alarm(0);
+	sigaction(SIGALRM, &t->old_alarm, NULL);
+	t->watchdog = false;
 }
 
 int tpm_open(const struct tpm_opts *opts, struct tpm **ret)
@@ -227,6 +304,7 @@ int tpm_open(const struct tpm_opts *opts, struct tpm **ret)
 	r = tpm_lock(t);
 	if (r < 0)
 		return r;
+	watchdog_arm(t, opts && opts->timeout_s ? opts->timeout_s : TPM_DEFAULT_TIMEOUT);
 	if (opts) {
 		r = tpm_set_auth(&t->owner_auth, opts->owner_auth,
 				 sizeof(t->owner_auth.buffer));
@@ -264,6 +342,7 @@ void tpm_close(struct tpm *t)
 	}
 	if (t->tcti)
 		Tss2_TctiLdr_Finalize(&t->tcti);
+	watchdog_disarm(t);
 	OPENSSL_cleanse(&t->owner_auth, sizeof(t->owner_auth));
 	if (t->lock_fd >= 0)
 		close(t->lock_fd); /* releases the flock */
@@ -282,7 +361,7 @@ bool tpm_flush_stale(struct tpm *t)
 	TPMI_YES_NO more;
 	unsigned flushed = 0;
 
-	if (t->lock_fd < 0)
+	if (t->lock_fd < 0 || !t->lock_exclusive)
 		return false;
 	if (Esys_GetCapability(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
 			       TPM2_CAP_HANDLES, 0x80000000U, 64, &more,

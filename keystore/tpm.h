@@ -16,7 +16,14 @@ struct tpm_opts {
 	const char *tcti;       /* --tcti CONF, or NULL */
 	bool swtpm;             /* --swtpm */
 	const char *owner_auth; /* owner hierarchy password, or NULL */
+	unsigned timeout_s;     /* the longest the TPM may take from open to
+				 * close (0: TPM_DEFAULT_TIMEOUT) */
 };
+
+/* A TPM that does not answer (a hung swtpm, a TCTI another client holds)
+ * ends the process after this long, with a message: ESYS's synchronous
+ * calls wait forever and retry on EINTR. */
+#define TPM_DEFAULT_TIMEOUT 300
 
 /* The TCTI configuration string to use, in order: opts->tcti, --swtpm,
  * $SSH_TPM_AGENT_TCTI, $SSH_TPM_AGENT_SWTPM, $TPM2TOOLS_TCTI.  *ret is NULL

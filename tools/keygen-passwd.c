@@ -1,5 +1,9 @@
 /* keygen-passwd.c - ssh-tpm-keygen -p: change a key's passphrase in the
  * TPM (TPM2_ObjectChangeAuth) and rewrite its file atomically. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,14 +36,56 @@ static void drop_cached_passphrase(const struct tpm_keyfile *kf)
 		cache_secret_drop(fp);
 }
 
+/* dirfd/NAME still is the file described by st (no symlink). */
+static bool same_file_at(int dirfd, const char *name, const struct stat *st)
+{
+	struct stat now;
+
+	return fstatat(dirfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       now.st_dev == st->st_dev && now.st_ino == st->st_ino;
+}
+
+/* Read the key at real (a path without symlinks) and open its directory,
+ * making sure the directory holds the file that was read. */
+static int open_key_in_dir(const char *real, int *ret_dirfd,
+			   struct tpm_keyfile **ret_kf, struct stat *ret_st)
+{
+	_cleanup_(keyfile_freep) struct tpm_keyfile *kf = NULL;
+	_cleanup_close_ int fd = -1, dirfd = -1;
+	_cleanup_free_ char *copy = strdup(real);
+	struct stat st;
+	int r;
+
+	if (!copy)
+		return TA_ERR_NOMEM;
+	fd = open(real, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return TA_ERR_SYSTEM;
+	r = keyfile_read_fd(fd, &kf);
+	if (r < 0)
+		return r;
+	r = atomic_dir_open(real, &dirfd);
+	if (r < 0)
+		return r;
+	if (!same_file_at(dirfd, basename(copy), &st)) {
+		errno = ESTALE;
+		return TA_ERR_SYSTEM;
+	}
+	*ret_dirfd = TAKE_FD(dirfd);
+	*ret_kf = TAKE_PTR(kf);
+	*ret_st = st;
+	return 0;
+}
+
 int do_change_passphrase(void)
 {
 	_cleanup_free_ char *path = NULL, *entered = NULL, *def = NULL,
 			    *prompt = NULL, *pem = NULL, *real = NULL;
 	_cleanup_(keyfile_freep) struct tpm_keyfile *kf = NULL, *nk = NULL;
-	struct stat st;
+	struct stat st = { 0 };
 	_cleanup_(tpm_closep) struct tpm *t = NULL;
-	struct atomic_file out = { .fd = -1 };
+	struct atomic_file out = ATOMIC_FILE_INIT;
+	_cleanup_close_ int dirfd = -1;
 	char *old = NULL, *new = NULL;
 	size_t n, pem_len;
 	int r, ret = 1;
@@ -67,18 +113,21 @@ int do_change_passphrase(void)
 		free(path);
 		path = p2;
 	}
-	r = keyfile_read(path, &kf);
+	/* The real file (not a symlink to it) is rewritten, in the directory
+	 * it is in now: that directory is opened once and checked to hold
+	 * the very file read, and the new file is written, renamed and
+	 * re-checked relative to it.  Swapping a directory or a symlink on
+	 * the path while we wait for a passphrase changes nothing. */
+	real = realpath(path, NULL);
+	if (!real) {
+		log_error_r(TA_ERR_SYSTEM, "%s", path);
+		return 1;
+	}
+	r = open_key_in_dir(real, &dirfd, &kf, &st);
 	if (r < 0) {
 		log_error_r(r, "%s", path);
 		return 1;
 	}
-	/* Rewrite the real file (not a symlink to it), keeping its mode. */
-	real = realpath(path, NULL);
-	if (!real || stat(real, &st) < 0) {
-		log_error_r(TA_ERR_SYSTEM, "%s", path);
-		return 1;
-	}
-
 	if (kf->empty_auth)
 		old = strdup("");
 	else if (arg_old_passphrase)
@@ -117,7 +166,7 @@ int do_change_passphrase(void)
 	}
 
 	/* Claim the temp file before the TPM does any work. */
-	r = atomic_file_open(real, st.st_mode & 07777, &out);
+	r = atomic_file_open_at(dirfd, basename(real), real, st.st_mode & 07777, &out);
 	if (r < 0) {
 		log_error_r(r, "%s: cannot create file", real);
 		goto out;
@@ -146,6 +195,11 @@ int do_change_passphrase(void)
 	r = keyfile_to_pem(nk, nk->description != NULL, &pem, &pem_len);
 	if (r == 0)
 		r = atomic_file_finish(&out, pem, pem_len);
+	if (r == 0 && !same_file_at(dirfd, basename(real), &st)) {
+		log_error("%s: the key file was replaced while its passphrase was changed; not overwriting it",
+			  real);
+		goto out;
+	}
 	if (r == 0)
 		r = atomic_file_commit(&out);
 	if (r < 0) {

@@ -15,14 +15,32 @@
 int prompt_line(const char *prompt, char **ret)
 {
 	char line[PROMPT_MAX];
-	char *s;
+	size_t n = 0;
+	ssize_t k;
+	char c, *s;
 
 	*ret = NULL;
 	fputs(prompt, stdout);
 	fflush(stdout);
-	if (!fgets(line, sizeof(line), stdin))
-		return TA_ERR_CANCELLED;
-	line[strcspn(line, "\r\n")] = '\0';
+	/* A byte at a time, unbuffered: the lines after this one (the
+	 * passphrases, when stdin is a pipe) are read by ask_passphrase. */
+	for (;;) {
+		k = read(STDIN_FILENO, &c, 1);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			if (n == 0)
+				return TA_ERR_CANCELLED;
+			break;
+		}
+		if (c == '\n')
+			break;
+		if (n + 1 < sizeof(line))
+			line[n++] = c;
+	}
+	line[n] = '\0';
+	if (n && line[n - 1] == '\r')
+		line[n - 1] = '\0';
 	s = strdup(line);
 	if (!s)
 		return TA_ERR_NOMEM;

@@ -44,6 +44,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: ssh-tpm-keygen [-q] [-o] [-t ecdsa|rsa] [-b bits] [-C comment] [-f file]\n"
 		"                      [-N new_passphrase] [--tcti CONF] [--swtpm]\n"
+		"                      [--tpm-timeout SECONDS]\n"
 		"       ssh-tpm-keygen -p [-f file] [-P old_passphrase] [-N new_passphrase]\n"
 		"       ssh-tpm-keygen --print-pubkey FILE\n"
 		"       ssh-tpm-keygen --supported\n");
@@ -52,12 +53,13 @@ static void usage(FILE *f)
 static int parse_argv(int argc, char **argv)
 {
 	enum { OPT_PRINT_PUBKEY = 0x100, OPT_SUPPORTED, OPT_TCTI, OPT_SWTPM,
-	       OPT_HELP };
+	       OPT_TPM_TIMEOUT, OPT_HELP };
 	static const struct option opts[] = {
 		{ "print-pubkey", required_argument, NULL, OPT_PRINT_PUBKEY },
 		{ "supported", no_argument, NULL, OPT_SUPPORTED },
 		{ "tcti", required_argument, NULL, OPT_TCTI },
 		{ "swtpm", no_argument, NULL, OPT_SWTPM },
+		{ "tpm-timeout", required_argument, NULL, OPT_TPM_TIMEOUT },
 		{ "owner-password", no_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -124,6 +126,16 @@ static int parse_argv(int argc, char **argv)
 			break;
 		case OPT_SWTPM:
 			arg_tpm.swtpm = true;
+			break;
+		case OPT_TPM_TIMEOUT:
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || *end || end == optarg || *optarg == '-' || v == 0 || v > 86400) {
+				log_error("invalid --tpm-timeout '%s': expected seconds (1 .. 86400)",
+					  optarg);
+				return -1;
+			}
+			arg_tpm.timeout_s = (unsigned)v;
 			break;
 		case 'h':
 		case OPT_HELP:
@@ -290,52 +302,6 @@ int ask_twice(const char *first, const char *again, char **ret)
 	return TA_ERR_CANCELLED;
 }
 
-/* Move both finished temp files into place.  An existing key file is
- * first moved aside (same directory, so a rename) and put back if either
- * rename fails: the user never loses the old key and never gets a key
- * file and .pub that do not belong together.  Only our two files are
- * ever moved; the cleanup signals wait until the sequence is complete. */
-static int commit_pair(struct atomic_file *key, struct atomic_file *pub)
-{
-	_cleanup_free_ char *backup = NULL;
-	struct stat st;
-	sigset_t old;
-	bool had_old;
-	int r, saved;
-
-	if (asprintf(&backup, "%s.old", key->tmp) < 0)
-		return TA_ERR_NOMEM;
-	atomic_file_hold_signals(&old);
-	had_old = lstat(key->path, &st) == 0;
-	if (had_old && S_ISDIR(st.st_mode)) {
-		atomic_file_release_signals(&old);
-		errno = EISDIR;
-		return TA_ERR_SYSTEM;
-	}
-	if (had_old && rename(key->path, backup) < 0) {
-		saved = errno;
-		atomic_file_release_signals(&old);
-		errno = saved;
-		return TA_ERR_SYSTEM; /* nothing changed */
-	}
-	r = atomic_file_commit(key);
-	if (r == 0)
-		r = atomic_file_commit(pub);
-	saved = errno;
-	if (r < 0) {
-		/* Put the old key back (over the new one if that moved). */
-		if (had_old)
-			rename(backup, key->path);
-		else if (!key->tmp)
-			unlink(key->path);
-	} else if (had_old) {
-		unlink(backup);
-	}
-	atomic_file_release_signals(&old);
-	errno = saved;
-	return r;
-}
-
 /* The key's two files may be created or replaced: each is missing, or a
  * regular file (or a link to one).  Never a directory: "-f dir/" or a
  * directory named NAME.tpm is refused the way ssh-keygen refuses it. */
@@ -380,7 +346,8 @@ static int do_create(void)
 	_cleanup_(tpm_closep) struct tpm *t = NULL;
 	_cleanup_(keyfile_freep) struct tpm_keyfile *kf = NULL;
 	_cleanup_(sshkey_freep) struct sshkey *key = NULL;
-	struct atomic_file key_file = { .fd = -1 }, pub_file = { .fd = -1 };
+	struct atomic_file key_file = ATOMIC_FILE_INIT, pub_file = ATOMIC_FILE_INIT;
+	_cleanup_close_ int dirfd = -1;
 	char *pass = NULL;
 	enum sshkey_type type;
 	unsigned bits;
@@ -511,12 +478,16 @@ static int do_create(void)
 		log_error_r(r, "encode key");
 		goto out;
 	}
-	r = atomic_file_open(key_path, 0600, &key_file);
+	/* Both files in one directory, opened once. */
+	r = atomic_dir_open(key_path, &dirfd);
+	if (r == 0)
+		r = atomic_file_open_at(dirfd, basename(key_path), key_path, 0600,
+					&key_file);
 	if (r < 0) {
 		log_error_r(r, "%s: cannot create file", key_path);
 		goto out;
 	}
-	r = atomic_file_open(pub_path, 0644, &pub_file);
+	r = atomic_file_open_at(dirfd, basename(pub_path), pub_path, 0644, &pub_file);
 	if (r < 0) {
 		log_error_r(r, "%s: cannot create file", pub_path);
 		goto out;
@@ -537,7 +508,7 @@ static int do_create(void)
 			goto out;
 		}
 	}
-	r = commit_pair(&key_file, &pub_file);
+	r = atomic_file_commit_pair(&key_file, &pub_file);
 	if (r < 0) {
 		log_error_r(r, "%s: rename", key_path);
 		goto out;

@@ -63,6 +63,18 @@ check_eq "SIGTERM at fsync: no temp files" "" "$(leftovers)"
 echo y | FAULT_AT=fsync FAULT_SIGNAL=1 LD_PRELOAD=$FAULT_SHIM \
 	"$KEYGEN" -q -N '' -f d/k >/dev/null 2>&1
 check_eq "SIGHUP at fsync: no temp files" "" "$(leftovers)"
+# Every deadly catchable signal, not only INT/TERM/HUP (Ctrl-\ is QUIT).
+for sig in 3 10 12 13 14 24 25; do
+	echo y | FAULT_AT=fsync FAULT_SIGNAL=$sig LD_PRELOAD=$FAULT_SHIM \
+		"$KEYGEN" -q -N '' -f d/k >/dev/null 2>&1
+	check_eq "signal $sig at fsync: no temp files" "" "$(leftovers)"
+	echo y | FAULT_AT=rename FAULT_NTH=1 FAULT_SIGNAL=$sig LD_PRELOAD=$FAULT_SHIM \
+		"$KEYGEN" -q -N '' -C "sig$sig" -f d/k >/dev/null 2>&1
+	check "signal $sig at the first rename: pair complete and agrees" pair_ok
+	check_eq "signal $sig at the first rename: no leftovers" "" "$(leftovers)"
+done
+rm -f core core.*
+
 # SIGINT in the middle of the renames (old key moved aside): the signal
 # waits until the pair is in place.
 for n in 1 2 3; do
@@ -107,11 +119,50 @@ err=$("$KEYGEN" -q -N '' -f d2/.tpm 2>&1)
 check_match "-f dir/.tpm: Is a directory" "Is a directory" "$err"
 check_eq "directories: nothing hidden created" "dir.tpm dir2.pub" "$(ls -A d2 | tr '\n' ' ' | sed 's/ $//')"
 
+# Answers from a pipe: the file name, then the passphrase twice, then the
+# overwrite answer -- each prompt reads only its own line.
+printf '%s\n' "$WORK/d/piped" pw-piped pw-piped | setsid "$KEYGEN" -q >/dev/null 2>&1
+check_eq "piped answers: file name and passphrase taken" 0 "$?"
+check "piped answers: key written" test -s d/piped.tpm
+# ([0] emptyAuth FALSE: the key has a passphrase.)
+check_match "piped answers: the key has a passphrase" "BOOLEAN +:0$" \
+	"$(openssl asn1parse -in d/piped.tpm 2>&1 | grep BOOLEAN)"
+printf 'y\n%s\n%s\n' pw2 pw2 | setsid "$KEYGEN" -q -f "$WORK/d/piped" >/dev/null 2>&1
+check_eq "piped overwrite answer, then passphrases" 0 "$?"
+
 # A passphrase longer than the TPM takes: refused before any TPM work.
 err=$("$KEYGEN" -q -N "$(printf '%040d' 7)" -f d/long 2>&1)
 check_eq "-N of 40 bytes: exit 1" 1 "$?"
 check_match "-N of 40 bytes: names the limit" "passphrase too long: the TPM takes at most 32 bytes" "$err"
 check "-N of 40 bytes: no files" test ! -e d/long.tpm -a ! -e d/long.pub
 check "-N of 32 bytes works" "$KEYGEN" -q -N "$(printf '%032d' 7)" -f d/long32
+
+# Root runs -p on a user's key (a symlink to it); while -p waits for the
+# old passphrase, the user swaps the key's directory for a symlink to a
+# directory of root's.  The new key must land where the old one was read,
+# never over root's file of the same name.
+A_UID=64141
+chmod 0711 "$WORK"
+mkdir -m 0755 ah etc
+echo "root:x:0:0" > etc/passwd
+mkdir ah/x
+"$KEYGEN" -q -N old1 -C theirs -f ah/x/k
+mv ah/x/k.tpm ah/x/passwd
+ln -s passwd ah/x/k.tpm
+chown -R "$A_UID:$A_UID" ah
+mkfifo answers
+setsid "$KEYGEN" -p -f "$WORK/ah/x/k.tpm" -N new2 <answers >p.out 2>p.err &
+pid=$!
+exec 7>answers
+i=0; until grep -q "Enter old passphrase" p.err || [ $i -gt 250 ]; do i=$((i + 1)); sleep 0.02; done
+setpriv --reuid=$A_UID --regid=$A_UID --clear-groups sh -c "mv '$WORK/ah/x' '$WORK/ah/x.old' && ln -s '$WORK/etc' '$WORK/ah/x'"
+echo old1 >&7
+exec 7>&-
+wait $pid
+check_eq "-p with the directory swapped: root's file untouched" "root:x:0:0" "$(cat etc/passwd)"
+check_eq "-p with the directory swapped: root's file still root's" "0" "$(stat -c %u etc/passwd)"
+check_match "-p with the directory swapped: the key read was rewritten" "^-----BEGIN TSS2 PRIVATE KEY" "$(head -n1 ah/x.old/passwd)"
+check_eq "-p with the directory swapped: still the user's file" "$A_UID" "$(stat -c %u ah/x.old/passwd)"
+check_eq "-p with the directory swapped: nothing else in root's dir" "passwd" "$(ls -A etc)"
 
 finish

@@ -60,6 +60,28 @@ out=$(timeout 10 "$AGENT" -l "$WORK/theirs/s.sock" --key-dir "$WORK/keys" 2>&1)
 check_eq "another user's directory: exit 1" 1 "$?"
 check_match "another user's directory: says why" "theirs is owned by another user \\(owner uid $A_UID" "$out"
 
+# A symlink of another user's on the way to the socket: they could point
+# it elsewhere later, so the socket is refused.
+mkdir -m 0755 adir mine
+chown "$A_UID" adir
+$AS_A ln -s "$WORK/mine" "$WORK/adir/link"
+out=$(timeout 10 "$AGENT" -l "$WORK/adir/link/s.sock" --key-dir "$WORK/keys" 2>&1)
+check_eq "socket path through another user's directory: exit 1" 1 "$?"
+check_match "socket path through another user's directory: names it" "adir on the way to it is owned by another user \(owner uid $A_UID" "$out"
+check "socket path through another user's directory: no socket" test ! -e mine/s.sock
+ln -s "$WORK/mine" "$WORK/rootlink"
+chown -h "$A_UID" "$WORK/rootlink"
+out=$(timeout 10 "$AGENT" -l "$WORK/rootlink/s.sock" --key-dir "$WORK/keys" 2>&1)
+check_match "another user's symlink on the way: refused" "rootlink on the way to it is a symlink owned by another user" "$out"
+
+# At exit the agent removes only the socket it made, not what has taken
+# its name since.
+agent_start "$WORK/mine/a.sock" mine.log --key-dir "$WORK/keys" || exit 1
+mv mine/a.sock mine/moved.sock
+echo keep > mine/a.sock
+kill "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null
+check_eq "exit: a file that took the socket's name is kept" keep "$(cat mine/a.sock)"
+
 # A socket of another uid at our path (a squatter listening, or one that
 # left): refused, named, left alone.
 $AS_A /usr/bin/python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(); time.sleep(600)' "$WORK/pub/sq.sock" &
@@ -119,5 +141,38 @@ out=$(as_v env -u SSH_TPM_AGENT_TCTI -u TPM2TOOLS_TCTI "$KEYGEN" --swtpm -q -N '
 check_eq "squatted swtpm dir: exit 1" 1 "$?"
 check_match "squatted swtpm dir: names the owner" "/var/tmp/ssh-tpm-agent-$V_UID belongs to uid $A_UID" "$out"
 check_match "squatted swtpm dir: names the way out" "set SSH_TPM_AGENT_SWTPM_DIR" "$out"
+
+# A lock file another user planted next to a swtpm's socket (in a sticky
+# directory) is not the swtpm's lock: it is ignored, not waited for.
+mkdir -m 1777 pub2
+mkdir -m 0700 vtpm && chown "$V_UID" vtpm
+$AS_V swtpm socket --tpm2 --tpmstate dir="$WORK/vtpm" \
+	--server type=unixio,path="$WORK/pub2/vsock" --ctrl type=unixio,path="$WORK/pub2/vsock.ctrl" \
+	--flags not-need-init,startup-clear >/dev/null 2>&1 &
+BG="$BG $!"
+i=0; until [ -S pub2/vsock ] || [ $i -gt 250 ]; do i=$((i + 1)); sleep 0.02; done
+$AS_A /usr/bin/python3 -c 'import fcntl,os,sys,time; os.umask(0); fd=os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o666); fcntl.flock(fd, fcntl.LOCK_EX); time.sleep(600)' "$WORK/pub2/vsock.lock" &
+BG="$BG $!"
+i=0; until [ -e pub2/vsock.lock ] || [ $i -gt 250 ]; do i=$((i + 1)); sleep 0.02; done
+out=$(as_v env SSH_TPM_AGENT_TCTI="swtpm:path=$WORK/pub2/vsock" timeout 60 "$KEYGEN" -q -N '' -f "$WORK/vhome/other/planted" 2>&1)
+check_eq "planted swtpm lock: keygen works" 0 "$?"
+check_match "planted swtpm lock: ignored, said why" "pub2/vsock.lock is not the swtpm's lock \(owner uid $A_UID" "$out"
+out=$(timeout 10 "$KEYGEN" --tcti "swtpm:path=$WORK/pub2/none" -q -N '' -f "$WORK/never" 2>&1)
+check "no socket: no lock file made next to it" test ! -e pub2/none.lock
+
+# No usable HOME and a squatted /tmp/ssh-tpm-agent-UID: no private place
+# for lock files.  The agent still starts on a socket of its own (the
+# start-up lock is only for agents starting together) and says why.
+mkdir -m 0700 vsockdir && chown "$V_UID" vsockdir
+out=$($AS_V env -u XDG_RUNTIME_DIR HOME=/nonexistent timeout 3 "$AGENT" -l "$WORK/vsockdir/a.sock" --key-dir "$WORK/vhome" 2>&1)
+check_match "no private lock dir: the agent starts anyway" "listening on $WORK/vsockdir/a.sock" "$out"
+check_match "no private lock dir: says so" "no private directory for the start-up lock" "$out"
+
+# ~/.ssh/agent of the wrong mode: refused with a message that says how.
+chmod 0755 vhome/.ssh/agent
+out=$(as_v timeout 10 "$AGENT" --key-dir "$WORK/vhome" 2>&1)
+check_eq "~/.ssh/agent 0755: exit 1" 1 "$?"
+check_match "~/.ssh/agent 0755: says why" "agent has mode 0755, not 0700: not a private directory, not using it \(chmod 700" "$out"
+check_match "~/.ssh/agent 0755: says what then" "cannot use .*/.ssh/agent for the agent's socket \(see above\); give one with -l" "$out"
 
 finish

@@ -4,7 +4,7 @@
 . "$TEST_LIB/swtpm.sh"
 swtpm_start || exit 1
 cd "$WORK" || exit 1
-out=$(/usr/bin/python3 "$SRC_DIR/tests/attack/prompt-pty.py" "$KEYGEN" "$WORK" 64131 2>&1)
+out=$(/usr/bin/python3 "$SRC_DIR/tests/attack/prompt-pty.py" "$KEYGEN" "$BUILD_DIR/handler/ssh-tpm-agent" "$WORK" 64131 2>&1)
 echo "$out"
 PASSED=$(echo "$out" | grep -c '^ok - ')
 FAILED=$(echo "$out" | grep -c '^not ok - ')

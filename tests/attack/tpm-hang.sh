@@ -1,0 +1,65 @@
+#!/bin/sh
+# A TPM that stops answering (a hung swtpm, a TCTI another client holds),
+# and a client that leaves while its handler waits for the TPM: bounded,
+# said clearly, nothing signed or cached for nobody.
+. "$SRC_DIR/tests/lib/common.sh"
+. "$TEST_LIB/swtpm.sh"
+. "$TEST_LIB/agent.sh"
+swtpm_start || exit 1
+cd "$WORK" || exit 1
+RAW="python3 $SRC_DIR/tests/agent/rawclient.py"
+mkdir -m 0700 keys hung
+"$KEYGEN" -q -N '' -C k -f keys/k
+cut -d' ' -f2 keys/k.pub | base64 -d > k.blob
+
+python3 "$SRC_DIR/tests/attack/hung-tpm.py" "$WORK/hung/sock" > hung.out &
+HUNG=$!
+hung_cleanup() { kill "$HUNG" 2>/dev/null; wait "$HUNG" 2>/dev/null; }
+add_cleanup hung_cleanup
+i=0; until grep -q ready hung.out || [ $i -gt 250 ]; do i=$((i + 1)); sleep 0.02; done
+HUNG_TCTI=swtpm:path=$WORK/hung/sock
+
+# keygen: gives up after --tpm-timeout, says so, writes nothing.
+start=$(date +%s)
+err=$(timeout 60 "$KEYGEN" --tcti "$HUNG_TCTI" --tpm-timeout 2 -q -N '' -f keys/never 2>&1)
+rc=$?
+check_eq "hung TPM: keygen exits 1" 1 "$rc"
+check_match "hung TPM: keygen says so" "the TPM \\(swtpm:path=.*/hung/sock\\) did not answer within 2 s: giving up" "$err"
+check "hung TPM: keygen gave up within 10 s" test $(( $(date +%s) - start )) -le 10
+check "hung TPM: no files" test ! -e keys/never.tpm -a ! -e keys/never.pub -a -z "$(ls -A keys | grep '^\.')"
+
+# The agent: the handler gives up (the client sees the connection close).
+systemd-socket-activate --accept -l "$WORK/h.sock" -E TSS2_LOG \
+	"$AGENT" -d --tcti "$HUNG_TCTI" --tpm-timeout 2 --key-dir "$WORK/keys" 2>h.log &
+AGENT_PID=$!
+AGENT_PIDS="$AGENT_PIDS $AGENT_PID"
+wait_socket "$WORK/h.sock" || exit 1
+out=$(timeout 60 $RAW sign-wait "$WORK/h.sock" k.blob 2>&1)
+check_match "hung TPM: the handler gives up within 5 s" '^closed,[0-5]$' "$out"
+check_match "hung TPM: the agent says so" "did not answer within 2 s: giving up" "$(cat h.log)"
+check_eq "hung TPM: no handler left" "" "$(pgrep -P "$AGENT_PID")"
+check_eq "hung TPM: listing still works (no TPM needed)" "$(ssh-keygen -l -f keys/k.pub)" "$(SSH_AUTH_SOCK=$WORK/h.sock ssh-add -l 2>&1)"
+hung_cleanup
+
+# A client that gives up while its handler waits for another's turn with
+# the TPM: nothing is signed, nothing cached.
+askpass_setup
+"$KEYGEN" -q -N turn-pass -C pinned -f keys/pin
+fp=$(ssh-keygen -l -f keys/pin.pub | cut -d' ' -f2)
+cut -d' ' -f2 keys/pin.pub | base64 -d > pin.blob
+answer turn-pass
+activate_pass "$WORK/p.sock" p.log --key-dir "$WORK/keys" || exit 1
+# Hold the swtpm's lock (as another handler would) for 4 s.
+python3 -c 'import fcntl,os,sys,time; fd=os.open(sys.argv[1], os.O_RDONLY); fcntl.flock(fd, fcntl.LOCK_EX); open(sys.argv[2], "w").close(); time.sleep(4)' \
+	"$SWTPM_DIR/sock.lock" "$WORK/held" &
+holder=$!
+i=0; until [ -e "$WORK/held" ] || [ $i -gt 250 ]; do i=$((i + 1)); sleep 0.02; done
+before=$(lockout_counter)
+check_eq "client leaves while the TPM is busy" abandoned "$(timeout 30 $RAW sign-abandon "$WORK/p.sock" pin.blob 1 2>&1)"
+wait $holder
+sleep 1
+check_eq "busy TPM, client gone: nothing cached" "" "$(cached_id "$fp")"
+check_match "busy TPM, client gone: logged" "the client went away" "$(cat p.log)"
+check_eq "busy TPM, client gone: no strike" "$before" "$(lockout_counter)"
+
+finish
