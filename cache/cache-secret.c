@@ -145,7 +145,7 @@ int cache_secret_put(const char *fingerprint, const char *label,
 	 * land in the on-disk login keyring and outlive its timeout there. */
 	lib.store(&schema, SECRET_COLLECTION_SESSION, full_label, value, NULL,
 		  &e, "fingerprint", fingerprint, NULL);
-	cache_free_secret(value);
+	secret_free(value);
 	return gerror(e, "secret store");
 }
 

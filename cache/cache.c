@@ -112,11 +112,3 @@ int cache_drop_passphrase(struct cache *c, const char *fingerprint)
 	}
 	return 0;
 }
-
-void cache_free_secret(char *s)
-{
-	if (s) {
-		OPENSSL_cleanse(s, strlen(s));
-		free(s);
-	}
-}

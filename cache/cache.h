@@ -28,13 +28,12 @@ enum cache_backend cache_backend(const struct cache *c);
 int cache_backend_from_string(const char *s, enum cache_backend *ret);
 
 /* TA_ERR_KEY_NOT_FOUND when nothing (or nothing unexpired) is cached.
- * The result is freed with cache_free_secret(). */
+ * The result is freed with secret_free(). */
 int cache_get_passphrase(struct cache *c, const char *fingerprint, char **ret);
 /* label: what a user sees in a keyring app (e.g. key comment). */
 int cache_put_passphrase(struct cache *c, const char *fingerprint,
 			 const char *label, const char *passphrase);
 int cache_drop_passphrase(struct cache *c, const char *fingerprint);
-void cache_free_secret(char *s);
 
 /* Backends. */
 int cache_keyring_get(const char *fingerprint, char **ret);

@@ -15,9 +15,8 @@
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
-
-#include <openssl/crypto.h>
 
 #include "cleanup.h"
 #include "err.h"
@@ -29,14 +28,6 @@
 /* Without a deadline of its own, a prompt waits this long for another
  * prompt of ours on the same terminal to finish. */
 #define TTY_LOCK_WAIT_MS (120 * 1000)
-
-void ask_free_secret(char *s)
-{
-	if (s) {
-		OPENSSL_cleanse(s, strlen(s));
-		free(s);
-	}
-}
 
 /* Our turn on the terminal, kept from the first prompt until
  * ask_release_terminal(): a passphrase and its confirmation are one turn. */
@@ -148,7 +139,7 @@ static int read_line(int fd, char *buf, size_t size, const struct waiter *w)
 	}
 	return any ? 0 : TA_ERR_CANCELLED;
 fail:
-	OPENSSL_cleanse(buf, size);
+	explicit_bzero(buf, size);
 	return r;
 }
 
@@ -240,7 +231,7 @@ static int ask_tty(int fd, const char *prompt, char *buf, size_t size,
 		sigaction(sigs[i], &old_sa[i], NULL);
 	signo = ask_signo;
 	if (signo) {
-		OPENSSL_cleanse(buf, size);
+		explicit_bzero(buf, size);
 		raise(signo);
 		return TA_ERR_CANCELLED;
 	}
@@ -301,12 +292,10 @@ static int ask_program(const char *program, const char *prompt, char *buf,
 		return TA_ERR_SYSTEM;
 	}
 	if (pid == 0) {
-		int nul = open("/dev/null", O_RDONLY);
-
 		/* Never inherit the agent connection on 0/1. */
 		if (own_group)
 			setpgid(0, 0);
-		if (nul < 0 || dup2(nul, 0) < 0 || dup2(p[1], 1) < 0)
+		if (stdio_to_null(1u << 0) < 0 || dup2(p[1], 1) < 0)
 			_exit(127);
 		execlp(program, program, prompt, (char *)NULL);
 		_exit(127);
@@ -322,13 +311,13 @@ static int ask_program(const char *program, const char *prompt, char *buf,
 	if (r == TA_ERR_HANGUP || r == TA_ERR_TIMEOUT || r == TA_ERR_TOO_LARGE)
 		return r;
 	if (k == TA_ERR_CANCELLED) {
-		OPENSSL_cleanse(buf, size);
+		explicit_bzero(buf, size);
 		return TA_ERR_TIMEOUT; /* answered, but never exited */
 	}
 	if (k < 0)
 		return k;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		OPENSSL_cleanse(buf, size);
+		explicit_bzero(buf, size);
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
 			log_warning("cannot run askpass program %s", program);
 		return TA_ERR_CANCELLED;
@@ -404,6 +393,6 @@ int ask_passphrase(const char *prompt, unsigned flags,
 		if (!*ret)
 			r = TA_ERR_NOMEM;
 	}
-	OPENSSL_cleanse(buf, sizeof(buf));
+	explicit_bzero(buf, sizeof(buf));
 	return r;
 }

@@ -19,16 +19,10 @@ struct ask_limits {
  * TA_ERR_CANCELLED when the user cancels (askpass exits non-zero, EOF),
  * TA_ERR_NO_PROMPT when there is no way to ask, TA_ERR_TOO_LARGE for an
  * answer longer than 1023 bytes.  An empty answer is returned as "": what
- * it means is the caller's choice.  Free the result with ask_free_secret(). */
+ * it means is the caller's choice.  Free the result with secret_free() (cleanup.h). */
 int ask_passphrase(const char *prompt, unsigned flags,
 		   const struct ask_limits *lim, char **ret);
-void ask_free_secret(char *s);
 /* Prompts on a terminal take turns with our other processes on it; a turn
  * lasts from the first prompt until this call (or the process's end), so
  * that a passphrase and its confirmation are never split. */
 void ask_release_terminal(void);
-
-static inline void ask_free_secretp(char **s)
-{
-	ask_free_secret(*s);
-}

@@ -2,6 +2,7 @@
 #include "sysutil.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,21 @@
 #include "cleanup.h"
 #include "err.h"
 #include "log.h"
+
+int stdio_to_null(unsigned mask)
+{
+	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (nul < 0)
+		return -1;
+	for (int fd = 0; fd < 3; fd++)
+		if ((mask & (1u << fd)) && dup2(nul, fd) < 0) {
+			close(nul);
+			return -1;
+		}
+	close(nul);
+	return 0;
+}
 
 int write_full(int fd, const void *p, size_t len)
 {

@@ -11,6 +11,13 @@
 /* CLOCK_MONOTONIC in milliseconds. */
 long long monotonic_ms(void);
 
+/* In a child before exec: the standard descriptors flagged in mask
+ * (1 << 0 stdin, 1 << 1 stdout, 1 << 2 stderr) to /dev/null, so that a
+ * child never inherits an agent connection or a terminal it should not
+ * talk to.  0, or -1 with errno. */
+int stdio_to_null(unsigned mask);
+#define STDIO_ALL 7u
+
 /* write(2) until everything is written (EINTR retried). */
 int write_full(int fd, const void *p, size_t len);
 

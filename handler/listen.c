@@ -37,7 +37,7 @@ int handler_run_connection(struct handler_ctx *ctx, int in_fd, int out_fd)
 	if (r < 0)
 		return 1;
 	r = handler_serve(ctx, in_fd, out_fd);
-	ask_free_secret(ctx->owner_pw);
+	secret_free(ctx->owner_pw);
 	ctx->owner_pw = NULL;
 	if (r < 0) {
 		log_debug_r(r, "connection from pid %d closed", (int)ctx->peer_pid);

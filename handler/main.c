@@ -252,7 +252,7 @@ static bool fd_is_socket(int fd, bool *ret_listening)
 int main(int argc, char **argv)
 {
 	_cleanup_free_ char *path = NULL, *private_dir = NULL;
-	_cleanup_(ask_free_secretp) char *owner_pw = NULL;
+	_cleanup_(secret_freep) char *owner_pw = NULL;
 	struct handler_ctx ctx = { 0 };
 	struct listen_path lp = { 0 };
 	char *owner_env;

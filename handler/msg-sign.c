@@ -107,7 +107,7 @@ static int ask_key_passphrase(struct handler_ctx *ctx,
 		return r;
 	r = check_passphrase(id, fp, pass);
 	if (r < 0) {
-		ask_free_secret(pass);
+		secret_free(pass);
 		return r;
 	}
 	*ret = pass;
@@ -137,7 +137,7 @@ static int sign_with_passphrase(struct handler_ctx *ctx,
 	from_cache = r == 0;
 	if (from_cache && check_passphrase(id, fp, pass) < 0) {
 		cache_drop_passphrase(c, fp);
-		ask_free_secret(pass);
+		secret_free(pass);
 		pass = NULL;
 		from_cache = false;
 	}
@@ -150,7 +150,7 @@ static int sign_with_passphrase(struct handler_ctx *ctx,
 	if (r == TA_ERR_TPM_AUTH && from_cache) {
 		log_info("cached passphrase for %s is wrong: dropped, asking again", fp);
 		cache_drop_passphrase(c, fp);
-		ask_free_secret(pass);
+		secret_free(pass);
 		pass = NULL;
 		from_cache = false;
 		r = ask_key_passphrase(ctx, id, fp, &pass);
@@ -165,7 +165,7 @@ static int sign_with_passphrase(struct handler_ctx *ctx,
 		if (k < 0)
 			log_warning("cannot cache the passphrase: %s", ta_strerror(k));
 	}
-	ask_free_secret(pass);
+	secret_free(pass);
 	return r;
 }
 

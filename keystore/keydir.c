@@ -17,7 +17,7 @@
 
 #define PUB_LINE_MAX (32 * 1024)
 
-static void identity_clear(struct identity *id)
+void identity_clear(struct identity *id)
 {
 	free(id->path);
 	keyfile_free(id->kf);
@@ -196,7 +196,7 @@ static int add_cert(struct identity_list *l, const char *cert_path,
 	_cleanup_free_ char *line = NULL, *type = NULL, *comment = NULL;
 	_cleanup_free_ uint8_t *blob = NULL;
 	_cleanup_(sshkey_freep) struct sshkey *ck = NULL;
-	struct identity id = { 0 };
+	_cleanup_(identity_clear) struct identity id = { 0 };
 	size_t blob_len;
 	int r;
 
@@ -215,18 +215,13 @@ static int add_cert(struct identity_list *l, const char *cert_path,
 	id.path = strdup(plain->path);
 	id.comment = strdup(plain->comment);
 	r = keyfile_dup(plain->kf, &id.kf);
-	if (!id.path || !id.comment || r < 0) {
-		identity_clear(&id);
+	if (!id.path || !id.comment || r < 0)
 		return TA_ERR_NOMEM;
-	}
 	id.key = TAKE_PTR(ck);
 	id.blob = TAKE_PTR(blob);
 	id.blob_len = blob_len;
 	id.is_cert = true;
-	r = push(l, &id, NULL);
-	if (r < 0)
-		identity_clear(&id);
-	return r;
+	return push(l, &id, NULL);
 }
 
 /* A key file the agent may use: owned by us or root, writable by nobody
@@ -269,56 +264,45 @@ static int add_key(struct identity_list *l, const char *dir, const char *name)
 {
 	_cleanup_free_ char *base = NULL, *pub_path = NULL, *cert_path = NULL;
 	_cleanup_(buf_freep) struct buf *b = NULL;
-	struct identity id = { 0 };
+	_cleanup_(identity_clear) struct identity id = { 0 };
 	size_t at = 0;
 	int r;
 
-	if (asprintf(&id.path, "%s/%s", dir, name) < 0)
-		return TA_ERR_NOMEM;
-	base = strndup(id.path, strlen(id.path) - 4);
-	if (!base || asprintf(&pub_path, "%s.pub", base) < 0 ||
-	    asprintf(&cert_path, "%s-cert.pub", base) < 0) {
-		identity_clear(&id);
+	if (asprintf(&id.path, "%s/%s", dir, name) < 0) {
+		id.path = NULL;
 		return TA_ERR_NOMEM;
 	}
+	base = strndup(id.path, strlen(id.path) - 4);
+	if (!base || asprintf(&pub_path, "%s.pub", base) < 0 ||
+	    asprintf(&cert_path, "%s-cert.pub", base) < 0)
+		return TA_ERR_NOMEM;
 	r = read_key_file(id.path, &id.kf);
 	if (r == 0)
 		r = tpm_public_to_sshkey(&id.kf->pub, &id.key);
 	if (r < 0) {
 		log_debug_r(r, "%s: skipped", id.path);
-		identity_clear(&id);
 		return r == TA_ERR_NOMEM ? r : 0;
 	}
 	b = buf_new(SSHKEY_MAX_BLOB);
-	if (!b) {
-		identity_clear(&id);
+	if (!b)
 		return TA_ERR_NOMEM;
-	}
 	r = sshkey_to_blob(id.key, b);
-	if (r == 0) {
-		id.blob_len = buf_len(b);
-		id.blob = malloc(id.blob_len);
-		if (!id.blob)
-			r = TA_ERR_NOMEM;
-		else
-			memcpy(id.blob, buf_ptr(b), id.blob_len);
-	}
-	if (r == 0) {
-		id.comment = comment_from_pub(pub_path, id.key);
-		if (!id.comment)
-			id.comment = strdup(id.kf->description ? id.kf->description
-							       : id.path);
-		if (!id.comment)
-			r = TA_ERR_NOMEM;
-		else
-			text_sanitize(id.comment);
-	}
-	if (r == 0)
-		r = push(l, &id, &at);
-	if (r < 0) {
-		identity_clear(&id);
+	if (r < 0)
 		return r;
-	}
+	id.blob_len = buf_len(b);
+	id.blob = malloc(id.blob_len);
+	if (!id.blob)
+		return TA_ERR_NOMEM;
+	memcpy(id.blob, buf_ptr(b), id.blob_len);
+	id.comment = comment_from_pub(pub_path, id.key);
+	if (!id.comment)
+		id.comment = strdup(id.kf->description ? id.kf->description : id.path);
+	if (!id.comment)
+		return TA_ERR_NOMEM;
+	text_sanitize(id.comment);
+	r = push(l, &id, &at);
+	if (r < 0)
+		return r;
 	return add_cert(l, cert_path, at);
 }
 

@@ -28,6 +28,9 @@ struct identity_list {
 	size_t n;
 };
 
+/* Free what an identity holds (it may be half built) and zero it; for
+ * _cleanup_(identity_clear) on a struct identity. */
+void identity_clear(struct identity *id);
 void identity_list_free(struct identity_list *l);
 DEFINE_CLEANUP(struct identity_list, identity_list_free)
 

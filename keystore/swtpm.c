@@ -77,13 +77,8 @@ static int spawn_swtpm(const char *dir, const char *sock)
 	if (child < 0)
 		return TA_ERR_SYSTEM;
 	if (child == 0) {
-		int nul = open("/dev/null", O_RDWR);
-
-		if (nul >= 0) {
-			dup2(nul, 0);
-			dup2(nul, 1);
-			dup2(nul, 2);
-		}
+		if (stdio_to_null(STDIO_ALL) < 0)
+			_exit(127);
 		setsid();
 		execlp("swtpm", "swtpm", "socket", "--tpm2", "--tpmstate",
 		       state, "--server", server, "--ctrl", ctrl, "--flags",

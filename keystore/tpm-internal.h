@@ -28,8 +28,17 @@ struct tpm_obj {
 };
 
 void tpm_esys_freep(void *p);
-/* Map a TSS2_RC to enum ta_err, logging the decoded code at debug. */
-int tpm_rc(TSS2_RC rc, const char *what);
+/* The one map from TSS2_RC to enum ta_err, logging the decoded code at
+ * debug.  flags say what the call was, for the few codes whose meaning
+ * depends on it: */
+enum {
+	TPM_RC_PARAMS = 1 << 0,  /* TestParms: any TPM format-one error is
+				  * "not supported" */
+	TPM_RC_OWNER = 1 << 1,   /* the owner hierarchy's auth was used */
+	TPM_RC_CONNECT = 1 << 2, /* opening the connection: a failure is
+				  * "unreachable" */
+};
+int tpm_rc(TSS2_RC rc, const char *what, unsigned flags);
 /* TA_ERR_AUTH_TOO_LONG when pw is longer than max bytes. */
 int tpm_set_auth(TPM2B_AUTH *dst, const char *pw, size_t max);
 /* The one way a TPM operation runs: op loads what it needs and releases

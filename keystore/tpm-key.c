@@ -69,19 +69,15 @@ static int tpm_parent_open(struct tpm *t, uint32_t parent, bool rsa,
 	TPM2B_DATA outside = { 0 };
 	TPML_PCR_SELECTION pcrs = { 0 };
 	TPM2B_PUBLIC tmpl;
-	ESYS_TR hier = hierarchy_tr(parent);
+	ESYS_TR hier = hierarchy_tr(parent), h = ESYS_TR_NONE;
 	TSS2_RC rc;
 
-	ret->t = t;
-	ret->h = ESYS_TR_NONE;
 	if ((parent >> 24) == 0x81) {
-		ret->transient = false;
 		rc = Esys_TR_FromTPMPublic(t->esys, parent, ESYS_TR_NONE,
-					   ESYS_TR_NONE, ESYS_TR_NONE, &ret->h);
-		if (rc != TSS2_RC_SUCCESS) {
-			ret->h = ESYS_TR_NONE;
-			return tpm_rc(rc, "Esys_TR_FromTPMPublic(parent)");
-		}
+					   ESYS_TR_NONE, ESYS_TR_NONE, &h);
+		if (rc != TSS2_RC_SUCCESS)
+			return tpm_rc(rc, "Esys_TR_FromTPMPublic(parent)", 0);
+		*ret = (struct tpm_obj){ .t = t, .h = h, .transient = false };
 		return 0;
 	}
 	if (hier == ESYS_TR_NONE)
@@ -89,29 +85,24 @@ static int tpm_parent_open(struct tpm *t, uint32_t parent, bool rsa,
 	if (hier == ESYS_TR_RH_OWNER) {
 		rc = Esys_TR_SetAuth(t->esys, hier, &t->owner_auth);
 		if (rc != TSS2_RC_SUCCESS)
-			return tpm_rc(rc, "Esys_TR_SetAuth(owner)");
+			return tpm_rc(rc, "Esys_TR_SetAuth(owner)", 0);
 	}
 	srk_template(rsa, &tmpl);
-	ret->transient = true;
 	rc = Esys_CreatePrimary(t->esys, hier, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 				ESYS_TR_NONE, &sens, &tmpl, &outside, &pcrs,
-				&ret->h, NULL, NULL, NULL, NULL);
-	if (rc != TSS2_RC_SUCCESS) {
-		int r = tpm_rc(rc, "Esys_CreatePrimary(parent)");
-
-		ret->h = ESYS_TR_NONE;
-		/* The hierarchy's auth, not a key's: say which password. */
-		return r == TA_ERR_TPM_AUTH && hier == ESYS_TR_RH_OWNER
-			       ? TA_ERR_TPM_OWNER_AUTH
-			       : r;
-	}
+				&h, NULL, NULL, NULL, NULL);
+	if (rc != TSS2_RC_SUCCESS)
+		return tpm_rc(rc, "Esys_CreatePrimary(parent)",
+			      hier == ESYS_TR_RH_OWNER ? TPM_RC_OWNER : 0);
+	*ret = (struct tpm_obj){ .t = t, .h = h, .transient = true };
 	return 0;
 }
 
 static int key_parms(enum sshkey_type type, unsigned bits,
-		     TPMT_PUBLIC_PARMS *ret)
+		     TPMT_PUBLIC_PARMS *ret_parms)
 {
-	memset(ret, 0, sizeof(*ret));
+	TPMT_PUBLIC_PARMS p = { 0 }, *ret = &p;
+
 	switch (type) {
 	case SSHKEY_ECDSA_P256:
 	case SSHKEY_ECDSA_P384:
@@ -124,6 +115,7 @@ static int key_parms(enum sshkey_type type, unsigned bits,
 			type == SSHKEY_ECDSA_P256   ? TPM2_ECC_NIST_P256
 			: type == SSHKEY_ECDSA_P384 ? TPM2_ECC_NIST_P384
 						    : TPM2_ECC_NIST_P521;
+		*ret_parms = p;
 		return 0;
 	case SSHKEY_RSA:
 		if (bits < 1024 || bits > SSHKEY_MAX_RSA_BITS || bits % 8)
@@ -133,6 +125,7 @@ static int key_parms(enum sshkey_type type, unsigned bits,
 		ret->parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
 		ret->parameters.rsaDetail.keyBits = (TPMI_RSA_KEY_BITS)bits;
 		ret->parameters.rsaDetail.exponent = 0;
+		*ret_parms = p;
 		return 0;
 	}
 	return TA_ERR_KEY_TYPE;
@@ -149,13 +142,7 @@ int tpm_test_key_params(struct tpm *t, enum sshkey_type type, unsigned bits)
 		return r;
 	rc = Esys_TestParms(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
 			    &parms);
-	r = tpm_rc(rc, "Esys_TestParms");
-	/* The TPM answers TPM_RC_VALUE, _KEY_SIZE, _CURVE ... (format-one
-	 * errors from the TPM itself) for parameters it lacks. */
-	if (r == TA_ERR_TPM && (rc & TSS2_RC_LAYER_MASK) == TSS2_TPM_RC_LAYER &&
-	    (rc & TPM2_RC_FMT1))
-		return TA_ERR_TPM_UNSUPPORTED_ALG;
-	return r;
+	return tpm_rc(rc, "Esys_TestParms", TPM_RC_PARAMS);
 }
 
 struct create_args {
@@ -171,7 +158,7 @@ static int create_op(struct tpm *t, void *arg)
 	struct create_args *a = arg;
 	_cleanup_(tpm_esys_freep) TPM2B_PRIVATE *out_priv = NULL;
 	_cleanup_(tpm_esys_freep) TPM2B_PUBLIC *out_pub = NULL;
-	struct tpm_obj p = { .t = t, .h = ESYS_TR_NONE };
+	_cleanup_(tpm_obj_release) struct tpm_obj p = { .t = t, .h = ESYS_TR_NONE };
 	TPM2B_DATA outside = { 0 };
 	TPML_PCR_SELECTION pcrs = { 0 };
 	TSS2_RC rc;
@@ -184,7 +171,7 @@ static int create_op(struct tpm *t, void *arg)
 			 ESYS_TR_NONE, a->sens, a->in, &outside, &pcrs, &out_priv,
 			 &out_pub, NULL, NULL, NULL);
 	tpm_obj_release(&p);
-	r = tpm_rc(rc, "Esys_Create");
+	r = tpm_rc(rc, "Esys_Create", 0);
 	if (r < 0)
 		return r;
 	*a->out_priv = *out_priv;
@@ -201,6 +188,7 @@ int tpm_create_key(struct tpm *t, enum sshkey_type type, unsigned bits,
 	TPMT_PUBLIC_PARMS parms;
 	struct create_args a;
 	int r;
+	CLEANUP_ERASE(sens);
 
 	*ret = NULL;
 	r = key_parms(type, bits, &parms);
@@ -225,7 +213,6 @@ int tpm_create_key(struct tpm *t, enum sshkey_type type, unsigned bits,
 				  .out_priv = &k->priv, .out_pub = &k->pub };
 	r = tpm_run(t, create_op, &a);
 	k->empty_auth = sens.sensitive.userAuth.size == 0;
-	OPENSSL_cleanse(&sens, sizeof(sens));
 	if (r < 0)
 		return r;
 	k->parent = parent;
@@ -248,7 +235,7 @@ static int tpm_key_load(struct tpm *t, const struct tpm_keyfile *k,
 		       ESYS_TR_NONE, &k->priv, &k->pub, &key->h);
 	if (rc != TSS2_RC_SUCCESS) {
 		key->h = ESYS_TR_NONE;
-		return tpm_rc(rc, "Esys_Load");
+		return tpm_rc(rc, "Esys_Load", 0);
 	}
 	return 0;
 }
@@ -280,8 +267,9 @@ static int sign_op(struct tpm *t, void *arg)
 {
 	struct sign_args *a = arg;
 	_cleanup_(tpm_esys_freep) TPMT_SIGNATURE *sig = NULL;
-	struct tpm_obj p = { .t = t, .h = ESYS_TR_NONE };
-	struct tpm_obj key = { .t = t, .h = ESYS_TR_NONE, .transient = true };
+	_cleanup_(tpm_obj_release) struct tpm_obj p = { .t = t, .h = ESYS_TR_NONE };
+	_cleanup_(tpm_key_release) struct tpm_obj key = { .t = t, .h = ESYS_TR_NONE,
+							 .transient = true };
 	TPMT_TK_HASHCHECK check = { .tag = TPM2_ST_HASHCHECK,
 				    .hierarchy = TPM2_RH_NULL };
 	struct tpm_sig *out = a->sig;
@@ -292,22 +280,21 @@ static int sign_op(struct tpm *t, void *arg)
 	/* The parent is no longer needed: free its slot before signing. */
 	tpm_obj_release(&p);
 	if (r < 0)
-		goto out;
+		return r;
 	rc = Esys_TR_SetAuth(t->esys, key.h, a->auth);
-	r = tpm_rc(rc, "Esys_TR_SetAuth(key)");
+	r = tpm_rc(rc, "Esys_TR_SetAuth(key)", 0);
 	if (r < 0)
-		goto out;
+		return r;
 	rc = Esys_Sign(t->esys, key.h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 		       ESYS_TR_NONE, a->digest, a->scheme, &check, &sig);
-	r = tpm_rc(rc, "Esys_Sign");
+	r = tpm_rc(rc, "Esys_Sign", 0);
 	if (r < 0)
-		goto out;
+		return r;
 	if (out->type == SSHKEY_RSA) {
 		const TPM2B_PUBLIC_KEY_RSA *s = &sig->signature.rsassa.sig;
 
 		if (s->size > sizeof(out->sig)) {
-			r = TA_ERR_INTERNAL;
-			goto out;
+			return TA_ERR_INTERNAL;
 		}
 		memcpy(out->sig, s->buffer, s->size);
 		out->sig_len = s->size;
@@ -316,16 +303,13 @@ static int sign_op(struct tpm *t, void *arg)
 
 		if (s->signatureR.size > sizeof(out->r) ||
 		    s->signatureS.size > sizeof(out->s)) {
-			r = TA_ERR_INTERNAL;
-			goto out;
+			return TA_ERR_INTERNAL;
 		}
 		memcpy(out->r, s->signatureR.buffer, s->signatureR.size);
 		out->r_len = s->signatureR.size;
 		memcpy(out->s, s->signatureS.buffer, s->signatureS.size);
 		out->s_len = s->signatureS.size;
 	}
-out:
-	tpm_key_release(&key);
 	return r;
 }
 
@@ -341,6 +325,7 @@ int tpm_sign_digest(struct tpm *t, const struct tpm_keyfile *k,
 	enum sshkey_type type;
 	unsigned bits;
 	int r;
+	CLEANUP_ERASE(key_auth);
 
 	r = tpm_public_type(&k->pub, &type, &bits);
 	if (r < 0)
@@ -360,7 +345,6 @@ int tpm_sign_digest(struct tpm *t, const struct tpm_keyfile *k,
 	a = (struct sign_args){ .k = k, .auth = &key_auth, .digest = &dig,
 				.scheme = &scheme, .sig = &sig };
 	r = tpm_run(t, sign_op, &a);
-	OPENSSL_cleanse(&key_auth, sizeof(key_auth));
 	if (r < 0)
 		return r;
 	*ret = sig;
@@ -377,28 +361,26 @@ static int change_auth_op(struct tpm *t, void *arg)
 {
 	struct change_auth_args *a = arg;
 	_cleanup_(tpm_esys_freep) TPM2B_PRIVATE *out_priv = NULL;
-	struct tpm_obj p = { .t = t, .h = ESYS_TR_NONE };
-	struct tpm_obj key = { .t = t, .h = ESYS_TR_NONE, .transient = true };
+	_cleanup_(tpm_obj_release) struct tpm_obj p = { .t = t, .h = ESYS_TR_NONE };
+	_cleanup_(tpm_key_release) struct tpm_obj key = { .t = t, .h = ESYS_TR_NONE,
+							 .transient = true };
 	TSS2_RC rc;
 	int r;
 
 	r = tpm_key_load(t, a->k, &p, &key);
 	if (r < 0)
-		goto out;
+		return r;
 	rc = Esys_TR_SetAuth(t->esys, key.h, a->old);
-	r = tpm_rc(rc, "Esys_TR_SetAuth(key)");
+	r = tpm_rc(rc, "Esys_TR_SetAuth(key)", 0);
 	if (r < 0)
-		goto out;
+		return r;
 	/* The object is authorised with its current auth (USER role). */
 	rc = Esys_ObjectChangeAuth(t->esys, key.h, p.h, ESYS_TR_PASSWORD,
 				   ESYS_TR_NONE, ESYS_TR_NONE, a->new, &out_priv);
-	r = tpm_rc(rc, "Esys_ObjectChangeAuth");
+	r = tpm_rc(rc, "Esys_ObjectChangeAuth", 0);
 	if (r < 0)
-		goto out;
+		return r;
 	*a->out_priv = *out_priv;
-out:
-	tpm_key_release(&key);
-	tpm_obj_release(&p);
 	return r;
 }
 
@@ -412,36 +394,23 @@ int tpm_change_auth(struct tpm *t, const struct tpm_keyfile *k,
 	struct change_auth_args a;
 	size_t max = tpm_auth_max(&k->pub);
 	int r;
+	CLEANUP_ERASE(old);
+	CLEANUP_ERASE(new);
 
 	*ret = NULL;
 	if ((r = tpm_set_auth(&old, old_auth, max)) < 0 ||
 	    (r = tpm_set_auth(&new, new_auth, max)) < 0)
-		goto out;
+		return r;
 	a = (struct change_auth_args){ .k = k, .old = &old, .new = &new,
 				       .out_priv = &priv };
 	r = tpm_run(t, change_auth_op, &a);
 	if (r < 0)
-		goto out;
-	nk = calloc(1, sizeof(*nk));
-	if (!nk) {
-		r = TA_ERR_NOMEM;
-		goto out;
-	}
-	*nk = *k;
-	nk->description = NULL;
-	if (k->description) {
-		nk->description = strdup(k->description);
-		if (!nk->description) {
-			r = TA_ERR_NOMEM;
-			goto out;
-		}
-	}
+		return r;
+	r = keyfile_dup(k, &nk);
+	if (r < 0)
+		return r;
 	nk->priv = priv;
 	nk->empty_auth = new.size == 0;
 	*ret = TAKE_PTR(nk);
-	r = 0;
-out:
-	OPENSSL_cleanse(&old, sizeof(old));
-	OPENSSL_cleanse(&new, sizeof(new));
-	return r;
+	return 0;
 }

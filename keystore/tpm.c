@@ -32,10 +32,11 @@ void tpm_esys_freep(void *p)
 }
 
 
-int tpm_rc(TSS2_RC rc, const char *what)
+int tpm_rc(TSS2_RC rc, const char *what, unsigned flags)
 {
 	TSS2_RC layer = rc & TSS2_RC_LAYER_MASK;
 	TSS2_RC code;
+	int r = TA_ERR_TPM;
 
 	if (rc == TSS2_RC_SUCCESS)
 		return 0;
@@ -54,7 +55,7 @@ int tpm_rc(TSS2_RC rc, const char *what)
 		case TSS2_BASE_RC_MEMORY:
 			return TA_ERR_NOMEM;
 		default:
-			return TA_ERR_TPM;
+			return flags & TPM_RC_CONNECT ? TA_ERR_TPM_UNREACHABLE : TA_ERR_TPM;
 		}
 	}
 	rc &= ~TSS2_RC_LAYER_MASK;
@@ -64,7 +65,8 @@ int tpm_rc(TSS2_RC rc, const char *what)
 		switch (code) {
 		case TPM2_RC_AUTH_FAIL:
 		case TPM2_RC_BAD_AUTH:
-			return TA_ERR_TPM_AUTH;
+			/* A hierarchy's auth, not a key's: say which password. */
+			return flags & TPM_RC_OWNER ? TA_ERR_TPM_OWNER_AUTH : TA_ERR_TPM_AUTH;
 		case TPM2_RC_INTEGRITY:
 			/* The private blob was not made under this parent:
 			 * another TPM, or this one was cleared since. */
@@ -76,18 +78,23 @@ int tpm_rc(TSS2_RC rc, const char *what)
 		case TPM2_RC_HASH:
 			return TA_ERR_TPM_UNSUPPORTED_ALG;
 		default:
-			return TA_ERR_TPM;
+			/* TestParms answers _VALUE and friends (format-one
+			 * errors of the TPM itself) for parameters it lacks. */
+			return flags & TPM_RC_PARAMS ? TA_ERR_TPM_UNSUPPORTED_ALG : TA_ERR_TPM;
 		}
 	}
 	code = rc & (TPM2_RC_VER1 | TPM2_RC_WARN | 0x7f);
 	switch (code) {
 	case TPM2_RC_LOCKOUT:
-		return TA_ERR_TPM_LOCKOUT;
+		r = TA_ERR_TPM_LOCKOUT;
+		break;
 	case TPM2_RC_OBJECT_MEMORY:
-		return TA_ERR_TPM_OBJECT_MEMORY;
+		r = TA_ERR_TPM_OBJECT_MEMORY;
+		break;
 	default:
-		return TA_ERR_TPM;
+		break;
 	}
+	return r;
 }
 
 int tpm_resolve_tcti(const struct tpm_opts *opts, char **ret)
@@ -314,14 +321,13 @@ int tpm_open(const struct tpm_opts *opts, struct tpm **ret)
 	rc = Tss2_TctiLdr_Initialize(t->tcti_conf, &t->tcti);
 	if (rc != TSS2_RC_SUCCESS) {
 		t->tcti = NULL;
-		tpm_rc(rc, "Tss2_TctiLdr_Initialize");
+		tpm_rc(rc, "Tss2_TctiLdr_Initialize", 0);
 		return TA_ERR_TPM_UNREACHABLE;
 	}
 	rc = Esys_Initialize(&t->esys, t->tcti, NULL);
 	if (rc != TSS2_RC_SUCCESS) {
 		t->esys = NULL;
-		r = tpm_rc(rc, "Esys_Initialize");
-		return r == TA_ERR_TPM ? TA_ERR_TPM_UNREACHABLE : r;
+		return tpm_rc(rc, "Esys_Initialize", TPM_RC_CONNECT);
 	}
 	*ret = TAKE_PTR(t);
 	return 0;

@@ -212,7 +212,7 @@ int do_change_passphrase(void)
 	ret = 0;
 out:
 	atomic_file_discard(&out);
-	ask_free_secret(old);
-	ask_free_secret(new);
+	secret_free(old);
+	secret_free(new);
 	return ret;
 }

@@ -285,17 +285,17 @@ int ask_twice(const char *first, const char *again, char **ret)
 			return r;
 		r = ask_passphrase(again, ASK_ALLOW_STDIN, NULL, &p2);
 		if (r < 0) {
-			ask_free_secret(p1);
+			secret_free(p1);
 			return r;
 		}
 		if (strcmp(p1, p2) == 0) {
-			ask_free_secret(p2);
+			secret_free(p2);
 			ask_release_terminal();
 			*ret = p1;
 			return 0;
 		}
-		ask_free_secret(p1);
-		ask_free_secret(p2);
+		secret_free(p1);
+		secret_free(p2);
 		fprintf(stderr, "Passphrases do not match.  Try again.\n");
 	}
 	ask_release_terminal();
@@ -524,7 +524,7 @@ static int do_create(void)
 out:
 	atomic_file_discard(&key_file);
 	atomic_file_discard(&pub_file);
-	ask_free_secret(pass);
+	secret_free(pass);
 	return ret;
 }
 
@@ -550,9 +550,9 @@ int main(int argc, char **argv)
 		arg_tpm.owner_auth = owner_pw;
 	}
 	if (arg_print_pubkey) {
-		ask_free_secret(owner_pw);
-		ask_free_secret(arg_new_passphrase);
-		ask_free_secret(arg_old_passphrase);
+		secret_free(owner_pw);
+		secret_free(arg_new_passphrase);
+		secret_free(arg_old_passphrase);
 		return do_print_pubkey(arg_print_pubkey);
 	}
 	if (arg_ask_owner && !arg_tpm.owner_auth) {
@@ -569,8 +569,8 @@ int main(int argc, char **argv)
 		ret = do_change_passphrase();
 	else
 		ret = do_create();
-	ask_free_secret(owner_pw);
-	ask_free_secret(arg_new_passphrase);
-	ask_free_secret(arg_old_passphrase);
+	secret_free(owner_pw);
+	secret_free(arg_new_passphrase);
+	secret_free(arg_old_passphrase);
 	return ret;
 }

@@ -1,5 +1,6 @@
 /* swtpm-harness.c - start and stop a private swtpm for one test. */
 #include "swtpm-harness.h"
+#include "sysutil.h"
 
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -55,14 +56,10 @@ void test_swtpm_start(struct test_swtpm *s)
 	s->pid = fork();
 	cr_assert(s->pid >= 0, "fork: %s", strerror(errno));
 	if (s->pid == 0) {
-		int nul = open("/dev/null", O_RDWR);
-
 		/* If the test process dies before .fini, take swtpm with it. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-
-		dup2(nul, 0);
-		dup2(nul, 1);
-		dup2(nul, 2);
+		if (stdio_to_null(STDIO_ALL) < 0)
+			_exit(127);
 		execlp("swtpm", "swtpm", "socket", "--tpm2", "--tpmstate", state,
 		       "--server", server, "--ctrl", ctrl, "--flags",
 		       "not-need-init,startup-clear", (char *)NULL);
