@@ -1,8 +1,9 @@
-/* cache-keyring.c - passphrases in the kernel keyring (libkeyutils).
+/* cache-keyring.c - records in the kernel keyring (libkeyutils).
  *
- * Entries are "user" keys named "ssh-tpm-agent:<fingerprint>" in a keyring
- * of our own, "ssh-tpm-agent" (or $SSH_TPM_AGENT_KEYRING), linked into the
- * user keyring @u, each with a timeout.  Permissions grant the owning uid
+ * Records are "user" keys named "ssh-tpm-agent:<kind>:<id>" (cache.c
+ * makes the names) in a keyring of our own, "ssh-tpm-agent" (or
+ * $SSH_TPM_AGENT_KEYRING), linked into the user keyring @u, each with its
+ * kind's timeout.  Permissions grant the owning uid
  * (not just possessors) view/read/write/search: every later handler of the
  * same user finds them, whether or not it possesses @u (systemd services
  * with KeyringMode=private do not); other users get nothing. */
@@ -12,9 +13,9 @@
 #include <string.h>
 
 #include <keyutils.h>
-#include <openssl/crypto.h>
 
-#include "cache.h"
+#include "cache-internal.h"
+#include "cleanup.h"
 #include "err.h"
 #include "log.h"
 
@@ -47,13 +48,6 @@ static int our_keyring(bool create, key_serial_t *ret)
 	return 0;
 }
 
-static int entry_name(const char *fingerprint, char *buf, size_t size)
-{
-	int n = snprintf(buf, size, "ssh-tpm-agent:%s", fingerprint);
-
-	return n < 0 || (size_t)n >= size ? TA_ERR_INVALID_ARGUMENT : 0;
-}
-
 int cache_keyring_probe(void)
 {
 	key_serial_t k;
@@ -62,17 +56,12 @@ int cache_keyring_probe(void)
 	return r == TA_ERR_KEY_NOT_FOUND ? TA_ERR_SYSTEM : r;
 }
 
-/* The cached entry for a fingerprint (and our keyring holding it). */
-static int find_entry(const char *fingerprint, key_serial_t *ret_kr,
-		      key_serial_t *ret_k)
+/* The record called name (and our keyring holding it). */
+static int find_entry(const char *name, key_serial_t *ret_kr, key_serial_t *ret_k)
 {
-	char name[128];
 	key_serial_t kr, k;
 	int r;
 
-	r = entry_name(fingerprint, name, sizeof(name));
-	if (r < 0)
-		return r;
 	r = our_keyring(false, &kr);
 	if (r < 0)
 		return r;
@@ -87,16 +76,14 @@ static int find_entry(const char *fingerprint, key_serial_t *ret_kr,
 	return 0;
 }
 
-int cache_keyring_get(const char *fingerprint, char **ret)
+int cache_keyring_get(const char *name, uint8_t **ret, size_t *ret_len)
 {
 	key_serial_t kr, k;
 	void *data = NULL;
-	char *s;
 	long n;
 	int r;
 
-	*ret = NULL;
-	r = find_entry(fingerprint, &kr, &k);
+	r = find_entry(name, &kr, &k);
 	if (r < 0)
 		return r;
 	n = keyctl_read_alloc(k, &data);
@@ -104,35 +91,25 @@ int cache_keyring_get(const char *fingerprint, char **ret)
 		return errno == EKEYEXPIRED || errno == EKEYREVOKED
 			       ? TA_ERR_KEY_NOT_FOUND
 			       : TA_ERR_SYSTEM;
-	/* keyctl_read_alloc NUL-terminates; a passphrase has no NUL. */
-	if (memchr(data, '\0', (size_t)n)) {
-		OPENSSL_cleanse(data, (size_t)n);
-		free(data);
-		return TA_ERR_FORMAT;
-	}
-	s = data;
-	*ret = s;
+	*ret = data;
+	*ret_len = (size_t)n;
 	return 0;
 }
 
-int cache_keyring_put(const char *fingerprint, const char *passphrase,
-		      unsigned timeout)
+int cache_keyring_put(const char *name, const void *data, size_t len,
+		      unsigned lifetime)
 {
-	char name[128];
 	key_serial_t kr, k;
 	int r;
 
-	r = entry_name(fingerprint, name, sizeof(name));
-	if (r < 0)
-		return r;
 	r = our_keyring(true, &kr);
 	if (r < 0)
 		return r;
-	k = add_key("user", name, passphrase, strlen(passphrase), kr);
+	k = add_key("user", name, data, len, kr);
 	if (k < 0)
 		return TA_ERR_SYSTEM;
 	if (keyctl_setperm(k, KEY_PERMS) < 0 ||
-	    keyctl_set_timeout(k, timeout) < 0) {
+	    (lifetime && keyctl_set_timeout(k, lifetime) < 0)) {
 		int saved = errno;
 
 		keyctl_invalidate(k);
@@ -142,12 +119,12 @@ int cache_keyring_put(const char *fingerprint, const char *passphrase,
 	return 0;
 }
 
-int cache_keyring_drop(const char *fingerprint)
+int cache_keyring_drop(const char *name)
 {
 	key_serial_t kr, k;
 	int r;
 
-	r = find_entry(fingerprint, &kr, &k);
+	r = find_entry(name, &kr, &k);
 	if (r == TA_ERR_KEY_NOT_FOUND)
 		return 0;
 	if (r < 0)

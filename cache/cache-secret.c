@@ -18,7 +18,8 @@
 
 #include <libsecret/secret.h>
 
-#include "cache.h"
+#include "cache-internal.h"
+#include "cleanup.h"
 #include "err.h"
 #include "log.h"
 
@@ -93,19 +94,21 @@ int cache_secret_probe(void)
 	return gerror(e, "Secret Service");
 }
 
-int cache_secret_get(const char *fingerprint, char **ret)
+int cache_secret_get(enum cache_kind kind, const char *id, uint8_t **ret,
+		     size_t *ret_len)
 {
 	GError *e = NULL;
 	gchar *pw;
-	char *sp, *end;
+	char *sp, *end, *s;
 	long long expires;
 	int r;
 
-	*ret = NULL;
+	if (kind != CACHE_PASSPHRASE)
+		return TA_ERR_UNSUPPORTED;
 	r = secret_load();
 	if (r < 0)
 		return r;
-	pw = lib.lookup(&schema, NULL, &e, "fingerprint", fingerprint, NULL);
+	pw = lib.lookup(&schema, NULL, &e, "fingerprint", id, NULL);
 	r = gerror(e, "secret lookup");
 	if (r < 0)
 		return r;
@@ -115,48 +118,60 @@ int cache_secret_get(const char *fingerprint, char **ret)
 	sp = end;
 	if (*sp != ' ' || expires <= (long long)time(NULL)) {
 		lib.free_pw(pw);
-		cache_secret_drop(fingerprint);
+		cache_secret_drop(kind, id);
 		return TA_ERR_KEY_NOT_FOUND;
 	}
-	*ret = strdup(sp + 1);
+	s = strdup(sp + 1);
 	lib.free_pw(pw); /* wipes the copy libsecret made */
-	return *ret ? 0 : TA_ERR_NOMEM;
+	if (!s)
+		return TA_ERR_NOMEM;
+	*ret = (uint8_t *)s;
+	*ret_len = strlen(s);
+	return 0;
 }
 
-int cache_secret_put(const char *fingerprint, const char *label,
-		     const char *passphrase, unsigned timeout)
+int cache_secret_put(enum cache_kind kind, const char *id, const char *label,
+		     const void *data, size_t len, unsigned lifetime)
 {
 	_cleanup_free_ char *full_label = NULL;
+	_cleanup_secret_ char *value = NULL;
 	GError *e = NULL;
-	char *value = NULL;
 	int r, n;
 
+	if (kind != CACHE_PASSPHRASE)
+		return TA_ERR_UNSUPPORTED;
+	/* libsecret's simple API stores text. */
+	if (memchr(data, '\0', len))
+		return TA_ERR_FORMAT;
 	r = secret_load();
 	if (r < 0)
 		return r;
 	if (asprintf(&full_label, "ssh-tpm-agent: passphrase for %s (%s)",
-		     label && *label ? label : "TPM key", fingerprint) < 0)
+		     label && *label ? label : "TPM key", id) < 0)
 		return TA_ERR_NOMEM;
-	n = asprintf(&value, "%lld %s", (long long)time(NULL) + timeout,
-		     passphrase);
-	if (n < 0)
+	n = asprintf(&value, "%lld %.*s", (long long)time(NULL) + lifetime,
+		     (int)len, (const char *)data);
+	if (n < 0) {
+		value = NULL;
 		return TA_ERR_NOMEM;
+	}
 	/* The in-memory session collection: a cached passphrase must not
 	 * land in the on-disk login keyring and outlive its timeout there. */
 	lib.store(&schema, SECRET_COLLECTION_SESSION, full_label, value, NULL,
-		  &e, "fingerprint", fingerprint, NULL);
-	secret_free(value);
+		  &e, "fingerprint", id, NULL);
 	return gerror(e, "secret store");
 }
 
-int cache_secret_drop(const char *fingerprint)
+int cache_secret_drop(enum cache_kind kind, const char *id)
 {
 	GError *e = NULL;
 	int r;
 
+	if (kind != CACHE_PASSPHRASE)
+		return TA_ERR_UNSUPPORTED;
 	r = secret_load();
 	if (r < 0)
 		return r;
-	lib.clear(&schema, NULL, &e, "fingerprint", fingerprint, NULL);
+	lib.clear(&schema, NULL, &e, "fingerprint", id, NULL);
 	return gerror(e, "secret clear");
 }

@@ -1,16 +1,18 @@
-/* cache.c - the cache interface: pick a backend, fall back to none. */
+/* cache.c - the cache interface: kinds and their namespaces, the choice
+ * of backend per kind, the fall back to none. */
 #include "cache.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
+#include "cache-internal.h"
 #include "err.h"
 #include "log.h"
 
 struct cache {
-	enum cache_backend backend;
+	enum cache_backend backend; /* for passphrases */
+	bool keyring;               /* the keyring works (every other kind) */
 	unsigned timeout;
 };
 
@@ -23,6 +25,25 @@ static const char *backend_name(enum cache_backend b)
 		return "keyring";
 	case CACHE_SECRET:
 		return "secret";
+	}
+	return "?";
+}
+
+const char *cache_kind_name(enum cache_kind k)
+{
+	switch (k) {
+	case CACHE_PASSPHRASE:
+		return "passphrase";
+	case CACHE_OWNER_PASSWORD:
+		return "owner-password";
+	case CACHE_IDENTITY:
+		return "identity";
+	case CACHE_CONSTRAINT:
+		return "constraint";
+	case CACHE_LOCK:
+		return "lock";
+	case CACHE_TPM_CONTEXT:
+		return "tpm-context";
 	}
 	return "?";
 }
@@ -58,6 +79,9 @@ int cache_open(enum cache_backend backend, unsigned timeout, struct cache **ret)
 			    backend_name(backend), ta_strerror(r));
 		c->backend = CACHE_NONE;
 	}
+	/* Every other kind lives in the keyring, whatever the backend. */
+	c->keyring = c->backend == CACHE_KEYRING ||
+		     (backend != CACHE_KEYRING && cache_keyring_probe() == 0);
 	*ret = c;
 	return 0;
 }
@@ -72,43 +96,137 @@ enum cache_backend cache_backend(const struct cache *c)
 	return c ? c->backend : CACHE_NONE;
 }
 
-int cache_get_passphrase(struct cache *c, const char *fingerprint, char **ret)
+/* Where a kind goes in this cache. */
+static enum cache_backend place(const struct cache *c, enum cache_kind kind)
 {
+	if (!c)
+		return CACHE_NONE;
+	if (kind == CACHE_PASSPHRASE)
+		return c->backend;
+	/* The owner password follows the passphrases' choice of "none". */
+	if (kind == CACHE_OWNER_PASSWORD && c->backend == CACHE_NONE)
+		return CACHE_NONE;
+	return c->keyring ? CACHE_KEYRING : CACHE_NONE;
+}
+
+static int record_name(enum cache_kind kind, const char *id, char *buf,
+		       size_t size)
+{
+	int n = snprintf(buf, size, "ssh-tpm-agent:%s:%s", cache_kind_name(kind), id);
+
+	return n < 0 || (size_t)n >= size ? TA_ERR_INVALID_ARGUMENT : 0;
+}
+
+int cache_get(struct cache *c, enum cache_kind kind, const char *id,
+	      uint8_t **ret, size_t *ret_len)
+{
+	char name[256];
+	int r;
+
 	*ret = NULL;
-	switch (cache_backend(c)) {
+	*ret_len = 0;
+	switch (place(c, kind)) {
 	case CACHE_KEYRING:
-		return cache_keyring_get(fingerprint, ret);
+		r = record_name(kind, id, name, sizeof(name));
+		return r < 0 ? r : cache_keyring_get(name, ret, ret_len);
 	case CACHE_SECRET:
-		return cache_secret_get(fingerprint, ret);
+		return cache_secret_get(kind, id, ret, ret_len);
 	case CACHE_NONE:
 		break;
 	}
 	return TA_ERR_KEY_NOT_FOUND;
 }
 
-int cache_put_passphrase(struct cache *c, const char *fingerprint,
-			 const char *label, const char *passphrase)
+int cache_put(struct cache *c, enum cache_kind kind, const char *id,
+	      const char *label, const void *data, size_t len,
+	      unsigned lifetime)
 {
-	switch (cache_backend(c)) {
+	char name[256];
+	int r;
+
+	if (len > CACHE_MAX_RECORD)
+		return TA_ERR_TOO_LARGE;
+	if (!lifetime && (kind == CACHE_PASSPHRASE || kind == CACHE_OWNER_PASSWORD))
+		lifetime = c->timeout;
+	switch (place(c, kind)) {
 	case CACHE_KEYRING:
-		return cache_keyring_put(fingerprint, passphrase, c->timeout);
+		r = record_name(kind, id, name, sizeof(name));
+		return r < 0 ? r : cache_keyring_put(name, data, len, lifetime);
 	case CACHE_SECRET:
-		return cache_secret_put(fingerprint, label, passphrase, c->timeout);
+		return cache_secret_put(kind, id, label, data, len, lifetime);
 	case CACHE_NONE:
 		break;
 	}
 	return 0;
 }
 
-int cache_drop_passphrase(struct cache *c, const char *fingerprint)
+int cache_drop(struct cache *c, enum cache_kind kind, const char *id)
 {
-	switch (cache_backend(c)) {
+	char name[256];
+	int r;
+
+	switch (place(c, kind)) {
 	case CACHE_KEYRING:
-		return cache_keyring_drop(fingerprint);
+		r = record_name(kind, id, name, sizeof(name));
+		return r < 0 ? r : cache_keyring_drop(name);
 	case CACHE_SECRET:
-		return cache_secret_drop(fingerprint);
+		return cache_secret_drop(kind, id);
 	case CACHE_NONE:
 		break;
 	}
 	return 0;
+}
+
+void cache_forget(enum cache_kind kind, const char *id)
+{
+	const char *bus = getenv("DBUS_SESSION_BUS_ADDRESS");
+	char name[256];
+
+	if (record_name(kind, id, name, sizeof(name)) == 0 &&
+	    cache_keyring_drop(name) < 0)
+		log_debug("keyring: could not drop %s", name);
+	/* The Secret Service only when a session bus is there (libsecret
+	 * would otherwise try to start one). */
+	if (kind == CACHE_PASSPHRASE && bus && *bus && cache_secret_probe() == 0)
+		cache_secret_drop(kind, id);
+}
+
+int cache_get_passphrase(struct cache *c, const char *fingerprint, char **ret)
+{
+	uint8_t *data;
+	size_t len;
+	char *s;
+	int r;
+
+	*ret = NULL;
+	r = cache_get(c, CACHE_PASSPHRASE, fingerprint, &data, &len);
+	if (r < 0)
+		return r;
+	/* A passphrase has no NUL byte: such an entry is not ours. */
+	if (memchr(data, '\0', len)) {
+		erase_and_free(data, len);
+		return TA_ERR_FORMAT;
+	}
+	s = malloc(len + 1);
+	if (s) {
+		memcpy(s, data, len);
+		s[len] = '\0';
+	}
+	erase_and_free(data, len);
+	if (!s)
+		return TA_ERR_NOMEM;
+	*ret = s;
+	return 0;
+}
+
+int cache_put_passphrase(struct cache *c, const char *fingerprint,
+			 const char *label, const char *passphrase)
+{
+	return cache_put(c, CACHE_PASSPHRASE, fingerprint, label, passphrase,
+			 strlen(passphrase), 0);
+}
+
+int cache_drop_passphrase(struct cache *c, const char *fingerprint)
+{
+	return cache_drop(c, CACHE_PASSPHRASE, fingerprint);
 }

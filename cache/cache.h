@@ -1,9 +1,14 @@
-/* cache.h - state that must outlive one handler: passphrases, keyed by the
- * SSH key fingerprint, with a lifetime.  Backends: the kernel keyring
- * (default), the Secret Service through libsecret, or none. */
+/* cache.h - records that must outlive one handler: passphrases now, and
+ * what a stateless agent keeps between connections next.  Each record has
+ * a kind (its namespace and its lifetime), an id within the kind, and
+ * bytes.  Backends (private, cache-internal.h): the kernel keyring (the
+ * default, and the only home of every kind but passphrases), the Secret
+ * Service through libsecret (passphrases, if asked for), or none. */
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "cleanup.h"
 
@@ -13,38 +18,67 @@ enum cache_backend {
 	CACHE_SECRET,
 };
 
+/* What a record is.  In the kernel keyring each kind is its own
+ * namespace: a "user" key named "ssh-tpm-agent:<kind>:<id>".
+ *
+ *   kind             id                 lifetime                 secret
+ *   passphrase       key fingerprint    --cache-timeout          yes
+ *   owner-password   TCTI of the TPM    --cache-timeout          yes
+ *   identity         key fingerprint    its lifetime constraint, yes (an added
+ *                                       else until removed         private key)
+ *   constraint       key fingerprint    as its identity          no
+ *   lock             "agent"            until unlocked           yes (a hash)
+ *   tpm-context      object name        until the TPM resets     no
+ *
+ * Only passphrases may go to the Secret Service (--cache secret); every
+ * other kind lives in the kernel keyring whatever the backend. */
+enum cache_kind {
+	CACHE_PASSPHRASE,
+	CACHE_OWNER_PASSWORD,
+	CACHE_IDENTITY,
+	CACHE_CONSTRAINT,
+	CACHE_LOCK,
+	CACHE_TPM_CONTEXT,
+};
+
 #define CACHE_DEFAULT_TIMEOUT 600 /* seconds */
+#define CACHE_MAX_RECORD (16 * 1024)
+
+/* "passphrase", "owner-password", ... */
+const char *cache_kind_name(enum cache_kind k);
 
 struct cache;
 
 /* Never fails for an unusable backend: it warns once and behaves as
- * CACHE_NONE (e.g. no keyring in a container, no Secret Service). */
+ * CACHE_NONE (e.g. no keyring in a container, no Secret Service).
+ * timeout: the lifetime of passphrases (0: CACHE_DEFAULT_TIMEOUT). */
 int cache_open(enum cache_backend backend, unsigned timeout, struct cache **ret);
 void cache_close(struct cache *c);
 DEFINE_CLEANUP(struct cache, cache_close)
 
-/* The backend actually in use (CACHE_NONE after a fallback). */
+/* The backend actually in use for passphrases (CACHE_NONE after a
+ * fallback). */
 enum cache_backend cache_backend(const struct cache *c);
 int cache_backend_from_string(const char *s, enum cache_backend *ret);
 
-/* TA_ERR_KEY_NOT_FOUND when nothing (or nothing unexpired) is cached.
- * The result is freed with secret_free(). */
+/* A record's bytes (free them with erase_and_free(p, len)).
+ * TA_ERR_KEY_NOT_FOUND when there is none, or none unexpired. */
+int cache_get(struct cache *c, enum cache_kind kind, const char *id,
+	      uint8_t **ret, size_t *ret_len);
+/* Store (replace) a record.  lifetime in seconds; 0 is the kind's default
+ * (the cache's timeout for passphrases and the owner password, none for
+ * the others).  label: what a user sees in a keyring app. */
+int cache_put(struct cache *c, enum cache_kind kind, const char *id,
+	      const char *label, const void *data, size_t len,
+	      unsigned lifetime);
+/* 0 also when there was nothing to drop. */
+int cache_drop(struct cache *c, enum cache_kind kind, const char *id);
+/* Drop a record from every backend that may hold it, whichever the agent
+ * was told to use (ssh-tpm-keygen -p forgets an old passphrase). */
+void cache_forget(enum cache_kind kind, const char *id);
+
+/* Passphrases as strings (no NUL inside).  Free with secret_free(). */
 int cache_get_passphrase(struct cache *c, const char *fingerprint, char **ret);
-/* label: what a user sees in a keyring app (e.g. key comment). */
 int cache_put_passphrase(struct cache *c, const char *fingerprint,
 			 const char *label, const char *passphrase);
 int cache_drop_passphrase(struct cache *c, const char *fingerprint);
-
-/* Backends. */
-int cache_keyring_get(const char *fingerprint, char **ret);
-int cache_keyring_put(const char *fingerprint, const char *passphrase,
-		      unsigned timeout);
-int cache_keyring_drop(const char *fingerprint);
-/* 0 if the keyring can be used here. */
-int cache_keyring_probe(void);
-
-int cache_secret_get(const char *fingerprint, char **ret);
-int cache_secret_put(const char *fingerprint, const char *label,
-		     const char *passphrase, unsigned timeout);
-int cache_secret_drop(const char *fingerprint);
-int cache_secret_probe(void);

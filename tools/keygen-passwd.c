@@ -30,10 +30,7 @@ static void drop_cached_passphrase(const struct tpm_keyfile *kf)
 	if (tpm_public_to_sshkey(&kf->pub, &key) < 0 ||
 	    sshkey_fingerprint(key, &fp) < 0)
 		return;
-	if (cache_keyring_drop(fp) < 0)
-		log_debug("keyring: could not drop cached passphrase for %s", fp);
-	if (getenv("DBUS_SESSION_BUS_ADDRESS") && cache_secret_probe() == 0)
-		cache_secret_drop(fp);
+	cache_forget(CACHE_PASSPHRASE, fp);
 }
 
 /* dirfd/NAME still is the file described by st (no symlink). */

@@ -161,7 +161,7 @@ answer() { printf '%s\n' "$1" > "$ASKPASS_ANSWER"; }
 # The cached entry's key id, or nothing.
 cached_id() { # FINGERPRINT
 	kr=$(keyctl search @u keyring "$SSH_TPM_AGENT_KEYRING" 2>/dev/null) || return 0
-	keyctl search "$kr" user "ssh-tpm-agent:$1" 2>/dev/null
+	keyctl search "$kr" user "ssh-tpm-agent:passphrase:$1" 2>/dev/null
 }
 # Activated agent that passes on what the passphrase machinery needs; -d
 # always, so the tests show that no passphrase reaches the debug log.
