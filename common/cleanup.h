@@ -86,6 +86,7 @@ static inline void erase_regionp(struct erase_region *r)
 	explicit_bzero(r->p, r->n);
 }
 #define CLEANUP_ERASE(var)                                                     \
-	_cleanup_(erase_regionp) struct erase_region _erase_##var = {          \
+	_cleanup_(erase_regionp) __attribute__((unused))                       \
+	struct erase_region _erase_##var = {                                   \
 		&(var), sizeof(var)                                            \
 	}

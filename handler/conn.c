@@ -1,5 +1,8 @@
-/* conn.c - one connection: peer check, then frames in, replies out. */
+/* conn.c - one connection: its state, the peer check, then frames in,
+ * replies out. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -11,8 +14,36 @@
 #include "log.h"
 #include "sysutil.h"
 
-int handler_check_peer(struct handler_ctx *ctx, int fd)
+void handler_conn_init(struct handler_conn *c, const struct handler_config *cfg, int fd)
 {
+	*c = (struct handler_conn){ .cfg = cfg, .fd = fd, .tpm = cfg->tpm };
+}
+
+void handler_conn_done(struct handler_conn *c)
+{
+	cache_close(c->cache);
+	secret_free(c->owner_pw);
+	free(c->peer.exe);
+	*c = (struct handler_conn){ .fd = -1 };
+}
+
+int handler_conn_cache(struct handler_conn *c, struct cache **ret)
+{
+	int r;
+
+	if (!c->cache) {
+		r = cache_open(c->cfg->cache, c->cfg->cache_timeout, &c->cache);
+		if (r < 0)
+			return r;
+	}
+	*ret = c->cache;
+	return 0;
+}
+
+int handler_check_peer(struct handler_conn *c, int fd)
+{
+	char link[64], exe[4096];
+	ssize_t n;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 
@@ -20,8 +51,15 @@ int handler_check_peer(struct handler_ctx *ctx, int fd)
 		log_error("cannot get peer credentials: %s", strerror(errno));
 		return TA_ERR_SYSTEM;
 	}
-	ctx->peer_pid = cred.pid;
-	ctx->peer_uid = cred.uid;
+	c->peer.pid = cred.pid;
+	c->peer.uid = cred.uid;
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)cred.pid);
+	n = readlink(link, exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		free(c->peer.exe);
+		c->peer.exe = strdup(exe);
+	}
 	if (cred.uid != 0 && cred.uid != geteuid()) {
 		log_error("refusing connection from pid %d uid %u (only uid %u and root may use this agent)",
 			  (int)cred.pid, (unsigned)cred.uid, (unsigned)geteuid());
@@ -31,17 +69,16 @@ int handler_check_peer(struct handler_ctx *ctx, int fd)
 	return 0;
 }
 
-bool handler_peer_gone(const struct handler_ctx *ctx)
+bool handler_peer_gone(const struct handler_conn *c)
 {
-	struct pollfd p = { .fd = ctx->conn_fd };
+	struct pollfd p = { .fd = c->fd };
 
 	/* POLLHUP: the peer closed (a shutdown of its writing side alone,
 	 * as "send the request, then wait for the answer" does, is not). */
-	return ctx->conn_fd >= 0 && poll(&p, 1, 0) > 0 &&
-	       (p.revents & (POLLHUP | POLLERR));
+	return c->fd >= 0 && poll(&p, 1, 0) > 0 && (p.revents & (POLLHUP | POLLERR));
 }
 
-int handler_serve(struct handler_ctx *ctx, int in_fd, int out_fd)
+int handler_serve(struct handler_conn *c, int in_fd, int out_fd)
 {
 	_cleanup_(buf_freep) struct buf *req = buf_new(AGENT_MAX_LEN);
 	_cleanup_(buf_freep) struct buf *resp = buf_new(AGENT_MAX_LEN);
@@ -57,21 +94,37 @@ int handler_serve(struct handler_ctx *ctx, int in_fd, int out_fd)
 		case TA_ERR_EOF:
 			return 0; /* clean EOF between frames */
 		case TA_ERR_FORMAT:
-			log_debug("pid %d sent an empty frame: closing", (int)ctx->peer_pid);
+			log_debug("pid %d sent an empty frame: closing", (int)c->peer.pid);
 			return r;
 		case TA_ERR_TOO_LARGE:
 			log_error("pid %d sent a frame over the %u-byte limit: closing",
-				  (int)ctx->peer_pid, AGENT_MAX_LEN);
+				  (int)c->peer.pid, AGENT_MAX_LEN);
 			return r;
 		case TA_ERR_INCOMPLETE:
-			log_debug("pid %d closed mid-frame", (int)ctx->peer_pid);
+			log_debug("pid %d closed mid-frame", (int)c->peer.pid);
 			return r;
 		default:
 			return r;
 		}
-		handler_process_message(ctx, req, resp);
+		handler_process_message(c, req, resp);
 		r = frame_write(out_fd, resp);
 		if (r < 0)
 			return r;
 	}
+}
+
+int handler_run_connection(const struct handler_config *cfg, int in_fd, int out_fd)
+{
+	struct handler_conn c;
+	int r;
+
+	handler_conn_init(&c, cfg, in_fd);
+	r = handler_check_peer(&c, in_fd);
+	if (r == 0) {
+		r = handler_serve(&c, in_fd, out_fd);
+		if (r < 0)
+			log_debug_r(r, "connection from pid %d closed", (int)c.peer.pid);
+	}
+	handler_conn_done(&c);
+	return r < 0 ? 1 : 0;
 }

@@ -10,7 +10,7 @@
 struct request_type {
 	uint8_t type;
 	const char *name;
-	int (*fn)(struct handler_ctx *ctx, struct buf *req, struct buf *resp);
+	int (*fn)(struct handler_conn *c, struct buf *req, struct buf *resp);
 };
 
 static const struct request_type request_types[] = {
@@ -19,7 +19,7 @@ static const struct request_type request_types[] = {
 	{ SSH_AGENTC_SIGN_REQUEST, "SIGN_REQUEST", handler_sign_request },
 };
 
-void handler_process_message(struct handler_ctx *ctx, struct buf *req,
+void handler_process_message(struct handler_conn *c, struct buf *req,
 			     struct buf *resp)
 {
 	const struct request_type *rt = NULL;
@@ -29,7 +29,7 @@ void handler_process_message(struct handler_ctx *ctx, struct buf *req,
 	buf_reset(resp);
 	r = buf_get_u8(req, &type);
 	if (r < 0) {
-		log_debug("empty request from pid %d", (int)ctx->peer_pid);
+		log_debug("empty request from pid %d", (int)c->peer.pid);
 		goto fail;
 	}
 	for (size_t i = 0; i < ELEMENTSOF(request_types); i++)
@@ -37,14 +37,14 @@ void handler_process_message(struct handler_ctx *ctx, struct buf *req,
 			rt = &request_types[i];
 	if (!rt) {
 		log_debug("request type %u from pid %d uid %u: not supported",
-			  type, (int)ctx->peer_pid, (unsigned)ctx->peer_uid);
+			  type, (int)c->peer.pid, (unsigned)c->peer.uid);
 		goto fail;
 	}
-	r = rt->fn(ctx, req, resp);
+	r = rt->fn(c, req, resp);
 	if (r == 0)
 		return;
-	log_error_r(r, "%s from pid %d uid %u", rt->name, (int)ctx->peer_pid,
-		    (unsigned)ctx->peer_uid);
+	log_error_r(r, "%s from pid %d uid %u", rt->name, (int)c->peer.pid,
+		    (unsigned)c->peer.uid);
 fail:
 	buf_reset(resp);
 	if (buf_put_u8(resp, SSH_AGENT_FAILURE) < 0)

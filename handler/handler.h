@@ -1,4 +1,5 @@
-/* handler.h - one agent connection: framing, dispatch and the requests. */
+/* handler.h - one agent connection: a read-only configuration, the state
+ * of one connection, framing, dispatch and the requests. */
 #pragma once
 
 #include <stdbool.h>
@@ -6,47 +7,80 @@
 
 #include "buf.h"
 #include "cache.h"
+#include "keydir.h"
 #include "sshkey.h"
 #include "tpm.h"
 
-struct handler_ctx {
-	const char *key_dir;          /* where NAME.tpm keys live */
-	bool no_load;                 /* --no-load: list no key-dir keys */
-	struct tpm_opts tpm;          /* how to reach the TPM */
-	bool ask_owner;               /* -o: ask for the owner password */
-	char *owner_pw;               /* asked by this connection: wiped at its end */
-	enum cache_backend cache;     /* where passphrases are cached */
-	unsigned cache_timeout;       /* seconds */
-	unsigned prompt_timeout;      /* seconds a passphrase prompt may take */
-	int conn_fd;                  /* the client's connection (-1: none);
-				       * its hang-up cancels a prompt */
-	pid_t peer_pid;               /* from SO_PEERCRED, for logs */
-	uid_t peer_uid;
+/* What argv and the environment said; never changed once serving. */
+struct handler_config {
+	const char *key_dir;       /* where NAME.tpm keys live */
+	bool no_load;              /* --no-load: list no key-dir keys */
+	struct tpm_opts tpm;       /* how to reach the TPM */
+	bool ask_owner;            /* -o: ask for the owner password */
+	enum cache_backend cache;  /* where passphrases are cached */
+	unsigned cache_timeout;    /* seconds */
+	unsigned prompt_timeout;   /* seconds a passphrase prompt may take */
 };
 
 #define HANDLER_DEFAULT_PROMPT_TIMEOUT 120 /* seconds */
 #define HANDLER_TPM_TIMEOUT 60             /* seconds, see TPM_DEFAULT_TIMEOUT */
 
+/* The client, from SO_PEERCRED (and /proc), for checks and logs. */
+struct handler_peer {
+	pid_t pid;
+	uid_t uid;
+	char *exe; /* its executable, or NULL */
+};
+
+/* One connection: everything a handler owns, and only for the connection
+ * (session bindings and lock checks will live here too). */
+struct handler_conn {
+	const struct handler_config *cfg;
+	int fd;                   /* the client's connection (-1: none); its
+				   * hang-up cancels a prompt */
+	struct handler_peer peer;
+	struct cache *cache;      /* opened on first use */
+	struct tpm_opts tpm;      /* cfg->tpm, with this connection's owner
+				   * password once asked */
+	char *owner_pw;           /* asked in this connection: wiped at its end */
+};
+
+/* fd may be -1 (no connection: tests, fuzzing). */
+void handler_conn_init(struct handler_conn *c, const struct handler_config *cfg, int fd);
+/* Close the cache, wipe the secrets, free what the connection held. */
+void handler_conn_done(struct handler_conn *c);
+/* The cache, opened (once per connection) on first use. */
+int handler_conn_cache(struct handler_conn *c, struct cache **ret);
+
+/* The identities this agent offers, in order: the key dir's (unless
+ * --no-load); added and fallback identities will follow.  The one source
+ * for both listing and signing. */
+int handler_identities(struct handler_conn *c, struct identity_list **ret);
+
 /* True when the client has closed its connection (nobody to answer). */
-bool handler_peer_gone(const struct handler_ctx *ctx);
+bool handler_peer_gone(const struct handler_conn *c);
 
 /* One request (type byte first) -> one complete reply in resp.  Never
  * fails: errors become SSH_AGENT_FAILURE, the reason goes to the log. */
-void handler_process_message(struct handler_ctx *ctx, struct buf *req,
+void handler_process_message(struct handler_conn *c, struct buf *req,
 			     struct buf *resp);
 
 /* Serve one connection until EOF.  Returns 0 on a clean EOF, a negative
  * code when the peer broke the framing (connection should be closed). */
-int handler_serve(struct handler_ctx *ctx, int in_fd, int out_fd);
+int handler_serve(struct handler_conn *c, int in_fd, int out_fd);
 
-/* SO_PEERCRED: allow only our own uid and root.  Fills peer pid/uid. */
-int handler_check_peer(struct handler_ctx *ctx, int fd);
+/* SO_PEERCRED: allow only our own uid and root.  Fills in the peer. */
+int handler_check_peer(struct handler_conn *c, int fd);
+
+/* The per-connection work shared by every entry mode: peer check, serve.
+ * Returns the process exit status. */
+int handler_run_connection(const struct handler_config *cfg, int in_fd, int out_fd);
 
 /* The hash a SIGN_REQUEST's flags ask for with a key of this type. */
 enum ta_hash handler_sign_hash(enum sshkey_type type, uint32_t flags);
 
 /* Requests (dispatch.c maps type bytes to these). */
-int handler_request_identities(struct handler_ctx *ctx, struct buf *req,
+int handler_request_identities(struct handler_conn *c, struct buf *req,
 			       struct buf *resp);
-int handler_sign_request(struct handler_ctx *ctx, struct buf *req,
+int handler_sign_request(struct handler_conn *c, struct buf *req,
 			 struct buf *resp);

@@ -28,24 +28,6 @@
 /* How long an agent waits for another one starting on the same path. */
 #define LISTEN_LOCK_TIMEOUT_MS (10 * 1000)
 
-int handler_run_connection(struct handler_ctx *ctx, int in_fd, int out_fd)
-{
-	int r;
-
-	ctx->conn_fd = in_fd;
-	r = handler_check_peer(ctx, in_fd);
-	if (r < 0)
-		return 1;
-	r = handler_serve(ctx, in_fd, out_fd);
-	secret_free(ctx->owner_pw);
-	ctx->owner_pw = NULL;
-	if (r < 0) {
-		log_debug_r(r, "connection from pid %d closed", (int)ctx->peer_pid);
-		return 1;
-	}
-	return 0;
-}
-
 static int fill_addr(const char *path, struct sockaddr_un *sa)
 {
 	memset(sa, 0, sizeof(*sa));
@@ -229,7 +211,7 @@ static void reap_children(void)
 		;
 }
 
-int listen_loop(int fd, struct listen_path *lp, const struct handler_ctx *tmpl)
+int listen_loop(int fd, struct listen_path *lp, const struct handler_config *cfg)
 {
 	struct signalfd_siginfo si;
 	struct pollfd pfd[2];
@@ -300,12 +282,10 @@ int listen_loop(int fd, struct listen_path *lp, const struct handler_ctx *tmpl)
 				continue;
 			}
 			if (pid == 0) {
-				struct handler_ctx ctx = *tmpl;
-
 				sigprocmask(SIG_SETMASK, &old, NULL);
 				close(fd);
 				close(sfd);
-				_exit(handler_run_connection(&ctx, cfd, cfd));
+				_exit(handler_run_connection(cfg, cfd, cfd));
 			}
 			close(cfd);
 		}

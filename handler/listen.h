@@ -21,8 +21,4 @@ void listen_path_remove(struct listen_path *lp);
 /* Accept connections on fd and fork one handler per connection until
  * SIGTERM/SIGINT/SIGHUP; then remove the socket lp names (when not NULL)
  * and return. */
-int listen_loop(int fd, struct listen_path *lp, const struct handler_ctx *tmpl);
-
-/* The per-connection work shared by every entry mode: peer check, serve.
- * Returns the process exit status. */
-int handler_run_connection(struct handler_ctx *ctx, int in_fd, int out_fd);
+int listen_loop(int fd, struct listen_path *lp, const struct handler_config *cfg);

@@ -253,7 +253,7 @@ int main(int argc, char **argv)
 {
 	_cleanup_free_ char *path = NULL, *private_dir = NULL;
 	_cleanup_(secret_freep) char *owner_pw = NULL;
-	struct handler_ctx ctx = { 0 };
+	struct handler_config cfg = { 0 };
 	struct listen_path lp = { 0 };
 	char *owner_env;
 	struct rlimit no_core = { 0, 0 };
@@ -291,7 +291,7 @@ int main(int argc, char **argv)
 	owner_env = getenv("SSH_TPM_AGENT_OWNER_PASSWORD");
 	if (owner_env && *owner_env) {
 		owner_pw = strdup(owner_env);
-		OPENSSL_cleanse(owner_env, strlen(owner_env));
+		explicit_bzero(owner_env, strlen(owner_env));
 		unsetenv("SSH_TPM_AGENT_OWNER_PASSWORD");
 		if (!owner_pw)
 			return 1;
@@ -301,14 +301,15 @@ int main(int argc, char **argv)
 	 * does not answer must not live on. */
 	if (!arg_tpm.timeout_s)
 		arg_tpm.timeout_s = HANDLER_TPM_TIMEOUT;
-	ctx.key_dir = arg_key_dir;
-	ctx.no_load = arg_no_load;
-	ctx.tpm = arg_tpm;
-	ctx.ask_owner = arg_ask_owner && !arg_tpm.owner_auth;
-	ctx.cache = arg_cache;
-	ctx.cache_timeout = arg_cache_timeout;
-	ctx.prompt_timeout = arg_prompt_timeout;
-	ctx.conn_fd = -1;
+	cfg = (struct handler_config){
+		.key_dir = arg_key_dir,
+		.no_load = arg_no_load,
+		.tpm = arg_tpm,
+		.ask_owner = arg_ask_owner && !arg_tpm.owner_auth,
+		.cache = arg_cache,
+		.cache_timeout = arg_cache_timeout,
+		.prompt_timeout = arg_prompt_timeout,
+	};
 
 	n = sd_listen_fds(1);
 	if (n < 0) {
@@ -326,20 +327,21 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		if (!listening) /* Accept=yes: one connection, then exit. */
-			return handler_run_connection(&ctx, fd, fd);
-		r = listen_loop(fd, NULL, &ctx); /* Accept=no */
+			return handler_run_connection(&cfg, fd, fd);
+		r = listen_loop(fd, NULL, &cfg); /* Accept=no */
 		return r < 0 ? 1 : 0;
 	}
 	if (!arg_socket && fd_is_socket(STDIN_FILENO, &listening)) {
 		if (!listening) /* inetd: the connection is stdin/stdout */
-			return handler_run_connection(&ctx, STDIN_FILENO,
+			return handler_run_connection(&cfg, STDIN_FILENO,
 						      STDOUT_FILENO);
-		r = listen_loop(STDIN_FILENO, NULL, &ctx);
+		r = listen_loop(STDIN_FILENO, NULL, &cfg);
 		return r < 0 ? 1 : 0;
 	}
 
-	/* Standalone: ask for the owner password once, before forking. */
-	if (ctx.ask_owner) {
+	/* Standalone: ask for the owner password once, before forking (the
+	 * configuration is complete before the first connection). */
+	if (cfg.ask_owner) {
 		r = ask_passphrase("Enter the TPM owner password: ", 0, NULL, &owner_pw);
 		/* The forked handlers must not inherit our turn on the tty. */
 		ask_release_terminal();
@@ -347,8 +349,8 @@ int main(int argc, char **argv)
 			log_error_r(r, "owner password");
 			return 1;
 		}
-		ctx.tpm.owner_auth = owner_pw;
-		ctx.ask_owner = false;
+		cfg.tpm.owner_auth = owner_pw;
+		cfg.ask_owner = false;
 	}
 	if (socket_path(&path, &private_dir) < 0)
 		return 1;
@@ -359,7 +361,7 @@ int main(int argc, char **argv)
 	r = listen_create(path, &fd, &lp);
 	if (r < 0)
 		return 1;
-	r = listen_loop(fd, &lp, &ctx);
+	r = listen_loop(fd, &lp, &cfg);
 	close(fd);
 	if (r < 0) {
 		log_error_r(r, "listener");

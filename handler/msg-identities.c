@@ -1,5 +1,6 @@
-/* msg-identities.c - REQUEST_IDENTITIES: every key (and certificate) in
- * the key dir.  Reads files only; the TPM is not opened. */
+/* msg-identities.c - REQUEST_IDENTITIES: every identity we offer (key
+ * dir keys and their certificates).  Reads files only; the TPM is not
+ * opened. */
 #include <string.h>
 
 #include "err.h"
@@ -8,7 +9,7 @@
 #include "log.h"
 #include "agent.h"
 
-int handler_request_identities(struct handler_ctx *ctx, struct buf *req,
+int handler_request_identities(struct handler_conn *c, struct buf *req,
 			       struct buf *resp)
 {
 	_cleanup_(identity_list_freep) struct identity_list *ids = NULL;
@@ -17,24 +18,22 @@ int handler_request_identities(struct handler_ctx *ctx, struct buf *req,
 
 	if (buf_len(req) != 0)
 		return TA_ERR_TRAILING;
-	if (!ctx->no_load) {
-		r = keydir_scan(ctx->key_dir, &ids);
-		if (r < 0)
-			return r;
-	}
-	n = ids ? ids->n : 0;
+	r = handler_identities(c, &ids);
+	if (r < 0)
+		return r;
+	n = ids->n;
 	/* Answer only what fits in one frame (clients have the same limit). */
 	for (size_t i = 0, size = 5; i < n; i++) {
 		size += 8 + ids->v[i].blob_len + strlen(ids->v[i].comment);
 		if (size > buf_max(resp)) {
 			log_warning("%s: %zu identities do not fit in one reply; listing %zu",
-				    ctx->key_dir, n, i);
+				    c->cfg->key_dir, n, i);
 			n = i;
 			break;
 		}
 	}
 	log_debug("REQUEST_IDENTITIES from pid %d uid %u: %zu identities",
-		  (int)ctx->peer_pid, (unsigned)ctx->peer_uid, n);
+		  (int)c->peer.pid, (unsigned)c->peer.uid, n);
 	if ((r = buf_put_u8(resp, SSH_AGENT_IDENTITIES_ANSWER)) != 0 ||
 	    (r = buf_put_u32(resp, (uint32_t)n)) != 0)
 		return r;

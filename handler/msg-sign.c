@@ -1,5 +1,6 @@
-/* msg-sign.c - SIGN_REQUEST: find the key (or certificate) in the key
- * dir, open the TPM, sign, close the TPM. */
+/* msg-sign.c - SIGN_REQUEST: find the identity (key or certificate) among
+ * those we offer, ask for its passphrase if it has one, open the TPM,
+ * sign, close the TPM. */
 #include <stdio.h>
 #include <string.h>
 
@@ -25,14 +26,14 @@ enum ta_hash handler_sign_hash(enum sshkey_type type, uint32_t flags)
 	return TA_HASH_SHA1;
 }
 
-static struct ask_limits prompt_limits(const struct handler_ctx *ctx)
+static struct ask_limits prompt_limits(const struct handler_conn *c)
 {
-	return (struct ask_limits){ .watch_fd = ctx->conn_fd,
-				    .timeout_s = ctx->prompt_timeout };
+	return (struct ask_limits){ .watch_fd = c->fd,
+				    .timeout_s = c->cfg->prompt_timeout };
 }
 
 /* One signature attempt: the TPM is open (and locked) only for this. */
-static int try_sign(struct handler_ctx *ctx, const struct identity *id,
+static int try_sign(struct handler_conn *c, const struct identity *id,
 		    const char *pass, uint32_t flags, const uint8_t *data,
 		    size_t data_len, struct buf *sig)
 {
@@ -40,8 +41,8 @@ static int try_sign(struct handler_ctx *ctx, const struct identity *id,
 	int r;
 
 	buf_reset(sig);
-	if (ctx->ask_owner && !ctx->tpm.owner_auth) {
-		struct ask_limits lim = prompt_limits(ctx);
+	if (c->cfg->ask_owner && !c->tpm.owner_auth) {
+		struct ask_limits lim = prompt_limits(c);
 		char *pw = NULL;
 
 		r = ask_passphrase("Enter the TPM owner password: ", 0, &lim, &pw);
@@ -49,17 +50,17 @@ static int try_sign(struct handler_ctx *ctx, const struct identity *id,
 		if (r < 0)
 			return r;
 		/* Kept for this connection, wiped when it ends. */
-		ctx->owner_pw = pw;
-		ctx->tpm.owner_auth = pw;
+		c->owner_pw = pw;
+		c->tpm.owner_auth = pw;
 	}
 	/* A client that gave up gets no signature (and caches nothing). */
-	if (handler_peer_gone(ctx))
+	if (handler_peer_gone(c))
 		return TA_ERR_HANGUP;
-	r = tpm_open(&ctx->tpm, &t);
+	r = tpm_open(&c->tpm, &t);
 	if (r < 0)
 		return r;
 	/* Waiting for the TPM (another handler's turn) may take long. */
-	if (handler_peer_gone(ctx))
+	if (handler_peer_gone(c))
 		return TA_ERR_HANGUP;
 	return keystore_sign(t, id->kf, pass, handler_sign_hash(id->key->type, flags),
 			     data, data_len, sig);
@@ -85,12 +86,12 @@ static int check_passphrase(const struct identity *id, const char *fp,
 	return 0;
 }
 
-static int ask_key_passphrase(struct handler_ctx *ctx,
+static int ask_key_passphrase(struct handler_conn *c,
 			      const struct identity *id, const char *fp,
 			      char **ret)
 {
 	_cleanup_free_ char *prompt = NULL;
-	struct ask_limits lim = prompt_limits(ctx);
+	struct ask_limits lim = prompt_limits(c);
 	char *pass = NULL;
 	int r;
 
@@ -102,7 +103,7 @@ static int ask_key_passphrase(struct handler_ctx *ctx,
 	ask_release_terminal();
 	if (r == TA_ERR_TIMEOUT)
 		log_info("no passphrase for %s within %u s (--prompt-timeout): not signing",
-			 fp, ctx->prompt_timeout);
+			 fp, c->cfg->prompt_timeout);
 	if (r < 0)
 		return r;
 	r = check_passphrase(id, fp, pass);
@@ -118,49 +119,49 @@ static int ask_key_passphrase(struct handler_ctx *ctx,
  * passphrase costs one TPM authorization failure, is dropped, and the
  * user is asked once more -- never more than once per request, so a stale
  * cache cannot walk the TPM into dictionary-attack lockout. */
-static int sign_with_passphrase(struct handler_ctx *ctx,
+static int sign_with_passphrase(struct handler_conn *c,
 				const struct identity *id, const char *fp,
 				uint32_t flags, const uint8_t *data,
 				size_t data_len, struct buf *sig)
 {
-	_cleanup_(cache_closep) struct cache *c = NULL;
+	struct cache *cache;
 	char *pass = NULL;
 	bool from_cache;
 	int r;
 
-	r = cache_open(ctx->cache, ctx->cache_timeout, &c);
+	r = handler_conn_cache(c, &cache);
 	if (r < 0)
 		return r;
-	r = cache_get_passphrase(c, fp, &pass);
+	r = cache_get_passphrase(cache, fp, &pass);
 	if (r < 0 && r != TA_ERR_KEY_NOT_FOUND)
 		log_warning("passphrase cache lookup failed: %s", ta_strerror(r));
 	from_cache = r == 0;
 	if (from_cache && check_passphrase(id, fp, pass) < 0) {
-		cache_drop_passphrase(c, fp);
+		cache_drop_passphrase(cache, fp);
 		secret_free(pass);
 		pass = NULL;
 		from_cache = false;
 	}
 	if (!from_cache) {
-		r = ask_key_passphrase(ctx, id, fp, &pass);
+		r = ask_key_passphrase(c, id, fp, &pass);
 		if (r < 0)
 			return r;
 	}
-	r = try_sign(ctx, id, pass, flags, data, data_len, sig);
+	r = try_sign(c, id, pass, flags, data, data_len, sig);
 	if (r == TA_ERR_TPM_AUTH && from_cache) {
 		log_info("cached passphrase for %s is wrong: dropped, asking again", fp);
-		cache_drop_passphrase(c, fp);
+		cache_drop_passphrase(cache, fp);
 		secret_free(pass);
 		pass = NULL;
 		from_cache = false;
-		r = ask_key_passphrase(ctx, id, fp, &pass);
+		r = ask_key_passphrase(c, id, fp, &pass);
 		if (r == 0)
-			r = try_sign(ctx, id, pass, flags, data, data_len, sig);
+			r = try_sign(c, id, pass, flags, data, data_len, sig);
 	}
 	/* Nothing is cached for a client that is gone: nobody saw a prompt
 	 * through to its end. */
-	if (r == 0 && !from_cache && !handler_peer_gone(ctx)) {
-		int k = cache_put_passphrase(c, fp, id->comment, pass);
+	if (r == 0 && !from_cache && !handler_peer_gone(c)) {
+		int k = cache_put_passphrase(cache, fp, id->comment, pass);
 
 		if (k < 0)
 			log_warning("cannot cache the passphrase: %s", ta_strerror(k));
@@ -169,7 +170,7 @@ static int sign_with_passphrase(struct handler_ctx *ctx,
 	return r;
 }
 
-int handler_sign_request(struct handler_ctx *ctx, struct buf *req,
+int handler_sign_request(struct handler_conn *c, struct buf *req,
 			 struct buf *resp)
 {
 	_cleanup_(identity_list_freep) struct identity_list *ids = NULL;
@@ -187,9 +188,7 @@ int handler_sign_request(struct handler_ctx *ctx, struct buf *req,
 		return r;
 	if (buf_len(req) != 0)
 		return TA_ERR_TRAILING;
-	if (ctx->no_load)
-		return TA_ERR_KEY_NOT_FOUND;
-	r = keydir_scan(ctx->key_dir, &ids);
+	r = handler_identities(c, &ids);
 	if (r < 0)
 		return r;
 	id = identity_list_find(ids, blob, blob_len);
@@ -199,16 +198,16 @@ int handler_sign_request(struct handler_ctx *ctx, struct buf *req,
 	if (r < 0)
 		return r;
 	log_debug("SIGN_REQUEST from pid %d uid %u: key %s%s (%s), flags 0x%x",
-		  (int)ctx->peer_pid, (unsigned)ctx->peer_uid, fp,
+		  (int)c->peer.pid, (unsigned)c->peer.uid, fp,
 		  id->is_cert ? " certificate" : "", id->path, flags);
 
 	sig = buf_new(4096);
 	if (!sig)
 		return TA_ERR_NOMEM;
 	if (id->kf->empty_auth)
-		r = try_sign(ctx, id, NULL, flags, data, data_len, sig);
+		r = try_sign(c, id, NULL, flags, data, data_len, sig);
 	else
-		r = sign_with_passphrase(ctx, id, fp, flags, data, data_len, sig);
+		r = sign_with_passphrase(c, id, fp, flags, data, data_len, sig);
 	if (r < 0)
 		return r;
 	if ((r = buf_put_u8(resp, SSH_AGENT_SIGN_RESPONSE)) != 0 ||

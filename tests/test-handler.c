@@ -51,22 +51,26 @@ static void teardown(void)
 
 TestSuite(handler_process_message, .init = setup, .fini = teardown);
 
-/* Run one request; return the reply in a fresh buffer. */
-static struct buf *run(struct handler_ctx *ctx, const uint8_t *req, size_t len)
+/* Run one request on a connection of its own (peer pid 1, uid 0, no
+ * socket); return the reply in a fresh buffer. */
+static struct buf *run(const struct handler_config *cfg, const uint8_t *req, size_t len)
 {
 	struct buf *in = buf_from(req, len);
 	struct buf *out = buf_new(AGENT_MAX_LEN);
+	struct handler_conn c;
 
 	cr_assert(in && out);
-	handler_process_message(ctx, in, out);
+	handler_conn_init(&c, cfg, -1);
+	c.peer.pid = 1;
+	handler_process_message(&c, in, out);
+	handler_conn_done(&c);
 	buf_free(in);
 	return out;
 }
 
-static struct handler_ctx ctx_for(const char *dir)
+static struct handler_config ctx_for(const char *dir)
 {
-	return (struct handler_ctx){ .key_dir = dir, .tpm = no_tpm,
-				     .conn_fd = -1, .peer_pid = 1, .peer_uid = 0 };
+	return (struct handler_config){ .key_dir = dir, .tpm = no_tpm };
 }
 
 static void assert_failure(struct buf *r)
@@ -78,14 +82,14 @@ static void assert_failure(struct buf *r)
 
 Test(handler_process_message, empty_request_is_failure)
 {
-	struct handler_ctx ctx = ctx_for(keydir);
+	struct handler_config ctx = ctx_for(keydir);
 
 	assert_failure(run(&ctx, (const uint8_t *)"", 0));
 }
 
 Test(handler_process_message, unknown_types_are_failure)
 {
-	struct handler_ctx ctx = ctx_for(keydir);
+	struct handler_config ctx = ctx_for(keydir);
 
 	for (unsigned t = 0; t < 256; t++) {
 		uint8_t req[1] = { (uint8_t)t };
@@ -98,7 +102,7 @@ Test(handler_process_message, unknown_types_are_failure)
 
 Test(handler_process_message, identities_of_empty_dir)
 {
-	struct handler_ctx ctx = ctx_for(keydir);
+	struct handler_config ctx = ctx_for(keydir);
 	static const uint8_t req[] = { 11 };
 	static const uint8_t want[] = { 12, 0, 0, 0, 0 };
 	struct buf *r = run(&ctx, req, sizeof(req));
@@ -110,7 +114,7 @@ Test(handler_process_message, identities_of_empty_dir)
 
 Test(handler_process_message, identities_of_missing_dir_is_empty)
 {
-	struct handler_ctx ctx = ctx_for("/nonexistent/key/dir");
+	struct handler_config ctx = ctx_for("/nonexistent/key/dir");
 	static const uint8_t req[] = { 11 };
 	static const uint8_t want[] = { 12, 0, 0, 0, 0 };
 	struct buf *r = run(&ctx, req, sizeof(req));
@@ -121,7 +125,7 @@ Test(handler_process_message, identities_of_missing_dir_is_empty)
 
 Test(handler_process_message, identities_with_trailing_byte_is_failure)
 {
-	struct handler_ctx ctx = ctx_for(keydir);
+	struct handler_config ctx = ctx_for(keydir);
 	static const uint8_t req[] = { 11, 0 };
 
 	assert_failure(run(&ctx, req, sizeof(req)));
@@ -129,7 +133,7 @@ Test(handler_process_message, identities_with_trailing_byte_is_failure)
 
 Test(handler_process_message, identities_list_keys_with_pub_comments)
 {
-	struct handler_ctx ctx = ctx_for(keydir);
+	struct handler_config ctx = ctx_for(keydir);
 	static const uint8_t req[] = { 11 };
 	struct buf *r;
 	uint8_t type;
@@ -166,7 +170,7 @@ Test(handler_process_message, identities_list_keys_with_pub_comments)
 
 Test(handler_process_message, no_load_lists_nothing)
 {
-	struct handler_ctx ctx = ctx_for(keydir);
+	struct handler_config ctx = ctx_for(keydir);
 	static const uint8_t req[] = { 11 };
 	static const uint8_t want[] = { 12, 0, 0, 0, 0 };
 	struct buf *r;
@@ -192,7 +196,7 @@ static struct buf *sign_request(const uint8_t *blob, size_t blob_len)
 
 Test(handler_process_message, sign_request_for_unknown_key_is_failure)
 {
-	struct handler_ctx ctx = ctx_for(keydir);
+	struct handler_config ctx = ctx_for(keydir);
 	static const uint8_t blob[] = { 0, 0, 0, 7, 's', 's', 'h', '-', 'r', 's', 'a' };
 	struct buf *req = sign_request(blob, sizeof(blob));
 
@@ -202,7 +206,7 @@ Test(handler_process_message, sign_request_for_unknown_key_is_failure)
 
 Test(handler_process_message, sign_request_without_tpm_is_failure)
 {
-	struct handler_ctx ctx = ctx_for(keydir);
+	struct handler_config ctx = ctx_for(keydir);
 	static const uint8_t req0[] = { 11 };
 	struct buf *ids, *req;
 	const uint8_t *blob;
@@ -223,7 +227,7 @@ Test(handler_process_message, sign_request_without_tpm_is_failure)
 
 Test(handler_process_message, every_truncated_sign_request_is_failure)
 {
-	struct handler_ctx ctx = ctx_for(keydir);
+	struct handler_config ctx = ctx_for(keydir);
 	static const uint8_t req0[] = { 11 };
 	struct buf *ids, *req;
 	const uint8_t *blob;
@@ -294,7 +298,7 @@ static void write_distinct_rsa_keys(unsigned n)
  * listed (never a FAILURE, never an oversized frame). */
 Test(handler_process_message, too_many_identities_are_cut_to_one_frame)
 {
-	struct handler_ctx ctx = ctx_for(keydir);
+	struct handler_config ctx = ctx_for(keydir);
 	static const uint8_t req[] = { 11 };
 	struct buf *r;
 	uint8_t type;

@@ -17,7 +17,7 @@
 #include "agent.h"
 
 static char keydir[64];
-static struct handler_ctx ctx;
+static struct handler_config cfg;
 static int devnull = -1;
 
 static void remove_keydir(void)
@@ -60,10 +60,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (devnull < 0)
 		abort();
-	ctx.key_dir = keydir;
-	ctx.tpm.tcti = "swtpm:path=/nonexistent/fuzz.sock";
-	ctx.cache = CACHE_NONE;
-	ctx.conn_fd = -1;
+	cfg.key_dir = keydir;
+	cfg.tpm.tcti = "swtpm:path=/nonexistent/fuzz.sock";
+	cfg.cache = CACHE_NONE;
 	return 0;
 }
 
@@ -73,6 +72,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 static void serve_stream(const uint8_t *data, size_t size)
 {
 	int fd = memfd_create("fuzz-stream", MFD_CLOEXEC);
+	struct handler_conn c;
 	size_t off = 0;
 	int r;
 
@@ -85,7 +85,9 @@ static void serve_stream(const uint8_t *data, size_t size)
 	if (fd < 0 || (size && write(fd, data, size) != (ssize_t)size) ||
 	    lseek(fd, 0, SEEK_SET) != 0)
 		abort();
-	r = handler_serve(&ctx, fd, devnull);
+	handler_conn_init(&c, &cfg, -1);
+	r = handler_serve(&c, fd, devnull);
+	handler_conn_done(&c);
 	/* 0 at a clean EOF, else a framing error code: never positive. */
 	if (r > 0)
 		abort();
@@ -94,6 +96,7 @@ static void serve_stream(const uint8_t *data, size_t size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	struct handler_conn conn;
 	struct buf *req, *resp;
 	uint8_t type;
 
@@ -103,7 +106,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	resp = buf_new(AGENT_MAX_LEN);
 	if (!req || !resp)
 		abort();
-	handler_process_message(&ctx, req, resp);
+	handler_conn_init(&conn, &cfg, -1);
+	handler_process_message(&conn, req, resp);
+	handler_conn_done(&conn);
 	/* Exactly one reply, of a type the request may get. */
 	if (buf_len(resp) == 0 || buf_get_u8(resp, &type) < 0)
 		abort();
