@@ -18,6 +18,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "ask.h"
+#include "cli.h"
 #include "err.h"
 #include "handler.h"
 #include "listen.h"
@@ -50,22 +51,6 @@ static int not_yet(const char *opt)
 {
 	log_error("option '%s' is not implemented yet", opt);
 	return -1;
-}
-
-static int parse_seconds(const char *opt, const char *s, unsigned max,
-			 unsigned *ret)
-{
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || end == s || *s == '-' || v == 0 || v > max) {
-		log_error("invalid %s '%s': expected seconds (1 .. %u)", opt, s, max);
-		return -1;
-	}
-	*ret = (unsigned)v;
-	return 0;
 }
 
 static int parse_argv(int argc, char **argv)
@@ -121,17 +106,17 @@ static int parse_argv(int argc, char **argv)
 			}
 			break;
 		case OPT_CACHE_TIMEOUT:
-			if (parse_seconds("--cache-timeout", optarg, 365U * 86400,
+			if (cli_parse_seconds("--cache-timeout", optarg, 365U * 86400,
 					  &arg_cache_timeout) < 0)
 				return -1;
 			break;
 		case OPT_PROMPT_TIMEOUT:
-			if (parse_seconds("--prompt-timeout", optarg, 86400,
+			if (cli_parse_seconds("--prompt-timeout", optarg, 86400,
 					  &arg_prompt_timeout) < 0)
 				return -1;
 			break;
 		case OPT_TPM_TIMEOUT:
-			if (parse_seconds("--tpm-timeout", optarg, 86400,
+			if (cli_parse_seconds("--tpm-timeout", optarg, 86400,
 					  &arg_tpm.timeout_s) < 0)
 				return -1;
 			break;
@@ -255,7 +240,6 @@ int main(int argc, char **argv)
 	_cleanup_(secret_freep) char *owner_pw = NULL;
 	struct handler_config cfg = { 0 };
 	struct listen_path lp = { 0 };
-	char *owner_env;
 	struct rlimit no_core = { 0, 0 };
 	bool listening = false;
 	int n, fd, r;
@@ -286,17 +270,9 @@ int main(int argc, char **argv)
 		arg_key_dir = default_key_dir();
 	if (!arg_key_dir)
 		return 1;
-	/* The owner password from the environment: taken, then removed so
-	 * that no child (askpass) inherits it. */
-	owner_env = getenv("SSH_TPM_AGENT_OWNER_PASSWORD");
-	if (owner_env && *owner_env) {
-		owner_pw = strdup(owner_env);
-		explicit_bzero(owner_env, strlen(owner_env));
-		unsetenv("SSH_TPM_AGENT_OWNER_PASSWORD");
-		if (!owner_pw)
-			return 1;
-		arg_tpm.owner_auth = owner_pw;
-	}
+	if (cli_take_owner_password(&owner_pw) < 0)
+		return 1;
+	arg_tpm.owner_auth = owner_pw;
 	/* Signing takes the TPM well under a second; a handler whose TPM
 	 * does not answer must not live on. */
 	if (!arg_tpm.timeout_s)

@@ -74,7 +74,7 @@ static int open_key_in_dir(const char *real, int *ret_dirfd,
 	return 0;
 }
 
-int do_change_passphrase(void)
+int keygen_change_passphrase(const struct keygen_args *a)
 {
 	_cleanup_free_ char *path = NULL, *entered = NULL, *def = NULL,
 			    *prompt = NULL, *pem = NULL, *real = NULL;
@@ -87,8 +87,8 @@ int do_change_passphrase(void)
 	size_t n, pem_len;
 	int r, ret = 1;
 
-	if (arg_file) {
-		path = strdup(arg_file);
+	if (a->file) {
+		path = strdup(a->file);
 	} else {
 		if (asprintf(&def, "%s/.ssh/id_ecdsa", home_dir()) < 0 ||
 		    asprintf(&prompt, "Enter file in which the key is (%s): ", def) < 0)
@@ -127,8 +127,8 @@ int do_change_passphrase(void)
 	}
 	if (kf->empty_auth)
 		old = strdup("");
-	else if (arg_old_passphrase)
-		old = strdup(arg_old_passphrase);
+	else if (a->old_passphrase)
+		old = strdup(a->old_passphrase);
 	else if ((r = ask_passphrase("Enter old passphrase: ", ASK_ALLOW_STDIN, NULL, &old)) < 0) {
 		log_error_r(r, "old passphrase");
 		return 1;
@@ -147,8 +147,8 @@ int do_change_passphrase(void)
 			  path, tpm_auth_max(&kf->pub));
 		goto out;
 	}
-	if (arg_new_passphrase)
-		new = strdup(arg_new_passphrase);
+	if (a->new_passphrase)
+		new = strdup(a->new_passphrase);
 	else if ((r = ask_twice("Enter new passphrase (empty for no passphrase): ",
 				    "Enter same passphrase again: ", &new)) < 0) {
 		log_error_r(r, "new passphrase");
@@ -173,9 +173,9 @@ int do_change_passphrase(void)
 		log_error_r(TA_ERR_SYSTEM, "%s: cannot keep the file's owner", real);
 		goto out;
 	}
-	r = tpm_open(&arg_tpm, &t);
+	r = tpm_open(&a->tpm, &t);
 	if (r < 0) {
-		report_tpm_error(r);
+		report_tpm_error(&a->tpm, r);
 		goto out;
 	}
 	r = tpm_change_auth(t, kf, old, new, &nk);
@@ -185,7 +185,7 @@ int do_change_passphrase(void)
 		goto out;
 	}
 	if (r < 0) {
-		report_tpm_error(r);
+		report_tpm_error(&a->tpm, r);
 		goto out;
 	}
 	/* Keep a [4] description if the file had one (e.g. from the Go tool). */
@@ -204,7 +204,7 @@ int do_change_passphrase(void)
 		goto out;
 	}
 	drop_cached_passphrase(kf);
-	if (!arg_quiet)
+	if (!a->quiet)
 		printf("Your identification has been saved with the new passphrase.\n");
 	ret = 0;
 out:

@@ -1,0 +1,41 @@
+/* cli.c - command-line helpers shared by the agent and the tools. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "log.h"
+
+int cli_parse_seconds(const char *opt, const char *s, unsigned max, unsigned *ret)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || end == s || *s == '-' || v == 0 || v > max) {
+		log_error("invalid %s '%s': expected seconds (1 .. %u)", opt, s, max);
+		return -1;
+	}
+	*ret = (unsigned)v;
+	return 0;
+}
+
+int cli_take_owner_password(char **ret)
+{
+	char *env = getenv("SSH_TPM_AGENT_OWNER_PASSWORD");
+	char *pw;
+
+	*ret = NULL;
+	if (!env || !*env)
+		return 0;
+	pw = strdup(env);
+	explicit_bzero(env, strlen(env));
+	unsetenv("SSH_TPM_AGENT_OWNER_PASSWORD");
+	if (!pw)
+		return TA_ERR_NOMEM;
+	*ret = pw;
+	return 0;
+}

@@ -1,0 +1,12 @@
+/* cli.h - what every program's command line shares: numbers of seconds,
+ * and the TPM owner password from the environment. */
+#pragma once
+
+/* s as a number of seconds in 1 .. max, else a one-line error naming
+ * the option and -1. */
+int cli_parse_seconds(const char *opt, const char *s, unsigned max, unsigned *ret);
+
+/* SSH_TPM_AGENT_OWNER_PASSWORD, taken (a copy in *ret, NULL when unset or
+ * empty) and then wiped from the environment, so that no child (an
+ * askpass, a swtpm) inherits it.  0, or TA_ERR_NOMEM. */
+int cli_take_owner_password(char **ret);

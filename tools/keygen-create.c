@@ -1,0 +1,302 @@
+/* keygen-create.c - ssh-tpm-keygen (no mode flag): create a key in the
+ * TPM and write NAME.tpm (0600) and NAME.pub (0644), like ssh-keygen.  The
+ * key is made first; the two files are written after, relative to their
+ * directory opened once, and committed together. */
+#include <errno.h>
+#include <libgen.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "err.h"
+#include "fileio.h"
+#include "keygen.h"
+#include "keystore.h"
+#include "log.h"
+#include "prompt.h"
+
+/* -t/-b -> key type and size, refusing what we cannot make. */
+static int parse_key_spec(const struct keygen_args *a, enum sshkey_type *ret_type,
+			  unsigned *ret_bits)
+{
+	if (strcmp(a->type, "ecdsa") == 0) {
+		switch (a->bits) {
+		case 0:
+		case 256:
+			*ret_type = SSHKEY_ECDSA_P256;
+			*ret_bits = 256;
+			return 0;
+		case 384:
+			*ret_type = SSHKEY_ECDSA_P384;
+			*ret_bits = 384;
+			return 0;
+		case 521:
+			*ret_type = SSHKEY_ECDSA_P521;
+			*ret_bits = 521;
+			return 0;
+		default:
+			log_error("invalid -b %u for ecdsa: use 256, 384 or 521",
+				  a->bits);
+			return -1;
+		}
+	}
+	if (strcmp(a->type, "rsa") == 0) {
+		*ret_type = SSHKEY_RSA;
+		*ret_bits = a->bits ? a->bits : 2048;
+		if (*ret_bits < 2048 || *ret_bits > SSHKEY_MAX_RSA_BITS ||
+		    *ret_bits % 8) {
+			log_error("invalid -b %u for rsa: use 2048 or a larger size the TPM supports (see --supported)",
+				  *ret_bits);
+			return -1;
+		}
+		return 0;
+	}
+	log_error("unsupported key type '%s' (-t): the TPM can make ecdsa and rsa keys",
+		  a->type);
+	return -1;
+}
+
+static char *default_comment(void)
+{
+	char host[256] = "localhost";
+	struct passwd *pw = getpwuid(geteuid());
+	char *s;
+
+	gethostname(host, sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	if (asprintf(&s, "%s@%s", pw ? pw->pw_name : "user", host) < 0)
+		return NULL;
+	return s;
+}
+
+/* The key's two files may be created or replaced: each is missing, or a
+ * regular file (or a link to one).  Never a directory: "-f dir/" or a
+ * directory named NAME.tpm is refused the way ssh-keygen refuses it. */
+static int check_target(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return errno == ENOENT ? 0 : (log_error("%s: %s", path, strerror(errno)), -1);
+	if (S_ISDIR(st.st_mode)) {
+		log_error("%s: Is a directory", path);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_error("%s: not a regular file; not replacing it", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Fail before the TPM does any work when the files cannot be written. */
+static int check_writable_dir(const char *path)
+{
+	_cleanup_free_ char *copy = strdup(path);
+	const char *dir;
+
+	if (!copy)
+		return -1;
+	dir = dirname(copy);
+	if (access(dir, W_OK) < 0) {
+		log_error("%s: cannot create file: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int keygen_create(const struct keygen_args *a)
+{
+	_cleanup_free_ char *base = NULL, *key_path = NULL, *pub_path = NULL,
+			    *comment = NULL, *pem = NULL, *pub_line = NULL,
+			    *fp = NULL, *entered = NULL, *def = NULL;
+	_cleanup_(tpm_closep) struct tpm *t = NULL;
+	_cleanup_(keyfile_freep) struct tpm_keyfile *kf = NULL;
+	_cleanup_(sshkey_freep) struct sshkey *key = NULL;
+	struct atomic_file key_file = ATOMIC_FILE_INIT, pub_file = ATOMIC_FILE_INIT;
+	_cleanup_close_ int dirfd = -1;
+	char *pass = NULL;
+	enum sshkey_type type;
+	unsigned bits;
+	size_t pem_len, n;
+	int r, ret = 1;
+
+	if (parse_key_spec(a, &type, &bits) < 0)
+		return 1;
+	if (!a->quiet)
+		printf("Generating a sealed public/private %s key pair.\n",
+		       a->type);
+
+	if (a->file) {
+		base = strdup(a->file);
+	} else {
+		_cleanup_free_ char *prompt = NULL;
+
+		if (asprintf(&def, "%s/.ssh/id_%s", home_dir(), a->type) < 0 ||
+		    asprintf(&prompt, "Enter file in which to save the key (%s): ",
+			     def) < 0)
+			return 1;
+		if (prompt_line(prompt, &entered) < 0) {
+			log_error("no file name given");
+			return 1;
+		}
+		base = strdup(*entered ? entered : def);
+		if (!*entered) {
+			/* Like ssh-keygen: create ~/.ssh for the default path. */
+			_cleanup_free_ char *dir = NULL;
+
+			if (asprintf(&dir, "%s/.ssh", home_dir()) >= 0)
+				mkdir(dir, 0700);
+		}
+	}
+	if (!base)
+		return 1;
+	/* Accept "-f id_ecdsa.tpm" as well as "-f id_ecdsa". */
+	n = strlen(base);
+	if (n > 4 && strcmp(base + n - 4, ".tpm") == 0)
+		base[n - 4] = '\0';
+	n = strlen(base);
+	if (n == 0 || base[n - 1] == '/') {
+		log_error("%s: Is a directory", *base ? base : ".");
+		return 1;
+	}
+	if (asprintf(&key_path, "%s.tpm", base) < 0 ||
+	    asprintf(&pub_path, "%s.pub", base) < 0)
+		return 1;
+	if (check_target(key_path) < 0 || check_target(pub_path) < 0)
+		return 1;
+
+	if (access(key_path, F_OK) == 0 || access(pub_path, F_OK) == 0) {
+		printf("%s already exists.\n",
+		       access(key_path, F_OK) == 0 ? key_path : pub_path);
+		if (!prompt_yes("Overwrite (y/n)? ")) {
+			log_error("%s: not overwritten", key_path);
+			return 1;
+		}
+	}
+	if (check_writable_dir(key_path) < 0)
+		return 1;
+
+	if (a->new_passphrase) {
+		pass = strdup(a->new_passphrase);
+		if (!pass)
+			return 1;
+	} else {
+		r = ask_twice("Enter passphrase (empty for no passphrase): ",
+			      "Confirm passphrase: ", &pass);
+		if (r < 0) {
+			log_error_r(r, "passphrase");
+			return 1;
+		}
+	}
+	if (strlen(pass) > TPM_NEW_KEY_AUTH_MAX) {
+		log_error("passphrase too long: the TPM takes at most %d bytes as a key's passphrase",
+			  TPM_NEW_KEY_AUTH_MAX);
+		goto out;
+	}
+
+	comment = a->comment ? strdup(a->comment) : default_comment();
+	if (!comment)
+		goto out;
+
+	/* The key first (the slow, interruptible part), files after. */
+	r = tpm_open(&a->tpm, &t);
+	if (r < 0) {
+		report_tpm_error(&a->tpm, r);
+		goto out;
+	}
+	r = tpm_test_key_params(t, type, bits);
+	if (r == TA_ERR_TPM_UNSUPPORTED_ALG) {
+		log_error("%s %u keys are not supported by this TPM (see --supported)",
+			  a->type, bits);
+		goto out;
+	}
+	if (r < 0) {
+		report_tpm_error(&a->tpm, r);
+		goto out;
+	}
+	{
+		/* Without a resource manager nobody flushes what a process
+		 * that died had loaded: an interrupt waits until the TPM
+		 * work is done and released (SIGKILL cannot; the next user
+		 * flushes those). */
+		bool hold = tpm_needs_lock(t);
+		sigset_t old;
+
+		if (hold)
+			atomic_file_hold_signals(&old);
+		r = tpm_create_key(t, type, bits, pass, TA_RH_OWNER, &kf);
+		if (hold)
+			atomic_file_release_signals(&old);
+	}
+	if (r < 0) {
+		report_tpm_error(&a->tpm, r);
+		goto out;
+	}
+	tpm_close(TAKE_PTR(t));
+	kf->description = strdup(comment);
+	if (!kf->description)
+		goto out;
+
+	if ((r = tpm_public_to_sshkey(&kf->pub, &key)) < 0 ||
+	    (r = sshkey_format_pub(key, comment, &pub_line)) < 0 ||
+	    (r = sshkey_fingerprint(key, &fp)) < 0 ||
+	    (r = keyfile_to_pem(kf, false, &pem, &pem_len)) < 0) {
+		log_error_r(r, "encode key");
+		goto out;
+	}
+	/* Both files in one directory, opened once. */
+	r = atomic_dir_open(key_path, &dirfd);
+	if (r == 0)
+		r = atomic_file_open_at(dirfd, basename(key_path), key_path, 0600,
+					&key_file);
+	if (r < 0) {
+		log_error_r(r, "%s: cannot create file", key_path);
+		goto out;
+	}
+	r = atomic_file_open_at(dirfd, basename(pub_path), pub_path, 0644, &pub_file);
+	if (r < 0) {
+		log_error_r(r, "%s: cannot create file", pub_path);
+		goto out;
+	}
+	r = atomic_file_finish(&key_file, pem, pem_len);
+	if (r < 0) {
+		log_error_r(r, "%s: write", key_path);
+		goto out;
+	}
+	{
+		_cleanup_free_ char *text = NULL;
+
+		if (asprintf(&text, "%s\n", pub_line) < 0)
+			goto out;
+		r = atomic_file_finish(&pub_file, text, strlen(text));
+		if (r < 0) {
+			log_error_r(r, "%s: write", pub_path);
+			goto out;
+		}
+	}
+	r = atomic_file_commit_pair(&key_file, &pub_file);
+	if (r < 0) {
+		log_error_r(r, "%s: rename", key_path);
+		goto out;
+	}
+
+	if (!a->quiet) {
+		printf("Your identification has been saved in %s\n", key_path);
+		printf("Your public key has been saved in %s\n", pub_path);
+		printf("The key fingerprint is:\n%s\n", fp);
+		printf("The key's randomart image is the color of television, tuned to a dead channel.\n");
+	}
+	ret = 0;
+out:
+	atomic_file_discard(&key_file);
+	atomic_file_discard(&pub_file);
+	secret_free(pass);
+	return ret;
+}
+
