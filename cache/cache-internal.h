@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cache-internal.h - the backends behind cache.h; only cache.c calls
  * them (as wireguard-tools keeps ipc-*.h behind ipc.c). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cache-keyring.c - records in the kernel keyring (libkeyutils).
  *
  * Records are "user" keys named "ssh-tpm-agent:<kind>:<id>" (cache.c

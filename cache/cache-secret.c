@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cache-secret.c - passphrases in the Secret Service (GNOME Keyring,
  * KeePassXC, ...) through libsecret, loaded with dlopen() on first use so
  * that handlers not using it do not pay for glib.

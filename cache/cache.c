@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cache.c - the cache interface: kinds and their namespaces, the choice
  * of backend per kind, the fall back to none. */
 #include "cache.h"

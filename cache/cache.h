@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cache.h - records that must outlive one handler: passphrases now, and
  * what a stateless agent keeps between connections next.  Each record has
  * a kind (its namespace and its lifetime), an id within the kind, and

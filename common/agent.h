@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* agent.h - the SSH agent protocol (draft-ietf-sshm-ssh-agent): message
  * numbers, flags, the frame cap and the framing.  One layer for both ends:
  * the agent (handler/) and its clients (ssh-tpm-add, fallback agents). */

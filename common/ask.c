@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ask.c - read a secret from the terminal or an askpass program, within
  * the bounds a handler sets (the client's hang-up, a timeout). */
 #include "ask.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ask.h - asking the user for a secret, the way ssh(1) does: the terminal,
  * or the SSH_ASKPASS program (SSH_ASKPASS_REQUIRE never/prefer/force,
  * DISPLAY/WAYLAND_DISPLAY), or -- for command-line tools -- stdin. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* buf.c - bounded byte buffer for SSH wire data (see buf.h). */
 #include "buf.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* buf.h - the bounded byte buffer: the single way to read and write SSH
  * wire data.  Every getter checks before it consumes, so after a failure
  * the buffer is unchanged and out-parameters are cleared. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cleanup.h - scope-bound cleanup helpers (GCC/Clang cleanup attribute)
  * and the one way to let go of secrets (systemd memory-util.h). */
 #pragma once

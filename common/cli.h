@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* cli.h - what every program's command line shares: numbers of seconds,
  * and the TPM owner password from the environment. */
 #pragma once

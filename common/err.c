@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* err.c - messages for enum ta_err (one switch, no default: a new code
  * without a message breaks the build under -Werror=switch-enum). */
 #include "err.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* err.h - the project's single error enum and its messages. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fileio.c - atomic file replacement relative to one directory fd (see
  * fileio.h). */
 #include "fileio.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fileio.h - atomic file replacement (temporary file in the same
  * directory, fsync, rename), so readers see the old file or the new one,
  * never half.  Everything happens relative to a directory opened once:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* frame.c - agent-protocol framing on struct buf (see agent.h). */
 #include <errno.h>
 #include <unistd.h>

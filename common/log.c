@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log.c - one line per message on stderr, prefixed by the program name. */
 #include "log.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log.h - concise logging to stderr. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sysutil.c - small system helpers (see sysutil.h). */
 #include "sysutil.h"
 

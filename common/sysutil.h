@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sysutil.h - the small system helpers every program needs: full writes,
  * bounded locks, directories nobody else can change, the home and runtime
  * directories. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* conn.c - one connection: its state, the peer check, then frames in,
  * replies out. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dispatch.c - request type -> function; every failure is one
  * SSH_AGENT_FAILURE reply, the reason is logged. */
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* handler.h - one agent connection: a read-only configuration, the state
  * of one connection, framing, dispatch and the requests. */
 #pragma once

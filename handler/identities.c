@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* identities.c - the one source of the identities this agent offers, for
  * listing and for signing alike: the key dir now; keys added with ssh-add
  * or ssh-tpm-add (cache records) and fallback agents' identities come

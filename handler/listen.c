@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* listen.c - standalone/Accept=no listener: accept, fork a handler per
  * connection, reap children, clean up the socket on SIGTERM/SIGINT. */
 #include "listen.h"

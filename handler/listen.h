@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* listen.h - the standalone listener: one forked handler per connection. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ssh-tpm-agent - the agent's entry points: standalone listener (-l),
  * systemd socket activation (Accept=yes connection or Accept=no listener
  * on fd 3) and inetd (connection on stdin/stdout).  Every connection is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* msg-identities.c - REQUEST_IDENTITIES: every identity we offer (key
  * dir keys and their certificates).  Reads files only; the TPM is not
  * opened. */

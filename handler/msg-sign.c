@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* msg-sign.c - SIGN_REQUEST: find the identity (key or certificate) among
  * those we offer, ask for its passphrase if it has one, open the TPM,
  * sign, close the TPM. */
@@ -10,6 +11,7 @@
 #include "handler.h"
 #include "keydir.h"
 #include "log.h"
+#include "pubkey.h"
 #include "agent.h"
 #include "sign.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keydir.c - identities from a key directory (see keydir.h). */
 #include "keydir.h"
 
@@ -12,6 +13,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "pubkey.h"
 #include "sysutil.h"
 #include "tpm.h"
 
@@ -45,44 +47,6 @@ const struct identity *identity_list_find(const struct identity_list *l,
 		    memcmp(l->v[i].blob, blob, len) == 0)
 			return &l->v[i];
 	return NULL;
-}
-
-int sshkey_cert_public_key(const uint8_t *blob, size_t len,
-			   struct sshkey **ret)
-{
-	_cleanup_(buf_freep) struct buf *b = NULL;
-	_cleanup_(buf_freep) struct buf *plain = NULL;
-	_cleanup_free_ char *type = NULL, *curve = NULL;
-	const uint8_t *nonce, *q, *e, *n;
-	size_t nonce_len, q_len, e_len, n_len, tl;
-	int r;
-
-	*ret = NULL;
-	b = buf_from(blob, len);
-	plain = buf_new(SSHKEY_MAX_BLOB);
-	if (!b || !plain)
-		return TA_ERR_NOMEM;
-	if ((r = buf_get_cstring(b, &type, &tl)) != 0 ||
-	    (r = buf_get_string_direct(b, &nonce, &nonce_len)) != 0)
-		return r;
-	(void)nonce;
-	if (tl < 21 || strcmp(type + tl - 21, "-cert-v01@openssh.com") != 0)
-		return TA_ERR_KEY_TYPE;
-	type[tl - 21] = '\0';
-	if (strcmp(type, "ssh-rsa") == 0) {
-		if ((r = buf_get_mpint_direct(b, &e, &e_len)) != 0 ||
-		    (r = buf_get_mpint_direct(b, &n, &n_len)) != 0)
-			return r;
-		return sshkey_new_rsa(e, e_len, n, n_len, ret);
-	}
-	/* Rebuild the plain ECDSA blob and let the blob parser check it. */
-	if ((r = buf_get_cstring(b, &curve, NULL)) != 0 ||
-	    (r = buf_get_string_direct(b, &q, &q_len)) != 0 ||
-	    (r = buf_put_cstring(plain, type)) != 0 ||
-	    (r = buf_put_cstring(plain, curve)) != 0 ||
-	    (r = buf_put_string(plain, q, q_len)) != 0)
-		return r;
-	return sshkey_from_blob(buf_ptr(plain), buf_len(plain), ret);
 }
 
 /* Read the first line of a small text file.  With check, a file that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keydir.h - the identities in a key directory: every NAME.tpm (comment
  * from NAME.pub) and its NAME-cert.pub certificate.  Reads files only:
  * listing never opens the TPM. */
@@ -40,8 +41,3 @@ int keydir_scan(const char *dir, struct identity_list **ret);
 /* The identity whose blob equals blob, or NULL. */
 const struct identity *identity_list_find(const struct identity_list *l,
 					  const uint8_t *blob, size_t len);
-
-/* The public key a certificate blob certifies (type must be one of the
- * *-cert-v01@openssh.com types for our key types). */
-int sshkey_cert_public_key(const uint8_t *blob, size_t len,
-			   struct sshkey **ret);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keyfile.c - TSS2 PRIVATE KEY <-> struct tpm_keyfile, through OpenSSL's
  * ASN.1 templates (the full TPMKey of draft-bottomley-tpm2-keys) and
  * tss2-mu for the TPM2B_PUBLIC/PRIVATE blobs.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keyfile.h - TSS2 PRIVATE KEY files (draft-bottomley-tpm2-keys). */
 #pragma once
 

@@ -1,7 +1,9 @@
+/* SPDX-License-Identifier: MIT */
 /* pubkey.c - TPM2B_PUBLIC -> SSH public key. */
+#include "pubkey.h"
+
 #include "buf.h"
 #include "err.h"
-#include "tpm.h"
 
 int tpm_public_type(const TPM2B_PUBLIC *pub, enum sshkey_type *ret_type,
 		    unsigned *ret_bits)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sign.c - hash the data, sign the digest in the TPM and encode the result
  * the way SSH wants it (RFC 5656 section 3.1.2, RFC 8332). */
 #include "sign.h"
@@ -5,6 +6,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "pubkey.h"
 
 static const char *rsa_alg_name(enum ta_hash h)
 {

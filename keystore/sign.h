@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sign.h - data -> SSH signature blob, signed by a TPM key. */
 #pragma once
 

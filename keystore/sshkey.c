@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sshkey.c - SSH public key blobs, .pub lines and SHA256 fingerprints. */
 #include "sshkey.h"
 
@@ -460,4 +461,42 @@ int sshkey_parse_pub_line(const char *line, uint8_t **ret_blob,
 	if (ret_comment)
 		*ret_comment = TAKE_PTR(comment);
 	return 0;
+}
+
+int sshkey_cert_public_key(const uint8_t *blob, size_t len,
+			   struct sshkey **ret)
+{
+	_cleanup_(buf_freep) struct buf *b = NULL;
+	_cleanup_(buf_freep) struct buf *plain = NULL;
+	_cleanup_free_ char *type = NULL, *curve = NULL;
+	const uint8_t *nonce, *q, *e, *n;
+	size_t nonce_len, q_len, e_len, n_len, tl;
+	int r;
+
+	*ret = NULL;
+	b = buf_from(blob, len);
+	plain = buf_new(SSHKEY_MAX_BLOB);
+	if (!b || !plain)
+		return TA_ERR_NOMEM;
+	if ((r = buf_get_cstring(b, &type, &tl)) != 0 ||
+	    (r = buf_get_string_direct(b, &nonce, &nonce_len)) != 0)
+		return r;
+	(void)nonce;
+	if (tl < 21 || strcmp(type + tl - 21, "-cert-v01@openssh.com") != 0)
+		return TA_ERR_KEY_TYPE;
+	type[tl - 21] = '\0';
+	if (strcmp(type, "ssh-rsa") == 0) {
+		if ((r = buf_get_mpint_direct(b, &e, &e_len)) != 0 ||
+		    (r = buf_get_mpint_direct(b, &n, &n_len)) != 0)
+			return r;
+		return sshkey_new_rsa(e, e_len, n, n_len, ret);
+	}
+	/* Rebuild the plain ECDSA blob and let the blob parser check it. */
+	if ((r = buf_get_cstring(b, &curve, NULL)) != 0 ||
+	    (r = buf_get_string_direct(b, &q, &q_len)) != 0 ||
+	    (r = buf_put_cstring(plain, type)) != 0 ||
+	    (r = buf_put_cstring(plain, curve)) != 0 ||
+	    (r = buf_put_string(plain, q, q_len)) != 0)
+		return r;
+	return sshkey_from_blob(buf_ptr(plain), buf_len(plain), ret);
 }

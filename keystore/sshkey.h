@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* sshkey.h - SSH public keys: wire blobs, .pub lines, SHA256 fingerprints. */
 #pragma once
 
@@ -74,3 +75,8 @@ int sshkey_format_pub(const struct sshkey *k, const char *comment, char **ret);
 int sshkey_parse_pub_line(const char *line, uint8_t **ret_blob,
 			  size_t *ret_blob_len, char **ret_type,
 			  char **ret_comment);
+
+/* The public key a certificate blob certifies (type must be one of the
+ * *-cert-v01@openssh.com types for our key types). */
+int sshkey_cert_public_key(const uint8_t *blob, size_t len,
+			   struct sshkey **ret);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* swtpm.c - start (once) and find the per-user swtpm daemon that backs
  * --swtpm / $SSH_TPM_AGENT_SWTPM.  It is for trying the product without a
  * TPM: the "TPM" is a file under /var/tmp and protects nothing. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* swtpm.h - the --swtpm backend: a persistent per-user swtpm daemon. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tpm-internal.h - what tpm.c (the context) and tpm-key.c (key
  * operations) share; not part of the keystore interface. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tpm-key.c - TPM key operations: the parent (SRK from the TCG template,
  * or a persistent handle), key creation, load, sign and change of auth.
  * Everything loaded is flushed on every path. */
@@ -8,6 +9,7 @@
 
 #include "err.h"
 #include "log.h"
+#include "pubkey.h"
 #include "tpm-internal.h"
 
 /* The storage-key template for permanent parents: the TCG "H" templates,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tpm.c - the TPM context: TCTI choice, the lock for TPMs without a
  * resource manager, ESYS open/close, and the one mapping of TPM return
  * codes to enum ta_err.  Key operations are in tpm-key.c. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tpm.h - TPM access through ESYS: TCTI choice, parents, create, load, sign.
  * No TSS2_RC leaves this module: failures are enum ta_err codes. */
 #pragma once
@@ -72,13 +73,3 @@ int tpm_sign_digest(struct tpm *t, const struct tpm_keyfile *k,
 int tpm_change_auth(struct tpm *t, const struct tpm_keyfile *k,
 		    const char *old_auth, const char *new_auth,
 		    struct tpm_keyfile **ret);
-
-/* The SSH public key held in a TPM2B_PUBLIC. */
-int tpm_public_to_sshkey(const TPM2B_PUBLIC *pub, struct sshkey **ret);
-/* The longest passphrase (authValue) the TPM accepts for this object:
- * the digest size of its name algorithm (32 for our SHA-256 keys). */
-size_t tpm_auth_max(const TPM2B_PUBLIC *pub);
-#define TPM_NEW_KEY_AUTH_MAX 32
-/* The key type and size of a TPM2B_PUBLIC. */
-int tpm_public_type(const TPM2B_PUBLIC *pub, enum sshkey_type *ret_type,
-		    unsigned *ret_bits);

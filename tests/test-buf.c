@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-buf.c - unit tests for the bounded byte buffer (common/buf.[ch]).
  *
  * One suite per function under test, one behaviour per test.  Inputs are hex

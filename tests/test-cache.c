@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-cache.c - the cache of records against the real kernel keyring:
  * kinds are separate namespaces, records round-trip as bytes, expire,
  * are dropped and forgotten; the "none" backend keeps nothing. */

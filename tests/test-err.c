@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-err.c - ta_strerror: a message for every code, errno for system
  * errors, and messages that say what to do. */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-handler.c - handler_process_message driven with byte arrays: every
  * malformed request gets exactly one FAILURE byte; listing reads files. */
 #include <criterion/criterion.h>

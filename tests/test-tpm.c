@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test-tpm.c - keystore against a real swtpm: create keys of every type,
  * sign through the TPM, verify with OpenSSL against the public key. */
 #include <criterion/criterion.h>

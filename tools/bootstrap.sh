@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Install every Debian package the build, the tests and the benchmarks need.
 # Idempotent: packages already present are left alone.
 set -eu

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keygen-create.c - ssh-tpm-keygen (no mode flag): create a key in the
  * TPM and write NAME.tpm (0600) and NAME.pub (0644), like ssh-keygen.  The
  * key is made first; the two files are written after, relative to their

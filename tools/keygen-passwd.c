@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keygen-passwd.c - ssh-tpm-keygen -p: change a key's passphrase in the
  * TPM (TPM2_ObjectChangeAuth) and rewrite its file atomically. */
 #include <errno.h>

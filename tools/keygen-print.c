@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keygen-print.c - ssh-tpm-keygen --print-pubkey FILE: the .pub line of
  * any TSS2 key file (ours, tpm2-openssl's, the Go agent's); no TPM. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keygen-supported.c - ssh-tpm-keygen --supported: the ECDSA curves and
  * RSA sizes this TPM can create (TPM2_TestParms). */
 #include <stdio.h>

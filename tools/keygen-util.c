@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keygen-util.c - helpers of the ssh-tpm-keygen modes: TPM errors in
  * one line, asking for a new passphrase twice. */
 #include <stdio.h>

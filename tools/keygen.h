@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keygen.h - what the modes of ssh-tpm-keygen share: the parsed command
  * line (handed to each mode, read-only) and a few helpers.  One file per
  * mode: keygen-create.c, keygen-passwd.c (-p), keygen-print.c

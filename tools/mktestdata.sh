@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # mktestdata.sh - (re)generate the TSS2 PEM fixtures in tests/data/.
 #
 # The fixtures are checked in; this script documents how they were made and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* prompt.c - interactive questions: lines, yes/no, passphrases. */
 #include "prompt.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* prompt.h - interactive questions on the terminal (or stdin). */
 #pragma once
 

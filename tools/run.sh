@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The main job: install what is missing, build, create TPM-wrapped SSH keys
 # on a TPM -- the machine's own (/dev/tpmrm0) when it has one, else a swtpm
 # daemon (--swtpm, state under /var/tmp) -- start ssh-tpm-agent with them

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ssh-tpm-keygen - create TPM-wrapped SSH keys, change their passphrase,
  * print their public keys and list what the TPM supports.  Behaves like
  * ssh-keygen where the manual is silent.  This file parses the command

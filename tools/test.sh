@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Install what is missing, build, and run every test (unit + swtpm-backed),
 # then the same suite again under AddressSanitizer/UBSan, then the libFuzzer
 # targets (clang, ASan/UBSan, a fixed number of inputs each).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # How the agent asks, like ssh(1): SSH_ASKPASS_REQUIRE never/prefer/force
 # and DISPLAY/WAYLAND_DISPLAY, for a handler without a terminal.
 . "$SRC_DIR/tests/lib/common.sh"

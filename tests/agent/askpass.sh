@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Test askpass: logs each prompt to $ASKPASS_LOG and answers with the
 # content of $ASKPASS_ANSWER ("CANCEL" -> exit 1, like a cancelled dialog).
 printf '%s\n' "$1" >> "$ASKPASS_LOG"

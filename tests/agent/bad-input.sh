@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Malformed input: each bad frame gets FAILURE (5) or a closed connection,
 # never a crash or a hang; the next client is served normally; the
 # handlers (each one under valgrind) report no error and no leak.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # 100 clients at once listing and 20 at once signing, against one swtpm
 # (no resource manager, 3 object slots): every one succeeds, nothing stays
 # loaded in the TPM.  Standalone and Accept=yes.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The kernel keyring unavailable (here: a non-root user whose key quota is
 # exhausted, so the agent cannot create its keyring): the agent warns and
 # works uncached -- asking every time -- instead of failing.  Also runs the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # ssh-add -l/-L and ssh-keygen -Y sign/verify through our agent, in every
 # entry mode: standalone -l, Accept=yes, Accept=no and inetd (the last three
 # through systemd-socket-activate).

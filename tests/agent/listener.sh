@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The standalone listener: socket path choice, --print-socket, live/stale
 # sockets, non-socket files, clean exit on SIGTERM/SIGINT, immediate EOF.
 . "$SRC_DIR/tests/lib/common.sh"

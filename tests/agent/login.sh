@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A real login: sshd on 127.0.0.1 and ssh using our agent, for an ecdsa and
 # an rsa TPM key (rsa-sha2-256 and rsa-sha2-512) and a certificate; a key
 # not in the agent fails.

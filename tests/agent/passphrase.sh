@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Passphrase-protected keys through the agent: askpass, the kernel-keyring
 # cache (timeout, --no-cache), a wrong cached passphrase, cancel, lockout,
 # and no passphrase in any log.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # SO_PEERCRED: a client of another uid is refused even when the socket's
 # mode would let it connect; root and our own uid are served.
 . "$SRC_DIR/tests/lib/common.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Send hand-made (mostly malformed) agent-protocol frames to a socket and
 print what came back, one token per request: the reply type number, or
 "closed" when the agent closed the connection.  Used by bad-input.sh to

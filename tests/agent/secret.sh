@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The Secret Service cache (--cache secret) against a private
 # gnome-keyring-daemon on a private session bus: stored, found by the next
 # handler, listed by secret-tool, expiring; without a bus: a warning and

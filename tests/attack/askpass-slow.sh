@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Test askpass that takes its time, like a dialog nobody answers: records
 # its pid and its child's in $ASKPASS_PIDS, waits $ASKPASS_DELAY seconds,
 # then answers with the content of $ASKPASS_ANSWER.

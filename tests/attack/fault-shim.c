@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fault-shim.c - LD_PRELOAD library for tests that need a process to die
  * (or be interrupted) at exactly the worst moment.
  *

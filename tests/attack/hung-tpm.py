@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """A TPM that never answers: listens on SOCK and SOCK.ctrl (as the swtpm
 TCTI expects), accepts every connection, reads what comes and replies
 nothing, until killed.  usage: hung-tpm.py SOCK"""

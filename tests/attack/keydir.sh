@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # The key dir as another local user sees it: files and directories others
 # can change are refused (with one warning naming the file and the fix),
 # keys without a passphrase that others can read are refused, a copy of a

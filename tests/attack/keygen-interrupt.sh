@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # ssh-tpm-keygen interrupted at the worst moments, and pointed at
 # directories: no temporary files left, no key lost, no key file and .pub
 # that disagree, nothing but our two files ever moved, and a TPM without a

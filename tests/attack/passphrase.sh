@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Passphrases that must never reach the TPM (each would cost a
 # dictionary-attack strike for every user of the TPM), prompts that must
 # end when nobody waits for them, and keys from another TPM.

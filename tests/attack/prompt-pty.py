@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Terminal prompts under attack, driven through real ptys.
 
 usage: prompt-pty.py KEYGEN AGENT WORKDIR ATTACKER_UID

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Sockets and directories in shared places, as another local user attacks
 # them: a lock on a sticky directory cannot block start-up, a socket or
 # directory of another uid is never ours, an empty -l is no abstract

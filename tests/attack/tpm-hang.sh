@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A TPM that stops answering (a hung swtpm, a TCTI another client holds),
 # and a client that leaves while its handler waits for the TPM: bounded,
 # said clearly, nothing signed or cached for nobody.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Terminal prompts as another user attacks them (prompt-pty.py drives real ptys).
 . "$SRC_DIR/tests/lib/common.sh"
 . "$TEST_LIB/swtpm.sh"

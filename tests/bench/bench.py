@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: MIT
 """Benchmark: ssh-tpm-agent vs OpenSSH ssh-agent, on one private swtpm, in
 one run.  Prints a table (medians over N runs, milliseconds) and the ratios
 against the targets of the agent issue; --markdown writes the same table

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tpm-raw.c - the raw TPM cost of one signature, in-process: open the
  * TPM context, CreatePrimary (SRK) + Load + Sign + flushes, close.  Prints
  * the median in milliseconds over N runs.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-handler.c - libFuzzer target, with a key dir holding real TSS2 keys
  * (from tests/data) and no reachable TPM: the input as one agent request
  * through handler_process_message (the reply must be a single FAILURE byte

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-keyfile.c - libFuzzer target: TSS2 PRIVATE KEY text through
  * keyfile_parse; whatever parses must convert to an SSH key or be
  * refused, and must survive a write/read round trip unchanged. */
@@ -7,6 +8,7 @@
 #include <openssl/err.h>
 
 #include "keyfile.h"
+#include "pubkey.h"
 #include "tpm.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

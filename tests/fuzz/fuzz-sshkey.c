@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz-sshkey.c - libFuzzer target: SSH public key and certificate blobs,
  * and .pub lines.  What parses must re-encode to the same blob. */
 #include <stdlib.h>

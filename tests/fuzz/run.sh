@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # run.sh FUZZER RUNS SEED...: run a libFuzzer target for a fixed number of
 # inputs (not a time: the same work on a slow or busy machine) from a copy
 # of the seed files, so nothing is written into the source tree.  Exits

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* swtpm-harness.c - start and stop a private swtpm for one test. */
 #include "swtpm-harness.h"
 #include "sysutil.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* swtpm-harness.h - a private swtpm per test: own temp state dir, own unix
  * socket, startup-clear; exports the TCTI; kills exactly that swtpm. */
 #pragma once

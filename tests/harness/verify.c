@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* verify.c - verify SSH signature blobs with OpenSSL against a public key. */
 #include "verify.h"
 

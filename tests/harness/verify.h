@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* verify.h - check SSH signatures with OpenSSL (independently of the TPM). */
 #pragma once
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # agent.sh - sourced by agent tests: start our agent in its modes, make
 # keys, run sshd.  Every process is killed by PID at exit.
 AGENT="$BUILD_DIR/handler/ssh-tpm-agent"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # common.sh - sourced by every shell test: strict mode, counters, cleanup.
 #
 # Tests call `ok NAME` / `fail NAME MSG` (or the check helpers) and end with

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # swtpm.sh - sourced by shell tests: a private swtpm per test.
 #
 #   . "$TEST_LIB/swtpm.sh"

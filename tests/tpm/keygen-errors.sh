@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Bad input to ssh-tpm-keygen: one clear line on stderr, non-zero exit, and
 # no file created or changed.
 . "$SRC_DIR/tests/lib/common.sh"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # ssh-tpm-keygen -p changes a key's passphrase in the TPM: the old one stops
 # working, the new one works; a wrong -P leaves the file byte-for-byte
 # unchanged; a cached passphrase of the key is dropped.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # ssh-tpm-keygen on swtpm: every key type, files, modes, fingerprints as
 # ssh-keygen -l prints them, prompts and --print-pubkey / --supported.
 . "$SRC_DIR/tests/lib/common.sh"

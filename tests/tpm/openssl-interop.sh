@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Interop with the tpm2-openssl provider on the same swtpm, both ways.
 . "$SRC_DIR/tests/lib/common.sh"
 . "$TEST_LIB/swtpm.sh"

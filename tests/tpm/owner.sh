@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # A TPM whose owner hierarchy has a password: keygen and the agent need it
 # (-o or SSH_TPM_AGENT_OWNER_PASSWORD) and say so clearly without it.
 . "$SRC_DIR/tests/lib/common.sh"

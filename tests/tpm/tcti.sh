@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # TCTI selection order (--tcti, --swtpm, SSH_TPM_AGENT_TCTI,
 # SSH_TPM_AGENT_SWTPM, TPM2TOOLS_TCTI) and the --swtpm daemon.
 . "$SRC_DIR/tests/lib/common.sh"
