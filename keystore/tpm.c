@@ -119,6 +119,77 @@ int tpm_resolve_tcti(const struct tpm_opts *opts, char **ret)
 	return *ret ? 0 : TA_ERR_NOMEM;
 }
 
+/* A D-Bus system bus we could reach: $DBUS_SYSTEM_BUS_ADDRESS's socket
+ * (unix:path=...), else the standard one. */
+static bool system_bus_present(void)
+{
+	const char *addr = getenv("DBUS_SYSTEM_BUS_ADDRESS");
+	_cleanup_free_ char *path = NULL;
+
+	if (!addr || !*addr)
+		return access("/run/dbus/system_bus_socket", F_OK) == 0;
+	if (strncmp(addr, "unix:path=", 10) != 0)
+		return true; /* another transport: let tabrmd try */
+	path = strndup(addr + 10, strcspn(addr + 10, ",;"));
+	return path && access(path, F_OK) == 0;
+}
+
+/* tabrmd's glib code prints CRITICAL lines on stderr when it fails (no
+ * daemon, no bus): a user should see our one clear error instead, so its
+ * stderr goes to /dev/null for the attempt (kept for -d). */
+static TSS2_RC tcti_try_quietly(const char *conf, TSS2_TCTI_CONTEXT **ret)
+{
+	int saved = -1, nul;
+	TSS2_RC rc;
+
+	if (log_get_max() < LOG_LEVEL_DEBUG) {
+		fflush(stderr);
+		saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+		nul = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		if (saved >= 0 && nul >= 0)
+			dup2(nul, STDERR_FILENO);
+		if (nul >= 0)
+			close(nul);
+	}
+	rc = Tss2_TctiLdr_Initialize(conf, ret);
+	if (saved >= 0) {
+		fflush(stderr);
+		dup2(saved, STDERR_FILENO);
+		close(saved);
+	}
+	return rc;
+}
+
+/* No TCTI configured: the TPMs tpm2-tss's loader would try, in order --
+ * but the kernel's resource manager first (as systemd does), and tabrmd
+ * only where it can be, on a D-Bus system bus.  The first that opens is
+ * used (and named in messages). */
+static TSS2_RC tcti_initialize(struct tpm *t)
+{
+	static const char *const chain[] = { "device:/dev/tpmrm0", "tabrmd", "device:/dev/tpm0" };
+	TSS2_RC rc = TSS2_TCTI_RC_IO_ERROR;
+
+	if (t->tcti_conf)
+		return strncmp(t->tcti_conf, "tabrmd", 6) == 0
+			       ? tcti_try_quietly(t->tcti_conf, &t->tcti)
+			       : Tss2_TctiLdr_Initialize(t->tcti_conf, &t->tcti);
+	for (size_t i = 0; i < ELEMENTSOF(chain); i++) {
+		bool device = strncmp(chain[i], "device:", 7) == 0;
+
+		if (device ? access(chain[i] + 7, F_OK) < 0 : !system_bus_present())
+			continue;
+		rc = device ? Tss2_TctiLdr_Initialize(chain[i], &t->tcti)
+			    : tcti_try_quietly(chain[i], &t->tcti);
+		if (rc == TSS2_RC_SUCCESS) {
+			t->tcti_conf = strdup(chain[i]);
+			return t->tcti_conf ? rc : TSS2_TCTI_RC_MEMORY;
+		}
+		t->tcti = NULL;
+		log_debug("TCTI %s: %s", chain[i], Tss2_RC_Decode(rc));
+	}
+	return rc;
+}
+
 int tpm_set_auth(TPM2B_AUTH *dst, const char *pw, size_t max)
 {
 	size_t len = pw ? strlen(pw) : 0;
@@ -319,7 +390,7 @@ int tpm_open(const struct tpm_opts *opts, struct tpm **ret)
 		if (r < 0)
 			return r;
 	}
-	rc = Tss2_TctiLdr_Initialize(t->tcti_conf, &t->tcti);
+	rc = tcti_initialize(t);
 	if (rc != TSS2_RC_SUCCESS) {
 		t->tcti = NULL;
 		tpm_rc(rc, "Tss2_TctiLdr_Initialize", 0);

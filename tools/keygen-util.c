@@ -17,7 +17,7 @@ int report_tpm_error(const struct tpm_opts *tpm, int r)
 	if (r == TA_ERR_TPM_UNREACHABLE) {
 		tpm_resolve_tcti(tpm, &tcti);
 		log_error("cannot reach the TPM (TCTI '%s'): is a TPM present? Try --tcti or --swtpm",
-			  tcti ? tcti : "default: /dev/tpmrm0, /dev/tpm0, ...");
+			  tcti ? tcti : "default: /dev/tpmrm0, tabrmd on a D-Bus system bus, /dev/tpm0");
 	} else {
 		log_error_r(r, "TPM");
 	}

@@ -99,6 +99,41 @@ expect_fail "no TPM (--tcti)" "cannot reach the TPM \\(TCTI 'device:/dev/nonexis
 	"$KEYGEN" --tcti device:/dev/nonexistent-tpm -N '' -f new
 expect_fail "no TPM (default TCTI)" "cannot reach the TPM" \
 	env -u SSH_TPM_AGENT_TCTI -u TPM2TOOLS_TCTI -u SSH_TPM_AGENT_SWTPM "$KEYGEN" -N '' -f new
+# With tabrmd's TCTI installed (bootstrap installs it to prove this) and
+# no D-Bus, or a bus without tabrmd: still one clear line, no glib noise.
+check "tabrmd TCTI installed" sh -c 'ls /usr/lib/*/libtss2-tcti-tabrmd.so.0 >/dev/null 2>&1'
+NOTCTI="env -u SSH_TPM_AGENT_TCTI -u TPM2TOOLS_TCTI -u SSH_TPM_AGENT_SWTPM"
+expect_fail "no TPM, a D-Bus address leading nowhere" "cannot reach the TPM" \
+	$NOTCTI DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/bus "$KEYGEN" -N '' -f new
+expect_fail "no TPM, --tcti tabrmd without a bus" "cannot reach the TPM \\(TCTI 'tabrmd'\\)" \
+	$NOTCTI DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/bus "$KEYGEN" --tcti tabrmd -N '' -f new
+cat > bus.conf <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>system</type><listen>unix:path=$WORK/bus</listen>
+<policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/><allow own="*"/><allow user="*"/></policy>
+</busconfig>
+CONF
+dbus-daemon --config-file=bus.conf --nofork --nopidfile >/dev/null 2>&1 &
+BUS=$!
+bus_cleanup() { kill "$BUS" 2>/dev/null; wait "$BUS" 2>/dev/null; }
+add_cleanup bus_cleanup
+i=0; until [ -S "$WORK/bus" ] || [ $i -gt 250 ]; do i=$((i + 1)); sleep 0.02; done
+before=$(snap)
+expect_fail "no TPM, a D-Bus system bus without tabrmd" "cannot reach the TPM" \
+	$NOTCTI DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/bus "$KEYGEN" -N '' -f new
+out=$(cd "$WORK" && $NOTCTI DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/bus sh -c 'mkdir -p ak && chmod 700 ak && "$1" -q -N "" --tcti "$2" -f ak/k && cp ak/k.pub ak.pub && rm -f ak.tpm' x "$KEYGEN" "$SWTPM_TCTI" 2>&1)
+check_eq "a key to ask the agent for" "" "$out"
+printf 'payload\n' > data
+err=$($NOTCTI DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/bus timeout 30 systemd-socket-activate --inetd -l "$WORK/none.sock" \
+	"$BUILD_DIR/handler/ssh-tpm-agent" --key-dir "$WORK/ak" 2>&1 >/dev/null &
+	pid=$!; i=0; until [ -S "$WORK/none.sock" ] || [ $i -gt 250 ]; do i=$((i + 1)); sleep 0.02; done
+	SSH_AUTH_SOCK=$WORK/none.sock ssh-keygen -Y sign -n file -f "$WORK/ak/k.pub" "$WORK/data" >/dev/null 2>&1
+	kill $pid; wait $pid)
+check_eq "agent, no TPM: no glib noise" "" "$(printf '%s\n' "$err" | grep -c CRITICAL | grep -v '^0$')"
+check_match "agent, no TPM: says so" "cannot reach the TPM" "$err"
+before=$(snap)
+
 expect_fail "no TPM: --supported" "cannot reach the TPM" \
 	env SSH_TPM_AGENT_TCTI=swtpm:path=/nonexistent/sock "$KEYGEN" --supported
 
