@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,5 +39,14 @@ int cli_take_owner_password(char **ret)
 	if (!pw)
 		return TA_ERR_NOMEM;
 	*ret = pw;
+	return 0;
+}
+
+int cli_no_operands(int argc, char **argv)
+{
+	if (optind < argc) {
+		log_error("unexpected argument '%s' (see --help)", argv[optind]);
+		return -1;
+	}
 	return 0;
 }

@@ -11,3 +11,7 @@ int cli_parse_seconds(const char *opt, const char *s, unsigned max, unsigned *re
  * empty) and then wiped from the environment, so that no child (an
  * askpass, a swtpm) inherits it.  0, or TA_ERR_NOMEM. */
 int cli_take_owner_password(char **ret);
+
+/* After getopt: operands are not expected; a one-line error for the
+ * first one and -1, else 0. */
+int cli_no_operands(int argc, char **argv);

@@ -24,6 +24,7 @@
 #include "handler.h"
 #include "listen.h"
 #include "log.h"
+#include "tpm-cli.h"
 #include "sysutil.h"
 
 static const char *arg_socket;
@@ -57,8 +58,8 @@ static int not_yet(const char *opt)
 static int parse_argv(int argc, char **argv)
 {
 	enum { OPT_PRINT_SOCKET = 0x100, OPT_KEY_DIR, OPT_NO_LOAD, OPT_NO_CACHE,
-	       OPT_HIERARCHY, OPT_INSTALL_USER_UNITS, OPT_SWTPM, OPT_TCTI,
-	       OPT_CACHE, OPT_CACHE_TIMEOUT, OPT_PROMPT_TIMEOUT, OPT_TPM_TIMEOUT, OPT_HELP };
+	       OPT_HIERARCHY, OPT_INSTALL_USER_UNITS,
+	       OPT_CACHE, OPT_CACHE_TIMEOUT, OPT_PROMPT_TIMEOUT, OPT_HELP };
 	static const struct option opts[] = {
 		{ "print-socket", no_argument, NULL, OPT_PRINT_SOCKET },
 		{ "key-dir", required_argument, NULL, OPT_KEY_DIR },
@@ -68,15 +69,13 @@ static int parse_argv(int argc, char **argv)
 		{ "cache", required_argument, NULL, OPT_CACHE },
 		{ "cache-timeout", required_argument, NULL, OPT_CACHE_TIMEOUT },
 		{ "prompt-timeout", required_argument, NULL, OPT_PROMPT_TIMEOUT },
-		{ "tpm-timeout", required_argument, NULL, OPT_TPM_TIMEOUT },
 		{ "hierarchy", required_argument, NULL, OPT_HIERARCHY },
 		{ "install-user-units", no_argument, NULL, OPT_INSTALL_USER_UNITS },
-		{ "swtpm", no_argument, NULL, OPT_SWTPM },
-		{ "tcti", required_argument, NULL, OPT_TCTI },
 		{ "help", no_argument, NULL, OPT_HELP },
+		TPM_CLI_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, r;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":l:A:odh", opts, NULL)) != -1) {
@@ -116,11 +115,6 @@ static int parse_argv(int argc, char **argv)
 					  &arg_prompt_timeout) < 0)
 				return -1;
 			break;
-		case OPT_TPM_TIMEOUT:
-			if (cli_parse_seconds("--tpm-timeout", optarg, 86400,
-					  &arg_tpm.timeout_s) < 0)
-				return -1;
-			break;
 		case OPT_HIERARCHY:
 			return not_yet("--hierarchy");
 		case OPT_INSTALL_USER_UNITS:
@@ -140,26 +134,21 @@ static int parse_argv(int argc, char **argv)
 		case OPT_NO_LOAD:
 			arg_no_load = true;
 			break;
-		case OPT_SWTPM:
-			arg_tpm.swtpm = true;
-			break;
-		case OPT_TCTI:
-			arg_tpm.tcti = optarg;
-			break;
 		case 'h':
 		case OPT_HELP:
 			usage(stdout);
 			exit(0);
 		default:
-			log_getopt_error(c, argv);
-			return -1;
+			r = tpm_cli_option(&arg_tpm, c, optarg);
+			if (r < 0)
+				return -1;
+			if (r == 0) {
+				log_getopt_error(c, argv);
+				return -1;
+			}
 		}
 	}
-	if (optind < argc) {
-		log_error("unexpected argument '%s' (see --help)", argv[optind]);
-		return -1;
-	}
-	return 0;
+	return cli_no_operands(argc, argv);
 }
 
 /* -l, else $SSH_TPM_AUTH_SOCK, else $XDG_RUNTIME_DIR/ssh-tpm-agent.sock

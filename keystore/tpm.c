@@ -20,7 +20,9 @@
 
 #include "err.h"
 #include "log.h"
+#include "cli.h"
 #include "swtpm.h"
+#include "tpm-cli.h"
 #include "sysutil.h"
 
 /* The longest wait for another process's turn with a TPM that has no
@@ -500,4 +502,20 @@ void tpm_key_release(struct tpm_obj *key)
 	if (key->h != ESYS_TR_NONE)
 		Esys_TR_SetAuth(key->t->esys, key->h, &none);
 	tpm_obj_release(key);
+}
+
+int tpm_cli_option(struct tpm_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case TPM_OPT_TCTI:
+		o->tcti = arg;
+		return 1;
+	case TPM_OPT_SWTPM:
+		o->swtpm = true;
+		return 1;
+	case TPM_OPT_TPM_TIMEOUT:
+		return cli_parse_seconds("--tpm-timeout", arg, 86400, &o->timeout_s) < 0 ? -1 : 1;
+	default:
+		return 0;
+	}
 }

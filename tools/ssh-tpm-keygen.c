@@ -17,6 +17,7 @@
 #include "fileio.h"
 #include "keygen.h"
 #include "log.h"
+#include "tpm-cli.h"
 
 static void usage(FILE *f)
 {
@@ -31,21 +32,18 @@ static void usage(FILE *f)
 
 static int parse_argv(int argc, char **argv, struct keygen_args *a)
 {
-	enum { OPT_PRINT_PUBKEY = 0x100, OPT_SUPPORTED, OPT_TCTI, OPT_SWTPM,
-	       OPT_TPM_TIMEOUT, OPT_HELP };
+	enum { OPT_PRINT_PUBKEY = 0x100, OPT_SUPPORTED, OPT_HELP };
 	static const struct option opts[] = {
 		{ "print-pubkey", required_argument, NULL, OPT_PRINT_PUBKEY },
 		{ "supported", no_argument, NULL, OPT_SUPPORTED },
-		{ "tcti", required_argument, NULL, OPT_TCTI },
-		{ "swtpm", no_argument, NULL, OPT_SWTPM },
-		{ "tpm-timeout", required_argument, NULL, OPT_TPM_TIMEOUT },
 		{ "owner-password", no_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, OPT_HELP },
+		TPM_CLI_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
 	unsigned long v;
-	int c;
+	int c, r;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":t:b:C:f:N:P:pqodh", opts, NULL)) != -1) {
@@ -100,31 +98,21 @@ static int parse_argv(int argc, char **argv, struct keygen_args *a)
 		case OPT_SUPPORTED:
 			a->supported = true;
 			break;
-		case OPT_TCTI:
-			a->tpm.tcti = optarg;
-			break;
-		case OPT_SWTPM:
-			a->tpm.swtpm = true;
-			break;
-		case OPT_TPM_TIMEOUT:
-			if (cli_parse_seconds("--tpm-timeout", optarg, 86400,
-					      &a->tpm.timeout_s) < 0)
-				return -1;
-			break;
 		case 'h':
 		case OPT_HELP:
 			usage(stdout);
 			exit(0);
 		default:
-			log_getopt_error(c, argv);
-			return -1;
+			r = tpm_cli_option(&a->tpm, c, optarg);
+			if (r < 0)
+				return -1;
+			if (r == 0) {
+				log_getopt_error(c, argv);
+				return -1;
+			}
 		}
 	}
-	if (optind < argc) {
-		log_error("unexpected argument '%s' (see --help)", argv[optind]);
-		return -1;
-	}
-	return 0;
+	return cli_no_operands(argc, argv);
 }
 
 static const struct {
