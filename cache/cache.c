@@ -13,7 +13,8 @@
 
 struct cache {
 	enum cache_backend backend; /* for passphrases */
-	bool keyring;               /* the keyring works (every other kind) */
+	int keyring;                /* the keyring works (every other kind):
+				     * 1 yes, 0 no, -1 not probed yet */
 	unsigned timeout;
 };
 
@@ -80,9 +81,9 @@ int cache_open(enum cache_backend backend, unsigned timeout, struct cache **ret)
 			    backend_name(backend), ta_strerror(r));
 		c->backend = CACHE_NONE;
 	}
-	/* Every other kind lives in the keyring, whatever the backend. */
-	c->keyring = c->backend == CACHE_KEYRING ||
-		     (backend != CACHE_KEYRING && cache_keyring_probe() == 0);
+	/* Every other kind lives in the keyring, whatever the backend; it
+	 * is probed (and our keyring made) only when such a kind is used. */
+	c->keyring = c->backend == CACHE_KEYRING ? 1 : -1;
 	*ret = c;
 	return 0;
 }
@@ -98,7 +99,7 @@ enum cache_backend cache_backend(const struct cache *c)
 }
 
 /* Where a kind goes in this cache. */
-static enum cache_backend place(const struct cache *c, enum cache_kind kind)
+static enum cache_backend place(struct cache *c, enum cache_kind kind)
 {
 	if (!c)
 		return CACHE_NONE;
@@ -107,6 +108,8 @@ static enum cache_backend place(const struct cache *c, enum cache_kind kind)
 	/* The owner password follows the passphrases' choice of "none". */
 	if (kind == CACHE_OWNER_PASSWORD && c->backend == CACHE_NONE)
 		return CACHE_NONE;
+	if (c->keyring < 0)
+		c->keyring = cache_keyring_probe() == 0;
 	return c->keyring ? CACHE_KEYRING : CACHE_NONE;
 }
 

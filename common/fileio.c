@@ -239,10 +239,12 @@ int atomic_file_commit_pair(struct atomic_file *first, struct atomic_file *secon
 	_cleanup_free_ char *backup = NULL;
 	struct stat st;
 	sigset_t old;
-	bool had_old;
+	bool had_old, linked = false;
 	int r, saved;
 
-	if (!first->tmp || asprintf(&backup, "%s.old", first->tmp) < 0)
+	if (!first->tmp || !second->tmp)
+		return TA_ERR_INTERNAL;
+	if (asprintf(&backup, "%s.old", first->tmp) < 0)
 		return TA_ERR_NOMEM;
 	block_cleanup_signals(&old);
 	had_old = fstatat(first->dirfd, first->name, &st, AT_SYMLINK_NOFOLLOW) == 0;
@@ -251,11 +253,17 @@ int atomic_file_commit_pair(struct atomic_file *first, struct atomic_file *secon
 		errno = EISDIR;
 		return TA_ERR_SYSTEM;
 	}
-	if (had_old && renameat(first->dirfd, first->name, first->dirfd, backup) < 0) {
-		saved = errno;
-		restore_signals(&old);
-		errno = saved;
-		return TA_ERR_SYSTEM; /* nothing changed */
+	/* The old first file is kept under a second name until the new pair
+	 * is in place: a hard link, so that its own name never goes missing
+	 * (even if we die here); a rename where links are not possible. */
+	if (had_old) {
+		linked = linkat(first->dirfd, first->name, first->dirfd, backup, 0) == 0;
+		if (!linked && renameat(first->dirfd, first->name, first->dirfd, backup) < 0) {
+			saved = errno;
+			restore_signals(&old);
+			errno = saved;
+			return TA_ERR_SYSTEM; /* nothing changed */
+		}
 	}
 	r = atomic_file_commit(first);
 	if (r == 0)
@@ -270,6 +278,8 @@ int atomic_file_commit_pair(struct atomic_file *first, struct atomic_file *secon
 	} else if (had_old) {
 		unlinkat(first->dirfd, backup, 0);
 	}
+	/* The renames themselves on disk. */
+	fsync(first->dirfd);
 	restore_signals(&old);
 	errno = saved;
 	return r;

@@ -199,9 +199,10 @@ int handler_sign_request(struct handler_conn *c, struct buf *req,
 	r = sshkey_fingerprint(id->key, &fp);
 	if (r < 0)
 		return r;
-	log_debug("SIGN_REQUEST from pid %d uid %u: key %s%s (%s), flags 0x%x",
+	log_debug("SIGN_REQUEST from pid %d uid %u: key %s%s (%s), flags 0x%x, client %s",
 		  (int)c->peer.pid, (unsigned)c->peer.uid, fp,
-		  id->is_cert ? " certificate" : "", id->path, flags);
+		  id->is_cert ? " certificate" : "", id->path, flags,
+		  c->peer.exe ? c->peer.exe : "?");
 
 	sig = buf_new(4096);
 	if (!sig)

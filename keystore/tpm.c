@@ -5,6 +5,8 @@
 #include "tpm-internal.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,9 +143,16 @@ static bool system_bus_present(void)
  * stderr goes to /dev/null for the attempt (kept for -d). */
 static TSS2_RC tcti_try_quietly(const char *conf, TSS2_TCTI_CONTEXT **ret)
 {
+	sigset_t all, old;
 	int saved = -1, nul;
 	TSS2_RC rc;
 
+	/* glib starts threads (gdbus) that would inherit our mask: let them
+	 * take no signal, so that a held signal never lands in one -- but
+	 * SIGALRM: the watchdog must fire if tabrmd's bus never answers. */
+	sigfillset(&all);
+	sigdelset(&all, SIGALRM);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	if (log_get_max() < LOG_LEVEL_DEBUG) {
 		fflush(stderr);
 		saved = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
@@ -159,6 +168,7 @@ static TSS2_RC tcti_try_quietly(const char *conf, TSS2_TCTI_CONTEXT **ret)
 		dup2(saved, STDERR_FILENO);
 		close(saved);
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return rc;
 }
 
@@ -190,6 +200,25 @@ static TSS2_RC tcti_initialize(struct tpm *t)
 		log_debug("TCTI %s: %s", chain[i], Tss2_RC_Decode(rc));
 	}
 	return rc;
+}
+
+int tpm_describe_tcti(const struct tpm_opts *opts, char **ret)
+{
+	_cleanup_free_ char *dir = NULL;
+	const char *v;
+	int r;
+
+	*ret = NULL;
+	if (!(opts && opts->tcti && *opts->tcti) &&
+	    ((opts && opts->swtpm) ||
+	     (!((v = getenv("SSH_TPM_AGENT_TCTI")) && *v) &&
+	      (v = getenv("SSH_TPM_AGENT_SWTPM")) && *v))) {
+		r = swtpm_daemon_dir(&dir);
+		if (r < 0)
+			return r;
+		return asprintf(ret, "swtpm:path=%s/sock", dir) < 0 ? TA_ERR_NOMEM : 0;
+	}
+	return tpm_resolve_tcti(opts, ret);
 }
 
 int tpm_set_auth(TPM2B_AUTH *dst, const char *pw, size_t max)
@@ -329,11 +358,14 @@ lock:
  * async-signal-safe calls in the handler). */
 static char watchdog_msg[512];
 static size_t watchdog_len;
+/* stderr as it was when armed: it may be muted while tabrmd is tried. */
+static int watchdog_fd = -1;
 
 static void on_watchdog(int signo)
 {
 	(void)signo;
-	if (write(STDERR_FILENO, watchdog_msg, watchdog_len) < 0) {
+	if (write(watchdog_fd >= 0 ? watchdog_fd : STDERR_FILENO, watchdog_msg,
+		  watchdog_len) < 0) {
 		/* nothing more to do: we are leaving */
 	}
 	_exit(1);
@@ -351,6 +383,8 @@ static void watchdog_arm(struct tpm *t, unsigned secs)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGALRM, &sa, &t->old_alarm) < 0)
 		return;
+	if (watchdog_fd < 0)
+		watchdog_fd = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
 	t->watchdog = true;
 	alarm(secs);
 }
@@ -361,6 +395,8 @@ static void watchdog_disarm(struct tpm *t)
 		return;
 	alarm(0);
 	sigaction(SIGALRM, &t->old_alarm, NULL);
+	if (watchdog_fd >= 0)
+		close(TAKE_FD(watchdog_fd));
 	t->watchdog = false;
 }
 

@@ -30,6 +30,8 @@ struct tpm_opts {
  * $SSH_TPM_AGENT_TCTI, $SSH_TPM_AGENT_SWTPM, $TPM2TOOLS_TCTI.  *ret is NULL
  * when none applies: the tpm2-tss loader's default (/dev/tpmrm0, ...). */
 int tpm_resolve_tcti(const struct tpm_opts *opts, char **ret);
+/* The same for messages: never starts the --swtpm daemon. */
+int tpm_describe_tcti(const struct tpm_opts *opts, char **ret);
 
 int tpm_open(const struct tpm_opts *opts, struct tpm **ret);
 void tpm_close(struct tpm *t);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,8 +67,8 @@ static int open_key_in_dir(const char *real, int *ret_dirfd,
 	if (r < 0)
 		return r;
 	if (!same_file_at(dirfd, basename(copy), &st)) {
-		errno = ESTALE;
-		return TA_ERR_SYSTEM;
+		log_error("%s: the key file changed while it was read; not touching it", real);
+		return TA_ERR_CANCELLED;
 	}
 	*ret_dirfd = TAKE_FD(dirfd);
 	*ret_kf = TAKE_PTR(kf);
@@ -86,6 +87,7 @@ int keygen_change_passphrase(const struct keygen_args *a)
 	_cleanup_close_ int dirfd = -1;
 	char *old = NULL, *new = NULL;
 	size_t n, pem_len;
+	mode_t mode;
 	int r, ret = 1;
 
 	if (a->file) {
@@ -123,7 +125,8 @@ int keygen_change_passphrase(const struct keygen_args *a)
 	}
 	r = open_key_in_dir(real, &dirfd, &kf, &st);
 	if (r < 0) {
-		log_error_r(r, "%s", path);
+		if (r != TA_ERR_CANCELLED) /* else already said */
+			log_error_r(r, "%s", path);
 		return 1;
 	}
 	if (kf->empty_auth)
@@ -163,15 +166,9 @@ int keygen_change_passphrase(const struct keygen_args *a)
 		goto out;
 	}
 
-	/* Claim the temp file before the TPM does any work. */
-	r = atomic_file_open_at(dirfd, basename(real), real, st.st_mode & 07777, &out);
-	if (r < 0) {
-		log_error_r(r, "%s: cannot create file", real);
-		goto out;
-	}
-	if ((st.st_uid != geteuid() || st.st_gid != getegid()) &&
-	    fchown(out.fd, st.st_uid, st.st_gid) < 0) {
-		log_error_r(TA_ERR_SYSTEM, "%s: cannot keep the file's owner", real);
+	/* Fail before the TPM does any work when the file cannot be written. */
+	if (faccessat(dirfd, ".", W_OK, AT_EACCESS) < 0) {
+		log_error_r(TA_ERR_SYSTEM, "%s: cannot write its directory", real);
 		goto out;
 	}
 	r = tpm_open(&a->tpm, &t);
@@ -179,7 +176,18 @@ int keygen_change_passphrase(const struct keygen_args *a)
 		report_tpm_error(&a->tpm, r);
 		goto out;
 	}
-	r = tpm_change_auth(t, kf, old, new, &nk);
+	{
+		/* As for create: without a resource manager an interrupt
+		 * waits until what the TPM loaded is released. */
+		bool hold = tpm_needs_lock(t);
+		sigset_t held;
+
+		if (hold)
+			atomic_file_hold_signals(&held);
+		r = tpm_change_auth(t, kf, old, new, &nk);
+		if (hold)
+			atomic_file_release_signals(&held);
+	}
 	if (r == TA_ERR_TPM_AUTH) {
 		log_error("%s: incorrect passphrase supplied (the TPM counted a failed attempt)",
 			  path);
@@ -187,6 +195,25 @@ int keygen_change_passphrase(const struct keygen_args *a)
 	}
 	if (r < 0) {
 		report_tpm_error(&a->tpm, r);
+		goto out;
+	}
+	tpm_close(TAKE_PTR(t));
+	/* The file is written after the TPM work (the old file still works
+	 * if we stop before: ObjectChangeAuth makes a new private blob and
+	 * leaves the old one valid).  Its mode is kept, less what no key
+	 * may have: write access for others, and read access for others
+	 * once it has no passphrase. */
+	mode = st.st_mode & 0755;
+	if (!*new)
+		mode &= 0700;
+	r = atomic_file_open_at(dirfd, basename(real), real, mode, &out);
+	if (r < 0) {
+		log_error_r(r, "%s: cannot create file", real);
+		goto out;
+	}
+	if ((st.st_uid != geteuid() || st.st_gid != getegid()) &&
+	    fchown(out.fd, st.st_uid, st.st_gid) < 0) {
+		log_error_r(TA_ERR_SYSTEM, "%s: cannot keep the file's owner", real);
 		goto out;
 	}
 	/* Keep a [4] description if the file had one (e.g. from the Go tool). */

@@ -15,7 +15,7 @@ int report_tpm_error(const struct tpm_opts *tpm, int r)
 	_cleanup_free_ char *tcti = NULL;
 
 	if (r == TA_ERR_TPM_UNREACHABLE) {
-		tpm_resolve_tcti(tpm, &tcti);
+		tpm_describe_tcti(tpm, &tcti);
 		log_error("cannot reach the TPM (TCTI '%s'): is a TPM present? Try --tcti or --swtpm",
 			  tcti ? tcti : "default: /dev/tpmrm0, tabrmd on a D-Bus system bus, /dev/tpm0");
 	} else {

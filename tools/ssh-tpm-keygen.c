@@ -68,6 +68,7 @@ static int parse_argv(int argc, char **argv, struct keygen_args *a)
 			a->file = optarg;
 			break;
 		case 'N':
+			secret_free(a->new_passphrase); /* the last -N counts */
 			a->new_passphrase = strdup(optarg);
 			/* Not readable in /proc/PID/cmdline while we run. */
 			explicit_bzero(optarg, strlen(optarg));
@@ -75,6 +76,7 @@ static int parse_argv(int argc, char **argv, struct keygen_args *a)
 				return -1;
 			break;
 		case 'P':
+			secret_free(a->old_passphrase);
 			a->old_passphrase = strdup(optarg);
 			explicit_bzero(optarg, strlen(optarg));
 			if (!a->old_passphrase)
@@ -137,8 +139,11 @@ int main(int argc, char **argv)
 	atomic_file_cleanup_on_signals();
 	/* Keep prompts and messages in order when stdout is a pipe. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (parse_argv(argc, argv, &a) < 0)
+	if (parse_argv(argc, argv, &a) < 0) {
+		secret_free(a.new_passphrase);
+		secret_free(a.old_passphrase);
 		return 1;
+	}
 	if (cli_take_owner_password(&owner_pw) < 0)
 		return 1;
 	a.tpm.owner_auth = owner_pw;

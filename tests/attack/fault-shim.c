@@ -2,7 +2,8 @@
 /* fault-shim.c - LD_PRELOAD library for tests that need a process to die
  * (or be interrupted) at exactly the worst moment.
  *
- *   FAULT_AT=Esys_Create|Esys_Sign|fsync|rename|open   the call to hit
+ *   FAULT_AT=Esys_Create|Esys_Sign|Esys_ObjectChangeAuth|fsync|rename|open
+ *                        the call to hit (rename: rename and renameat)
  *   FAULT_SIGNAL=9                                     signal raised after it
  *   FAULT_NTH=1                                        which call (1 = first)
  *   FAULT_PATH=SUFFIX    open: only opens of paths ending in SUFFIX count
@@ -83,6 +84,29 @@ TSS2_RC Esys_Sign(ESYS_CONTEXT *esysContext, ESYS_TR keyHandle,
 				     validation, signature);
 
 	if (hit("Esys_Sign"))
+		fault();
+	return rc;
+}
+
+int renameat(int olddirfd, const char *from, int newdirfd, const char *to)
+{
+	int r = REAL(renameat)(olddirfd, from, newdirfd, to);
+
+	if (hit("rename"))
+		fault();
+	return r;
+}
+
+TSS2_RC Esys_ObjectChangeAuth(ESYS_CONTEXT *esysContext, ESYS_TR objectHandle,
+			      ESYS_TR parentHandle, ESYS_TR shandle1,
+			      ESYS_TR shandle2, ESYS_TR shandle3,
+			      const TPM2B_AUTH *newAuth, TPM2B_PRIVATE **outPrivate)
+{
+	TSS2_RC rc = REAL(Esys_ObjectChangeAuth)(esysContext, objectHandle,
+						 parentHandle, shandle1, shandle2,
+						 shandle3, newAuth, outPrivate);
+
+	if (hit("Esys_ObjectChangeAuth"))
 		fault();
 	return rc;
 }

@@ -85,6 +85,44 @@ for n in 1 2 3; do
 	check "SIGINT at rename $n: pair agrees" pair_ok
 done
 
+mkdir d3
+# SIGKILL (nothing to hold) between the renames: the key's name never goes
+# missing, and the old key survives (in place, or kept as .NAME.XXXXXX.old).
+for n in 1 2; do
+	"$KEYGEN" -q -N '' -C "before-kill$n" -f d3/kk >/dev/null 2>&1 <<EOF2
+y
+EOF2
+	old_pub=$("$KEYGEN" --print-pubkey d3/kk.tpm | cut -d' ' -f1-2)
+	echo y | FAULT_AT=rename FAULT_NTH=$n FAULT_SIGNAL=9 LD_PRELOAD=$FAULT_SHIM \
+		"$KEYGEN" -q -N '' -f d3/kk >/dev/null 2>&1
+	check "SIGKILL after rename $n: the key file still exists" test -s d3/kk.tpm
+	kept=no
+	for f in d3/kk.tpm d3/.kk.tpm.*.old; do
+		[ -e "$f" ] && [ "$("$KEYGEN" --print-pubkey "$f" 2>/dev/null | cut -d' ' -f1-2)" = "$old_pub" ] && kept=yes
+	done
+	check_eq "SIGKILL after rename $n: the old key survives" yes "$kept"
+	rm -f d3/.kk.* d3/kk.*
+done
+
+# -p interrupted right after TPM2_ObjectChangeAuth (no resource manager):
+# the signal waits until the TPM work is released; nothing stays loaded.
+"$KEYGEN" -q -N cpw-1 -C changing -f d3/ch
+echo y | FAULT_AT=Esys_ObjectChangeAuth FAULT_SIGNAL=2 LD_PRELOAD=$FAULT_SHIM \
+	"$KEYGEN" -q -p -P cpw-1 -N cpw-2 -f d3/ch >/dev/null 2>&1
+check_eq "SIGINT inside -p: exit by the signal" 130 "$?"
+check_eq "SIGINT inside -p: no objects left in the TPM" 0 "$(transients)"
+check_eq "SIGINT inside -p: no temp files" "" "$(ls -A d3 | grep '^\.' || true)"
+
+# -p that removes the passphrase of a 0644 key: the key would be readable
+# by others without a passphrase; -p writes it 0600.
+"$KEYGEN" -q -N open-pw -C loose -f d3/loose
+chmod 0644 d3/loose.tpm
+"$KEYGEN" -q -p -P open-pw -N '' -f d3/loose
+check_eq "-p to no passphrase: mode 0600, not 0644" 600 "$(stat -c %a d3/loose.tpm)"
+chmod 0664 d3/loose.tpm
+"$KEYGEN" -q -p -P '' -N again-pw -f d3/loose
+check_eq "-p: write access for others dropped" 644 "$(stat -c %a d3/loose.tpm)"
+
 # kill -INT at random moments (RSA keys take a while on swtpm).
 bad=0
 for i in $(seq 1 25); do

@@ -29,6 +29,37 @@ check_match "hung TPM: keygen says so" "the TPM \\(swtpm:path=.*/hung/sock\\) di
 check "hung TPM: keygen gave up within 10 s" test $(( $(date +%s) - start )) -le 10
 check "hung TPM: no files" test ! -e keys/never.tpm -a ! -e keys/never.pub -a -z "$(ls -A keys | grep '^\.')"
 
+# -p with a TPM that hangs: the old key stays, no temp file is left.
+"$KEYGEN" -q -N hang-pw -C hang -f keys/hp
+before=$(sha256sum keys/hp.tpm)
+err=$(timeout 60 "$KEYGEN" --tcti "$HUNG_TCTI" --tpm-timeout 2 -q -p -P hang-pw -N other-pw -f keys/hp 2>&1)
+check_match "hung TPM: -p says so" "did not answer within 2 s" "$err"
+check_eq "hung TPM: -p left the key as it was" "$before" "$(sha256sum keys/hp.tpm)"
+check_eq "hung TPM: -p left no temp file" "" "$(ls -A keys | grep '^\.' || true)"
+rm -f keys/hp.*
+
+# A D-Bus system bus that accepts and never answers: tabrmd's attempt (its
+# stderr muted) hangs; the watchdog's message must still be seen.
+python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(16); c=[]
+while True: c.append(s.accept())' "$WORK/hung/bus" &
+BUS=$!
+bus_cleanup() { kill "$BUS" 2>/dev/null; wait "$BUS" 2>/dev/null; }
+add_cleanup bus_cleanup
+i=0; until [ -S "$WORK/hung/bus" ] || [ $i -gt 250 ]; do i=$((i + 1)); sleep 0.02; done
+err=$(env -u SSH_TPM_AGENT_TCTI -u TPM2TOOLS_TCTI DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/hung/bus \
+	timeout 60 "$KEYGEN" --tpm-timeout 2 --supported 2>&1)
+check_match "hung D-Bus: the watchdog's message is shown" "did not answer within 2 s: giving up" "$err"
+bus_cleanup
+
+# --swtpm that cannot start: started once, and the error names its TCTI.
+mkdir fakebin
+printf '#!/bin/sh\nexit 1\n' > fakebin/swtpm
+chmod 755 fakebin/swtpm
+err=$(env -u SSH_TPM_AGENT_TCTI -u TPM2TOOLS_TCTI PATH="$WORK/fakebin:$PATH" SSH_TPM_AGENT_SWTPM_DIR="$WORK/swdir" \
+	"$KEYGEN" --swtpm --supported 2>&1)
+check_eq "--swtpm failing: started once" 1 "$(printf '%s\n' "$err" | grep -c 'starting swtpm')"
+check_match "--swtpm failing: names the swtpm's TCTI" "cannot reach the TPM \\(TCTI 'swtpm:path=$WORK/swdir/sock'\\)" "$err"
+
 # The agent: the handler gives up (the client sees the connection close).
 systemd-socket-activate --accept -l "$WORK/h.sock" -E TSS2_LOG \
 	"$AGENT" -d --tcti "$HUNG_TCTI" --tpm-timeout 2 --key-dir "$WORK/keys" 2>h.log &
