@@ -68,16 +68,16 @@ check_eq "four empty answers: still no strike" "$before" "$(lockout_counter)"
 
 # A comment with terminal escape sequences (a .pub is just a file) never
 # reaches the prompt raw: OSC 52 could set the clipboard, CSI could draw a
-# fake prompt.
+# spoofed prompt.
 mkdir esc
-"$KEYGEN" -q -N "$PASS" -C "$(printf 'x\033]52;c;ZWNobw==\007\033[2Kfake')" -f esc/k
+"$KEYGEN" -q -N "$PASS" -C "$(printf 'x\033]52;c;ZWNobw==\007\033[2Kspoofed')" -f esc/k
 chmod 700 esc
 agent "$WORK/e.sock" e.log --key-dir "$WORK/esc" || exit 1
 answer "$PASS"
 : > "$ASKPASS_LOG"
 check "escape-sequence comment: signs" sign_ok "$WORK/e.sock" esc/k.pub
 check_eq "escape-sequence comment: no ESC or BEL in the prompt" 0 "$(tr -cd '\033\007' < "$ASKPASS_LOG" | wc -c)"
-check_match "escape-sequence comment: shown as ?" 'TPM key x\?\]52;c;ZWNobw==\?\?\[2Kfake \(SHA256:' "$(cat "$ASKPASS_LOG")"
+check_match "escape-sequence comment: shown as ?" 'TPM key x\?\]52;c;ZWNobw==\?\?\[2Kspoofed \(SHA256:' "$(cat "$ASKPASS_LOG")"
 check_eq "escape-sequence comment: ssh-add -l shows no ESC" 0 "$(SSH_AUTH_SOCK=$WORK/e.sock ssh-add -l | tr -cd '\033\007' | wc -c)"
 keyctl invalidate "$(cached_id "$(ssh-keygen -l -f esc/k.pub | cut -d' ' -f2)")" 2>/dev/null
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# A TPM that stops answering (a hung swtpm, a TCTI another client holds),
+# A TPM that stops answering (a real swtpm, stopped with SIGSTOP: it still
+# accepts connections, as a hung one does, and never answers),
 # and a client that leaves while its handler waits for the TPM: bounded,
 # said clearly, nothing signed or cached for nobody.
 . "$SRC_DIR/tests/lib/common.sh"
@@ -9,23 +10,29 @@
 swtpm_start || exit 1
 cd "$WORK" || exit 1
 RAW="python3 $SRC_DIR/tests/agent/rawclient.py"
-mkdir -m 0700 keys hung
+mkdir -m 0700 keys
 "$KEYGEN" -q -N '' -C k -f keys/k
 cut -d' ' -f2 keys/k.pub | base64 -d > k.blob
 
-python3 "$SRC_DIR/tests/attack/hung-tpm.py" "$WORK/hung/sock" > hung.out &
-HUNG=$!
-hung_cleanup() { kill "$HUNG" 2>/dev/null; wait "$HUNG" 2>/dev/null; }
+# A second swtpm, stopped.  (swtpm_start exports its TCTI: put the first
+# one's back.)
+T1=$SWTPM_TCTI D1=$SWTPM_DIR
+swtpm_start || exit 1
+HUNG_TCTI=$SWTPM_TCTI
+HUNG=$SWTPM_PID
+export SSH_TPM_AGENT_TCTI=$T1 TPM2TOOLS_TCTI=$T1 TPM2OPENSSL_TCTI=$T1
+kill -STOP "$HUNG"
+# Runs before swtpm_cleanup (added later): a stopped swtpm would not act
+# on its SIGTERM.
+hung_cleanup() { kill -CONT "$HUNG" 2>/dev/null; }
 add_cleanup hung_cleanup
-i=0; until grep -q ready hung.out || [ $i -gt 250 ]; do i=$((i + 1)); sleep 0.02; done
-HUNG_TCTI=swtpm:path=$WORK/hung/sock
 
 # keygen: gives up after --tpm-timeout, says so, writes nothing.
 start=$(date +%s)
 err=$(timeout 60 "$KEYGEN" --tcti "$HUNG_TCTI" --tpm-timeout 2 -q -N '' -f keys/never 2>&1)
 rc=$?
 check_eq "hung TPM: keygen exits 1" 1 "$rc"
-check_match "hung TPM: keygen says so" "the TPM \\(swtpm:path=.*/hung/sock\\) did not answer within 2 s: giving up" "$err"
+check_match "hung TPM: keygen says so" "the TPM \\($HUNG_TCTI\\) did not answer within 2 s: giving up" "$err"
 check "hung TPM: keygen gave up within 10 s" test $(( $(date +%s) - start )) -le 10
 check "hung TPM: no files" test ! -e keys/never.tpm -a ! -e keys/never.pub -a -z "$(ls -A keys | grep '^\.')"
 
@@ -38,25 +45,34 @@ check_eq "hung TPM: -p left the key as it was" "$before" "$(sha256sum keys/hp.tp
 check_eq "hung TPM: -p left no temp file" "" "$(ls -A keys | grep '^\.' || true)"
 rm -f keys/hp.*
 
-# A D-Bus system bus that accepts and never answers: tabrmd's attempt (its
-# stderr muted) hangs; the watchdog's message must still be seen.
-python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(16); c=[]
-while True: c.append(s.accept())' "$WORK/hung/bus" &
+# A D-Bus system bus that accepts and never answers (a real dbus-daemon,
+# stopped): tabrmd's attempt (its stderr muted) hangs; the watchdog's
+# message must still be seen.
+cat > bus.conf <<CONF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig><type>system</type><listen>unix:path=$WORK/bus</listen>
+<policy context="default"><allow send_destination="*"/><allow own="*"/><allow user="*"/></policy>
+</busconfig>
+CONF
+dbus-daemon --config-file=bus.conf --nofork --nopidfile >/dev/null 2>&1 &
 BUS=$!
-bus_cleanup() { kill "$BUS" 2>/dev/null; wait "$BUS" 2>/dev/null; }
+bus_cleanup() { kill -CONT "$BUS" 2>/dev/null; kill "$BUS" 2>/dev/null; wait "$BUS" 2>/dev/null; }
 add_cleanup bus_cleanup
-i=0; until [ -S "$WORK/hung/bus" ] || [ $i -gt 250 ]; do i=$((i + 1)); sleep 0.02; done
-err=$(env -u SSH_TPM_AGENT_TCTI -u TPM2TOOLS_TCTI DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/hung/bus \
+i=0; until [ -S "$WORK/bus" ] || [ $i -gt 250 ]; do i=$((i + 1)); sleep 0.02; done
+kill -STOP "$BUS"
+err=$(env -u SSH_TPM_AGENT_TCTI -u TPM2TOOLS_TCTI DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/bus \
 	timeout 60 "$KEYGEN" --tpm-timeout 2 --supported 2>&1)
 check_match "hung D-Bus: the watchdog's message is shown" "did not answer within 2 s: giving up" "$err"
 bus_cleanup
 
-# --swtpm that cannot start: started once, and the error names its TCTI.
-mkdir fakebin
-printf '#!/bin/sh\nexit 1\n' > fakebin/swtpm
-chmod 755 fakebin/swtpm
-err=$(env -u SSH_TPM_AGENT_TCTI -u TPM2TOOLS_TCTI PATH="$WORK/fakebin:$PATH" SSH_TPM_AGENT_SWTPM_DIR="$WORK/swdir" \
+# --swtpm that cannot start (the real swtpm, refusing a corrupt state
+# file): started once, and the error names its TCTI.
+mkdir -m 0700 swdir
+head -c 2000 /dev/urandom > swdir/tpm2-00.permall
+err=$(env -u SSH_TPM_AGENT_TCTI -u TPM2TOOLS_TCTI SSH_TPM_AGENT_SWTPM_DIR="$WORK/swdir" \
 	"$KEYGEN" --swtpm --supported 2>&1)
+check_match "--swtpm failing: swtpm itself refused" "Could not initialize libtpms" "$(cat swdir/swtpm.log)"
 check_eq "--swtpm failing: started once" 1 "$(printf '%s\n' "$err" | grep -c 'starting swtpm')"
 check_match "--swtpm failing: names the swtpm's TCTI" "cannot reach the TPM \\(TCTI 'swtpm:path=$WORK/swdir/sock'\\)" "$err"
 
@@ -83,7 +99,7 @@ answer turn-pass
 activate_pass "$WORK/p.sock" p.log --key-dir "$WORK/keys" || exit 1
 # Hold the swtpm's lock (as another handler would) for 4 s.
 python3 -c 'import fcntl,os,sys,time; fd=os.open(sys.argv[1], os.O_RDONLY); fcntl.flock(fd, fcntl.LOCK_EX); open(sys.argv[2], "w").close(); time.sleep(4)' \
-	"$SWTPM_DIR/sock.lock" "$WORK/held" &
+	"$D1/sock.lock" "$WORK/held" &
 holder=$!
 i=0; until [ -e "$WORK/held" ] || [ $i -gt 250 ]; do i=$((i + 1)); sleep 0.02; done
 before=$(lockout_counter)
