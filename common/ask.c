@@ -153,8 +153,9 @@ static int tty_lock(int tty, const struct waiter *w, int *ret_fd)
 {
 	_cleanup_free_ char *dir = NULL, *path = NULL;
 	_cleanup_close_ int fd = -1;
-	long long give_up = monotonic_ms() + TTY_LOCK_WAIT_MS;
+	long long wait_ms = TTY_LOCK_WAIT_MS;
 	unsigned int dev;
+	int r;
 
 	*ret_fd = -1;
 	/* fstat of /dev/tty names /dev/tty itself; TIOCGDEV the real tty. */
@@ -165,21 +166,15 @@ static int tty_lock(int tty, const struct waiter *w, int *ret_fd)
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
 	if (fd < 0)
 		return 0;
-	if (w->deadline && w->deadline < give_up)
-		give_up = w->deadline;
-	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		struct pollfd p = { .fd = w->watch_fd };
-
-		if (errno != EWOULDBLOCK && errno != EINTR)
-			return 0;
-		if (monotonic_ms() >= give_up) {
-			log_warning("another passphrase prompt is waiting on this terminal; giving up");
-			return TA_ERR_TIMEOUT;
-		}
-		if (poll(&p, w->watch_fd >= 0 ? 1 : 0, 50) > 0 &&
-		    (p.revents & (POLLHUP | POLLERR | POLLNVAL)))
-			return TA_ERR_HANGUP;
-	}
+	if (w->deadline && w->deadline - monotonic_ms() < wait_ms)
+		wait_ms = w->deadline > monotonic_ms() ? w->deadline - monotonic_ms() : 0;
+	r = flock_bounded(fd, (unsigned)wait_ms, w->watch_fd);
+	if (r == TA_ERR_TIMEOUT)
+		log_warning("another passphrase prompt is waiting on this terminal; giving up");
+	if (r == TA_ERR_SYSTEM)
+		return 0; /* no lock to be had: ask without taking turns */
+	if (r < 0)
+		return r;
 	*ret_fd = TAKE_FD(fd);
 	return 0;
 }
@@ -269,20 +264,15 @@ static int reap_askpass(pid_t pid, bool group, const struct waiter *w,
 
 /* Run the askpass program with the prompt as its argument; the answer is
  * its standard output.  A non-zero exit means "cancelled". */
+/* own_group: without a controlling terminal (a handler under systemd)
+ * the askpass gets a process group of its own, so that giving up kills
+ * what it started too.  With one, it stays in ours: in a group of its
+ * own, an askpass that reads the terminal would be stopped. */
 static int ask_program(const char *program, const char *prompt, char *buf,
-		       size_t size, const struct waiter *w)
+		       size_t size, const struct waiter *w, bool own_group)
 {
-	/* Without a controlling terminal (a handler under systemd) the
-	 * askpass gets a process group of its own, so that giving up kills
-	 * what it started too.  With one, it stays in ours: in a group of
-	 * its own, an askpass that reads the terminal would be stopped. */
-	int tty = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
-	bool own_group = tty < 0;
 	int p[2], status, r, k;
 	pid_t pid;
-
-	if (tty >= 0)
-		close(tty);
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return TA_ERR_SYSTEM;
@@ -348,10 +338,10 @@ int ask_passphrase(const char *prompt, unsigned flags,
 	bool prefer = require && strcmp(require, "prefer") == 0;
 	bool never = require && strcmp(require, "never") == 0;
 	struct waiter w = { .watch_fd = -1 };
-	char buf[ASK_MAX];
-	int tty, r;
-
 	_cleanup_free_ char *shown = strdup(prompt);
+	char buf[ASK_MAX];
+	bool ctty;
+	int tty, r;
 
 	*ret = NULL;
 	if (!shown)
@@ -367,16 +357,17 @@ int ask_passphrase(const char *prompt, unsigned flags,
 	}
 	if (!program || !*program)
 		program = DEFAULT_ASKPASS;
-	tty = force ? -1 : open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	tty = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	ctty = tty >= 0;
 	/* Only the terminal's foreground process group may read it: a
 	 * background process would be stopped by SIGTTIN/SIGTTOU. */
-	if (tty >= 0 && tcgetpgrp(tty) != getpgrp()) {
+	if (tty >= 0 && (force || tcgetpgrp(tty) != getpgrp())) {
 		close(tty);
 		tty = -1;
 	}
 
 	if (force || (prefer && display) || (!never && tty < 0 && display))
-		r = ask_program(program, prompt, buf, sizeof(buf), &w);
+		r = ask_program(program, prompt, buf, sizeof(buf), &w, !ctty);
 	else if (tty >= 0)
 		r = ask_tty(tty, prompt, buf, sizeof(buf), &w);
 	else if (flags & ASK_ALLOW_STDIN) {

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,12 +57,14 @@ long long monotonic_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int flock_bounded(int fd, unsigned timeout_ms)
+int flock_bounded(int fd, unsigned timeout_ms, int watch_fd)
 {
 	long long deadline = monotonic_ms() + timeout_ms;
 	long pause_ms = 1;
 
 	for (;;) {
+		struct pollfd p = { .fd = watch_fd };
+
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
 			return 0;
 		if (errno != EWOULDBLOCK && errno != EINTR)
@@ -69,8 +72,11 @@ int flock_bounded(int fd, unsigned timeout_ms)
 		if (monotonic_ms() >= deadline)
 			return TA_ERR_TIMEOUT;
 		/* Short at first (the usual holder is done in milliseconds),
-		 * then at most 50 ms between tries. */
-		nanosleep(&(struct timespec){ 0, pause_ms * 1000000L }, NULL);
+		 * then at most 50 ms between tries -- watching the client, if
+		 * there is one to watch. */
+		if (poll(&p, watch_fd >= 0 ? 1 : 0, (int)pause_ms) > 0 &&
+		    (p.revents & (POLLHUP | POLLERR | POLLNVAL)))
+			return TA_ERR_HANGUP;
 		if (pause_ms < 50)
 			pause_ms *= 2;
 	}

@@ -23,8 +23,10 @@ int stdio_to_null(unsigned mask);
 int write_full(int fd, const void *p, size_t len);
 
 /* flock(fd, LOCK_EX), waiting at most timeout_ms: TA_ERR_TIMEOUT when the
- * lock is still held by someone else then.  Never waits without a bound. */
-int flock_bounded(int fd, unsigned timeout_ms);
+ * lock is still held by someone else then.  Never waits without a bound.
+ * watch_fd (-1: none) is a client connection: its hang-up ends the wait
+ * (TA_ERR_HANGUP). */
+int flock_bounded(int fd, unsigned timeout_ms, int watch_fd);
 
 /* Why st (of path) may not be trusted by this process, or NULL if it may:
  * owned by someone other than us or root, or writable by group/others

@@ -43,8 +43,6 @@ int handler_conn_cache(struct handler_conn *c, struct cache **ret)
 
 int handler_check_peer(struct handler_conn *c, int fd)
 {
-	char link[64], exe[4096];
-	ssize_t n;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 
@@ -54,13 +52,6 @@ int handler_check_peer(struct handler_conn *c, int fd)
 	}
 	c->peer.pid = cred.pid;
 	c->peer.uid = cred.uid;
-	snprintf(link, sizeof(link), "/proc/%d/exe", (int)cred.pid);
-	n = readlink(link, exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		free(c->peer.exe);
-		c->peer.exe = strdup(exe);
-	}
 	if (cred.uid != 0 && cred.uid != geteuid()) {
 		log_error("refusing connection from pid %d uid %u (only uid %u and root may use this agent)",
 			  (int)cred.pid, (unsigned)cred.uid, (unsigned)geteuid());
@@ -68,6 +59,23 @@ int handler_check_peer(struct handler_conn *c, int fd)
 		return TA_ERR_SYSTEM;
 	}
 	return 0;
+}
+
+const char *handler_peer_exe(struct handler_conn *c)
+{
+	char link[64], exe[4096];
+	ssize_t n;
+
+	/* Looked up when first wanted, not for every connection. */
+	if (!c->peer.exe && c->peer.pid > 0) {
+		snprintf(link, sizeof(link), "/proc/%d/exe", (int)c->peer.pid);
+		n = readlink(link, exe, sizeof(exe) - 1);
+		if (n > 0) {
+			exe[n] = '\0';
+			c->peer.exe = strdup(exe);
+		}
+	}
+	return c->peer.exe ? c->peer.exe : "?";
 }
 
 bool handler_peer_gone(const struct handler_conn *c)

@@ -30,7 +30,7 @@ struct handler_config {
 struct handler_peer {
 	pid_t pid;
 	uid_t uid;
-	char *exe; /* its executable, or NULL */
+	char *exe; /* its executable (handler_peer_exe), or NULL */
 };
 
 /* One connection: everything a handler owns, and only for the connection
@@ -57,6 +57,9 @@ int handler_conn_cache(struct handler_conn *c, struct cache **ret);
  * --no-load); added and fallback identities will follow.  The one source
  * for both listing and signing. */
 int handler_identities(struct handler_conn *c, struct identity_list **ret);
+
+/* The client's executable, for logs ("?" when unknown). */
+const char *handler_peer_exe(struct handler_conn *c);
 
 /* True when the client has closed its connection (nobody to answer). */
 bool handler_peer_gone(const struct handler_conn *c);

@@ -69,7 +69,7 @@ static int listen_lock(const struct stat *dir_st, const char *name, int *ret_fd)
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
 	if (fd < 0)
 		return TA_ERR_SYSTEM;
-	r = flock_bounded(fd, LISTEN_LOCK_TIMEOUT_MS);
+	r = flock_bounded(fd, LISTEN_LOCK_TIMEOUT_MS, -1);
 	if (r == TA_ERR_TIMEOUT)
 		log_error("another ssh-tpm-agent has been starting on this socket for %u s (lock %s)",
 			  LISTEN_LOCK_TIMEOUT_MS / 1000, path);
@@ -86,7 +86,6 @@ static int create_socket(const char *path, int *ret_fd, struct listen_path *ret_
 	struct sockaddr_un sa;
 	struct stat st, dst;
 	_cleanup_close_ int fd = -1, lock = -1;
-	const char *why;
 	mode_t old;
 	int r;
 
@@ -108,20 +107,13 @@ static int create_socket(const char *path, int *ret_fd, struct listen_path *ret_
 	 * symlink on the way to it -- may replace our socket with theirs:
 	 * each must be ours or root's, and not writable by others unless
 	 * sticky (like /tmp, where only we can remove our socket). */
-	if (stat(dir, &dst) < 0)
-		return TA_ERR_SYSTEM;
-	why = stat_untrusted(&dst, true);
-	if (why) {
-		log_error("%s: the socket's directory %s is %s (owner uid %u, mode %04o): refusing it",
-			  path, dir, why, (unsigned)dst.st_uid,
-			  (unsigned)(dst.st_mode & 07777));
-		return TA_ERR_UNSAFE_PATH;
-	}
 	r = path_check_chain(dir);
 	if (r == TA_ERR_UNSAFE_PATH)
 		log_error("%s: refusing a socket that another user could redirect (see above)", path);
 	if (r < 0)
 		return r;
+	if (stat(dir, &dst) < 0)
+		return TA_ERR_SYSTEM;
 	r = listen_lock(&dst, basename(base), &lock);
 	if (r < 0)
 		return r;

@@ -75,7 +75,7 @@ static int parse_argv(int argc, char **argv)
 		TPM_CLI_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, r;
+	int c;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":l:A:odh", opts, NULL)) != -1) {
@@ -139,13 +139,8 @@ static int parse_argv(int argc, char **argv)
 			usage(stdout);
 			exit(0);
 		default:
-			r = tpm_cli_option(&arg_tpm, c, optarg);
-			if (r < 0)
+			if (tpm_cli_option(&arg_tpm, c, optarg, argv) < 0)
 				return -1;
-			if (r == 0) {
-				log_getopt_error(c, argv);
-				return -1;
-			}
 		}
 	}
 	return cli_no_operands(argc, argv);

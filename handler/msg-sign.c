@@ -199,10 +199,11 @@ int handler_sign_request(struct handler_conn *c, struct buf *req,
 	r = sshkey_fingerprint(id->key, &fp);
 	if (r < 0)
 		return r;
-	log_debug("SIGN_REQUEST from pid %d uid %u: key %s%s (%s), flags 0x%x, client %s",
-		  (int)c->peer.pid, (unsigned)c->peer.uid, fp,
-		  id->is_cert ? " certificate" : "", id->path, flags,
-		  c->peer.exe ? c->peer.exe : "?");
+	if (log_get_max() >= LOG_LEVEL_DEBUG)
+		log_debug("SIGN_REQUEST from pid %d uid %u: key %s%s (%s), flags 0x%x, client %s",
+			  (int)c->peer.pid, (unsigned)c->peer.uid, fp,
+			  id->is_cert ? " certificate" : "", id->path, flags,
+			  handler_peer_exe(c));
 
 	sig = buf_new(4096);
 	if (!sig)

@@ -127,7 +127,7 @@ int swtpm_daemon_tcti(char **ret)
 		lfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (lfd < 0)
 			return TA_ERR_SYSTEM;
-		r = flock_bounded(lfd, SWTPM_START_TIMEOUT_MS);
+		r = flock_bounded(lfd, SWTPM_START_TIMEOUT_MS, -1);
 		if (r < 0)
 			return r;
 		/* Someone may have started it while we waited. */

@@ -19,6 +19,7 @@ enum {
 	{ "swtpm", no_argument, NULL, TPM_OPT_SWTPM },                         \
 	{ "tpm-timeout", required_argument, NULL, TPM_OPT_TPM_TIMEOUT }
 
-/* getopt_long's c: 1 when it was a TPM option (taken into o), 0 when not,
- * -1 for a bad value (logged). */
-int tpm_cli_option(struct tpm_opts *o, int c, const char *arg);
+/* For getopt_long's default case: c as a TPM option, taken into o (0);
+ * else -1 with one line saying why -- a bad value, or an unknown option
+ * or missing argument (log_getopt_error). */
+int tpm_cli_option(struct tpm_opts *o, int c, const char *arg, char **argv);

@@ -347,7 +347,7 @@ static int tpm_lock(struct tpm *t)
 		return TA_ERR_SYSTEM;
 	}
 lock:
-	r = flock_bounded(t->lock_fd, TPM_LOCK_TIMEOUT_MS);
+	r = flock_bounded(t->lock_fd, TPM_LOCK_TIMEOUT_MS, -1);
 	if (r == TA_ERR_TIMEOUT)
 		log_warning("the TPM (%s) has been in use by another process for %u s: giving up (lock %s)",
 			    conf, TPM_LOCK_TIMEOUT_MS / 1000, path);
@@ -540,18 +540,19 @@ void tpm_key_release(struct tpm_obj *key)
 	tpm_obj_release(key);
 }
 
-int tpm_cli_option(struct tpm_opts *o, int c, const char *arg)
+int tpm_cli_option(struct tpm_opts *o, int c, const char *arg, char **argv)
 {
 	switch (c) {
 	case TPM_OPT_TCTI:
 		o->tcti = arg;
-		return 1;
+		return 0;
 	case TPM_OPT_SWTPM:
 		o->swtpm = true;
-		return 1;
-	case TPM_OPT_TPM_TIMEOUT:
-		return cli_parse_seconds("--tpm-timeout", arg, 86400, &o->timeout_s) < 0 ? -1 : 1;
-	default:
 		return 0;
+	case TPM_OPT_TPM_TIMEOUT:
+		return cli_parse_seconds("--tpm-timeout", arg, 86400, &o->timeout_s);
+	default:
+		log_getopt_error(c, argv);
+		return -1;
 	}
 }

@@ -4,6 +4,7 @@
  * key is made first; the two files are written after, relative to their
  * directory opened once, and committed together. */
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <pwd.h>
 #include <signal.h>
@@ -95,22 +96,6 @@ static int check_target(const char *path)
 	return 0;
 }
 
-/* Fail before the TPM does any work when the files cannot be written. */
-static int check_writable_dir(const char *path)
-{
-	_cleanup_free_ char *copy = strdup(path);
-	const char *dir;
-
-	if (!copy)
-		return -1;
-	dir = dirname(copy);
-	if (access(dir, W_OK) < 0) {
-		log_error("%s: cannot create file: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 int keygen_create(const struct keygen_args *a)
 {
 	_cleanup_free_ char *base = NULL, *key_path = NULL, *pub_path = NULL,
@@ -180,8 +165,15 @@ int keygen_create(const struct keygen_args *a)
 			return 1;
 		}
 	}
-	if (check_writable_dir(key_path) < 0)
+	/* Both files go in this directory, opened once, now; fail before the
+	 * TPM does any work when they cannot be written there. */
+	r = atomic_dir_open(key_path, &dirfd);
+	if (r == 0 && faccessat(dirfd, ".", W_OK, AT_EACCESS) < 0)
+		r = TA_ERR_SYSTEM;
+	if (r < 0) {
+		log_error_r(r, "%s: cannot create file", key_path);
 		return 1;
+	}
 
 	if (a->new_passphrase) {
 		pass = strdup(a->new_passphrase);
@@ -251,11 +243,7 @@ int keygen_create(const struct keygen_args *a)
 		log_error_r(r, "encode key");
 		goto out;
 	}
-	/* Both files in one directory, opened once. */
-	r = atomic_dir_open(key_path, &dirfd);
-	if (r == 0)
-		r = atomic_file_open_at(dirfd, basename(key_path), key_path, 0600,
-					&key_file);
+	r = atomic_file_open_at(dirfd, basename(key_path), key_path, 0600, &key_file);
 	if (r < 0) {
 		log_error_r(r, "%s: cannot create file", key_path);
 		goto out;

@@ -43,7 +43,7 @@ static int parse_argv(int argc, char **argv, struct keygen_args *a)
 	};
 	char *end;
 	unsigned long v;
-	int c, r;
+	int c;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":t:b:C:f:N:P:pqodh", opts, NULL)) != -1) {
@@ -105,13 +105,8 @@ static int parse_argv(int argc, char **argv, struct keygen_args *a)
 			usage(stdout);
 			exit(0);
 		default:
-			r = tpm_cli_option(&a->tpm, c, optarg);
-			if (r < 0)
+			if (tpm_cli_option(&a->tpm, c, optarg, argv) < 0)
 				return -1;
-			if (r == 0) {
-				log_getopt_error(c, argv);
-				return -1;
-			}
 		}
 	}
 	return cli_no_operands(argc, argv);

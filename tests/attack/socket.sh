@@ -55,11 +55,12 @@ chmod 0777 open
 chown "$A_UID" theirs
 out=$(timeout 10 "$AGENT" -l "$WORK/open/s.sock" --key-dir "$WORK/keys" 2>&1)
 check_eq "world-writable directory: exit 1" 1 "$?"
-check_match "world-writable directory: says why" "open is writable by group or others \\(owner uid 0, mode 0777\\): refusing it" "$out"
+check_match "world-writable directory: says why" "open on the way to it is writable by group or others \\(owner uid 0, mode 0777\\)" "$out"
+check_match "world-writable directory: refused" "open/s.sock: refusing a socket that another user could redirect" "$out"
 check "world-writable directory: no socket made" test ! -e open/s.sock
 out=$(timeout 10 "$AGENT" -l "$WORK/theirs/s.sock" --key-dir "$WORK/keys" 2>&1)
 check_eq "another user's directory: exit 1" 1 "$?"
-check_match "another user's directory: says why" "theirs is owned by another user \\(owner uid $A_UID" "$out"
+check_match "another user's directory: says why" "theirs on the way to it is owned by another user \\(owner uid $A_UID" "$out"
 
 # A symlink of another user's on the way to the socket: they could point
 # it elsewhere later, so the socket is refused.
