@@ -303,3 +303,95 @@ void atomic_file_discard(struct atomic_file *f)
 	f->tmp = f->name = f->path = NULL;
 	errno = saved;
 }
+
+int mkdir_parents(const char *path, mode_t mode)
+{
+	_cleanup_free_ char *p = strdup(path);
+	struct stat st;
+
+	if (!p)
+		return TA_ERR_NOMEM;
+	for (char *s = p + 1;; s++) {
+		bool end = *s == '\0';
+
+		if (*s != '/' && !end)
+			continue;
+		*s = '\0';
+		if (mkdir(p, mode) < 0) {
+			if (errno != EEXIST)
+				return TA_ERR_SYSTEM;
+			/* A name on the way that is no directory. */
+			if (stat(p, &st) < 0)
+				return TA_ERR_SYSTEM;
+			if (!S_ISDIR(st.st_mode)) {
+				errno = ENOTDIR;
+				return TA_ERR_SYSTEM;
+			}
+		}
+		if (end)
+			return 0;
+		*s = '/';
+	}
+}
+
+/* True when dirfd/name is a regular file holding exactly text, with mode. */
+static bool file_has(int dirfd, const char *name, const char *text, mode_t mode)
+{
+	_cleanup_close_ int fd = -1;
+	size_t len = strlen(text), got = 0;
+	struct stat st;
+	char buf[4096];
+	ssize_t n;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (st.st_mode & 07777) != mode || (size_t)st.st_size != len)
+		return false;
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (got + (size_t)n > len || memcmp(buf, text + got, (size_t)n) != 0)
+			return false;
+		got += (size_t)n;
+	}
+	return n == 0 && got == len;
+}
+
+int file_install_text(const char *dir, const char *name, const char *text,
+		      mode_t mode, enum file_install *ret)
+{
+	struct atomic_file f = ATOMIC_FILE_INIT;
+	_cleanup_close_ int dirfd = -1;
+	_cleanup_free_ char *path = NULL;
+	struct stat st;
+	bool existed;
+	int r;
+
+	r = mkdir_parents(dir, 0755);
+	if (r < 0)
+		return r;
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return TA_ERR_SYSTEM;
+	if (file_has(dirfd, name, text, mode)) {
+		*ret = FILE_INSTALL_UNCHANGED;
+		return 0;
+	}
+	existed = fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	if (existed && S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		return TA_ERR_SYSTEM;
+	}
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		return TA_ERR_NOMEM;
+	r = atomic_file_open_at(dirfd, name, path, mode, &f);
+	if (r >= 0)
+		r = atomic_file_finish(&f, text, strlen(text));
+	if (r >= 0)
+		r = atomic_file_commit(&f);
+	if (r >= 0)
+		fsync(dirfd);
+	atomic_file_discard(&f);
+	if (r < 0)
+		return r;
+	*ret = existed ? FILE_INSTALL_REPLACED : FILE_INSTALL_CREATED;
+	return 0;
+}

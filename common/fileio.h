@@ -50,3 +50,19 @@ void atomic_file_cleanup_on_signals(void);
  * delivered at the release). */
 void atomic_file_hold_signals(sigset_t *old);
 void atomic_file_release_signals(const sigset_t *old);
+
+/* mkdir -p: path and its missing parents, with mode (umask applied). */
+int mkdir_parents(const char *path, mode_t mode);
+
+enum file_install {
+	FILE_INSTALL_CREATED,
+	FILE_INSTALL_REPLACED,
+	FILE_INSTALL_UNCHANGED,
+};
+/* Install text as dir/name with mode, creating dir (and its parents,
+ * 0755) if needed.  A file that already holds exactly text with that mode
+ * is left alone (not even its time changes); anything else in its place
+ * but a directory is replaced atomically -- readers see the old file or
+ * the new one.  TA_ERR_SYSTEM with errno on failure. */
+int file_install_text(const char *dir, const char *name, const char *text,
+		      mode_t mode, enum file_install *ret);

@@ -25,7 +25,9 @@
 #include "listen.h"
 #include "log.h"
 #include "tpm-cli.h"
+#include "swtpm.h"
 #include "sysutil.h"
+#include "units.h"
 
 static const char *arg_socket;
 static char *arg_key_dir;
@@ -36,6 +38,8 @@ static bool arg_ask_owner;
 static enum cache_backend arg_cache = CACHE_KEYRING;
 static unsigned arg_cache_timeout = CACHE_DEFAULT_TIMEOUT;
 static unsigned arg_prompt_timeout = HANDLER_DEFAULT_PROMPT_TIMEOUT;
+static bool arg_install_user_units;
+static bool arg_start_swtpm;
 
 static void usage(FILE *f)
 {
@@ -45,6 +49,8 @@ static void usage(FILE *f)
 		"                     [--cache-timeout SECONDS] [--prompt-timeout SECONDS]\n"
 		"                     [--tpm-timeout SECONDS] [--tcti CONF] [--swtpm]\n"
 		"       ssh-tpm-agent --print-socket\n"
+		"       ssh-tpm-agent --install-user-units\n"
+		"       ssh-tpm-agent --start-swtpm\n"
 		"Under systemd socket activation (Accept=yes or no) or inetd, the\n"
 		"connection or listening socket is taken from fd 3 or stdin.\n");
 }
@@ -59,7 +65,8 @@ static int parse_argv(int argc, char **argv)
 {
 	enum { OPT_PRINT_SOCKET = 0x100, OPT_KEY_DIR, OPT_NO_LOAD, OPT_NO_CACHE,
 	       OPT_HIERARCHY, OPT_INSTALL_USER_UNITS,
-	       OPT_CACHE, OPT_CACHE_TIMEOUT, OPT_PROMPT_TIMEOUT, OPT_HELP };
+	       OPT_CACHE, OPT_CACHE_TIMEOUT, OPT_PROMPT_TIMEOUT, OPT_START_SWTPM,
+	       OPT_HELP };
 	static const struct option opts[] = {
 		{ "print-socket", no_argument, NULL, OPT_PRINT_SOCKET },
 		{ "key-dir", required_argument, NULL, OPT_KEY_DIR },
@@ -71,6 +78,7 @@ static int parse_argv(int argc, char **argv)
 		{ "prompt-timeout", required_argument, NULL, OPT_PROMPT_TIMEOUT },
 		{ "hierarchy", required_argument, NULL, OPT_HIERARCHY },
 		{ "install-user-units", no_argument, NULL, OPT_INSTALL_USER_UNITS },
+		{ "start-swtpm", no_argument, NULL, OPT_START_SWTPM },
 		{ "help", no_argument, NULL, OPT_HELP },
 		TPM_CLI_OPTIONS,
 		{ NULL, 0, NULL, 0 },
@@ -118,7 +126,11 @@ static int parse_argv(int argc, char **argv)
 		case OPT_HIERARCHY:
 			return not_yet("--hierarchy");
 		case OPT_INSTALL_USER_UNITS:
-			return not_yet("--install-user-units");
+			arg_install_user_units = true;
+			break;
+		case OPT_START_SWTPM:
+			arg_start_swtpm = true;
+			break;
 		case 'd':
 			log_setup(NULL, LOG_LEVEL_DEBUG);
 			break;
@@ -207,6 +219,48 @@ static char *default_key_dir(void)
 	return p;
 }
 
+/* --install-user-units: the user units, naming this binary, into
+ * $XDG_CONFIG_HOME/systemd/user (default ~/.config/systemd/user). */
+static int install_user_units(void)
+{
+	_cleanup_free_ char *dir = NULL, *bindir = NULL;
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	int r;
+
+	/* The XDG spec: a relative value is to be ignored. */
+	if (xdg && xdg[0] == '/')
+		r = asprintf(&dir, "%s/systemd/user", xdg);
+	else
+		r = asprintf(&dir, "%s/.config/systemd/user", home_dir());
+	if (r < 0)
+		return 1;
+	r = self_bindir(&bindir);
+	if (r < 0) {
+		log_error_r(r, "cannot find this program's path (/proc/self/exe)");
+		return 1;
+	}
+	if (units_install(UNIT_SCOPE_USER, dir, bindir) < 0)
+		return 1;
+	printf("Enable with: systemctl --user enable --now ssh-tpm-agent.socket\n");
+	return 0;
+}
+
+/* --start-swtpm (ssh-tpm-swtpm.service, Type=forking): the --swtpm daemon
+ * running, started if needed; returns once it answers. */
+static int start_swtpm(void)
+{
+	_cleanup_free_ char *tcti = NULL;
+	int r;
+
+	r = swtpm_daemon_tcti(&tcti);
+	if (r < 0) {
+		log_error_r(r, "cannot start swtpm");
+		return 1;
+	}
+	log_debug("swtpm answers at %s", tcti);
+	return 0;
+}
+
 static bool fd_is_socket(int fd, bool *ret_listening)
 {
 	struct stat st;
@@ -240,6 +294,10 @@ int main(int argc, char **argv)
 
 	if (parse_argv(argc, argv) < 0)
 		return 1;
+	if (arg_install_user_units)
+		return install_user_units();
+	if (arg_start_swtpm)
+		return start_swtpm();
 	if (arg_print_socket) {
 		struct stat st;
 

@@ -63,19 +63,6 @@ static int parse_key_spec(const struct keygen_args *a, enum sshkey_type *ret_typ
 	return -1;
 }
 
-static char *default_comment(void)
-{
-	char host[256] = "localhost";
-	struct passwd *pw = getpwuid(geteuid());
-	char *s;
-
-	gethostname(host, sizeof(host) - 1);
-	host[sizeof(host) - 1] = '\0';
-	if (asprintf(&s, "%s@%s", pw ? pw->pw_name : "user", host) < 0)
-		return NULL;
-	return s;
-}
-
 /* The key's two files may be created or replaced: each is missing, or a
  * regular file (or a link to one).  Never a directory: "-f dir/" or a
  * directory named NAME.tpm is refused the way ssh-keygen refuses it. */
@@ -99,17 +86,14 @@ static int check_target(const char *path)
 int keygen_create(const struct keygen_args *a)
 {
 	_cleanup_free_ char *base = NULL, *key_path = NULL, *pub_path = NULL,
-			    *comment = NULL, *pem = NULL, *pub_line = NULL,
-			    *fp = NULL, *entered = NULL, *def = NULL;
+			    *comment = NULL, *fp = NULL, *entered = NULL, *def = NULL;
 	_cleanup_(tpm_closep) struct tpm *t = NULL;
 	_cleanup_(keyfile_freep) struct tpm_keyfile *kf = NULL;
-	_cleanup_(sshkey_freep) struct sshkey *key = NULL;
-	struct atomic_file key_file = ATOMIC_FILE_INIT, pub_file = ATOMIC_FILE_INIT;
 	_cleanup_close_ int dirfd = -1;
 	char *pass = NULL;
 	enum sshkey_type type;
 	unsigned bits;
-	size_t pem_len, n;
+	size_t n;
 	int r, ret = 1;
 
 	if (parse_key_spec(a, &type, &bits) < 0)
@@ -193,7 +177,7 @@ int keygen_create(const struct keygen_args *a)
 		goto out;
 	}
 
-	comment = a->comment ? strdup(a->comment) : default_comment();
+	comment = a->comment ? strdup(a->comment) : keygen_default_comment();
 	if (!comment)
 		goto out;
 
@@ -213,67 +197,14 @@ int keygen_create(const struct keygen_args *a)
 		report_tpm_error(&a->tpm, r);
 		goto out;
 	}
-	{
-		/* Without a resource manager nobody flushes what a process
-		 * that died had loaded: an interrupt waits until the TPM
-		 * work is done and released (SIGKILL cannot; the next user
-		 * flushes those). */
-		bool hold = tpm_needs_lock(t);
-		sigset_t old;
-
-		if (hold)
-			atomic_file_hold_signals(&old);
-		r = tpm_create_key(t, type, bits, pass, TA_RH_OWNER, &kf);
-		if (hold)
-			atomic_file_release_signals(&old);
-	}
+	r = keygen_new_key(t, type, bits, pass, &kf);
 	if (r < 0) {
 		report_tpm_error(&a->tpm, r);
 		goto out;
 	}
 	tpm_close(TAKE_PTR(t));
-	kf->description = strdup(comment);
-	if (!kf->description)
+	if (keygen_write_pair(dirfd, key_path, pub_path, 0644, kf, comment, &fp) < 0)
 		goto out;
-
-	if ((r = tpm_public_to_sshkey(&kf->pub, &key)) < 0 ||
-	    (r = sshkey_format_pub(key, comment, &pub_line)) < 0 ||
-	    (r = sshkey_fingerprint(key, &fp)) < 0 ||
-	    (r = keyfile_to_pem(kf, false, &pem, &pem_len)) < 0) {
-		log_error_r(r, "encode key");
-		goto out;
-	}
-	r = atomic_file_open_at(dirfd, basename(key_path), key_path, 0600, &key_file);
-	if (r < 0) {
-		log_error_r(r, "%s: cannot create file", key_path);
-		goto out;
-	}
-	r = atomic_file_open_at(dirfd, basename(pub_path), pub_path, 0644, &pub_file);
-	if (r < 0) {
-		log_error_r(r, "%s: cannot create file", pub_path);
-		goto out;
-	}
-	r = atomic_file_finish(&key_file, pem, pem_len);
-	if (r < 0) {
-		log_error_r(r, "%s: write", key_path);
-		goto out;
-	}
-	{
-		_cleanup_free_ char *text = NULL;
-
-		if (asprintf(&text, "%s\n", pub_line) < 0)
-			goto out;
-		r = atomic_file_finish(&pub_file, text, strlen(text));
-		if (r < 0) {
-			log_error_r(r, "%s: write", pub_path);
-			goto out;
-		}
-	}
-	r = atomic_file_commit_pair(&key_file, &pub_file);
-	if (r < 0) {
-		log_error_r(r, "%s: rename", key_path);
-		goto out;
-	}
 
 	if (!a->quiet) {
 		printf("Your identification has been saved in %s\n", key_path);
@@ -283,8 +214,6 @@ int keygen_create(const struct keygen_args *a)
 	}
 	ret = 0;
 out:
-	atomic_file_discard(&key_file);
-	atomic_file_discard(&pub_file);
 	secret_free(pass);
 	return ret;
 }

@@ -1,13 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /* keygen-util.c - helpers of the ssh-tpm-keygen modes: TPM errors in
- * one line, asking for a new passphrase twice. */
+ * one line, asking for a new passphrase twice, making a key and writing
+ * its two files. */
+#include <libgen.h>
+#include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ask.h"
 #include "cleanup.h"
 #include "err.h"
+#include "fileio.h"
 #include "keygen.h"
+#include "keystore.h"
 #include "log.h"
 
 int report_tpm_error(const struct tpm_opts *tpm, int r)
@@ -53,3 +61,108 @@ int ask_twice(const char *first, const char *again, char **ret)
 	return TA_ERR_CANCELLED;
 }
 
+
+char *keygen_default_comment(void)
+{
+	char host[256] = "localhost";
+	struct passwd *pw = getpwuid(geteuid());
+	char *s;
+
+	gethostname(host, sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	if (asprintf(&s, "%s@%s", pw ? pw->pw_name : "user", host) < 0)
+		return NULL;
+	return s;
+}
+
+int keygen_new_key(struct tpm *t, enum sshkey_type type, unsigned bits,
+		   const char *pass, struct tpm_keyfile **ret)
+{
+	/* Without a resource manager nobody flushes what a process that died
+	 * had loaded: an interrupt waits until the TPM work is done and
+	 * released (SIGKILL cannot; the next user flushes those). */
+	bool hold = tpm_needs_lock(t);
+	sigset_t old;
+	int r;
+
+	if (hold)
+		atomic_file_hold_signals(&old);
+	r = tpm_create_key(t, type, bits, pass, TA_RH_OWNER, ret);
+	if (hold)
+		atomic_file_release_signals(&old);
+	return r;
+}
+
+int keygen_pub_line(const struct tpm_keyfile *kf, const char *comment, char **ret)
+{
+	_cleanup_(sshkey_freep) struct sshkey *key = NULL;
+	_cleanup_free_ char *line = NULL;
+	int r;
+
+	r = tpm_public_to_sshkey(&kf->pub, &key);
+	if (r >= 0)
+		r = sshkey_format_pub(key, comment, &line);
+	if (r < 0)
+		return r;
+	if (asprintf(ret, "%s\n", line) < 0)
+		return TA_ERR_NOMEM;
+	return 0;
+}
+
+int keygen_write_pair(int dirfd, const char *key_path, const char *pub_path,
+		      mode_t pub_mode, struct tpm_keyfile *kf, const char *comment,
+		      char **ret_fp)
+{
+	_cleanup_(sshkey_freep) struct sshkey *key = NULL;
+	_cleanup_free_ char *pem = NULL, *pub_text = NULL, *fp = NULL,
+			    *kp = strdup(key_path), *pp = strdup(pub_path);
+	struct atomic_file key_file = ATOMIC_FILE_INIT, pub_file = ATOMIC_FILE_INIT;
+	size_t pem_len;
+	int r, ret = -1;
+
+	if (!kp || !pp)
+		return -1;
+	free(kf->description);
+	kf->description = strdup(comment);
+	if (!kf->description)
+		return -1;
+	if ((r = tpm_public_to_sshkey(&kf->pub, &key)) < 0 ||
+	    (r = keygen_pub_line(kf, comment, &pub_text)) < 0 ||
+	    (r = sshkey_fingerprint(key, &fp)) < 0 ||
+	    (r = keyfile_to_pem(kf, false, &pem, &pem_len)) < 0) {
+		log_error_r(r, "encode key");
+		return -1;
+	}
+	r = atomic_file_open_at(dirfd, basename(kp), key_path, 0600, &key_file);
+	if (r < 0) {
+		log_error_r(r, "%s: cannot create file", key_path);
+		goto out;
+	}
+	r = atomic_file_open_at(dirfd, basename(pp), pub_path, pub_mode, &pub_file);
+	if (r < 0) {
+		log_error_r(r, "%s: cannot create file", pub_path);
+		goto out;
+	}
+	r = atomic_file_finish(&key_file, pem, pem_len);
+	if (r < 0) {
+		log_error_r(r, "%s: write", key_path);
+		goto out;
+	}
+	r = atomic_file_finish(&pub_file, pub_text, strlen(pub_text));
+	if (r < 0) {
+		log_error_r(r, "%s: write", pub_path);
+		goto out;
+	}
+	r = atomic_file_commit_pair(&key_file, &pub_file);
+	if (r < 0) {
+		log_error_r(r, "%s: rename", key_path);
+		goto out;
+	}
+	if (ret_fp)
+		*ret_fp = TAKE_PTR(fp);
+	ret = 0;
+out:
+	atomic_file_discard(&key_file);
+	atomic_file_discard(&pub_file);
+	return ret;
+}

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "sysutil.h"
 #include "tpm.h"
@@ -23,6 +24,7 @@ struct keygen_args {
 	bool supported;          /* --supported */
 	bool change;             /* -p */
 	bool ask_owner;          /* -o */
+	bool host_keys;          /* -A (-f is then a prefix) */
 	struct tpm_opts tpm;     /* --tcti, --swtpm, --tpm-timeout, owner */
 };
 
@@ -31,8 +33,24 @@ int keygen_create(const struct keygen_args *a);
 int keygen_change_passphrase(const struct keygen_args *a);
 int keygen_print_pubkey(const struct keygen_args *a);
 int keygen_supported(const struct keygen_args *a);
+int keygen_host_keys(const struct keygen_args *a);
 
 /* Logs a TPM error in one line (naming the TCTI when unreachable); 1. */
 int report_tpm_error(const struct tpm_opts *tpm, int r);
 /* Ask for a passphrase twice, like ssh-keygen; three tries. */
 int ask_twice(const char *first, const char *again, char **ret);
+/* "user@host" for the effective uid (NULL when out of memory). */
+char *keygen_default_comment(void);
+/* tpm_create_key under the owner SRK, with the cleanup signals held when
+ * the TPM has no resource manager. */
+int keygen_new_key(struct tpm *t, enum sshkey_type type, unsigned bits,
+		   const char *pass, struct tpm_keyfile **ret);
+/* The key's .pub line, newline included. */
+int keygen_pub_line(const struct tpm_keyfile *kf, const char *comment, char **ret);
+/* Write key_path (0600) and pub_path (pub_mode), both in dirfd, and commit
+ * them together (the old pair survives any failure); kf's description
+ * becomes comment.  *ret_fp (may be NULL) gets the fingerprint.  0, or -1
+ * after one line naming the file. */
+int keygen_write_pair(int dirfd, const char *key_path, const char *pub_path,
+		      mode_t pub_mode, struct tpm_keyfile *kf, const char *comment,
+		      char **ret_fp);

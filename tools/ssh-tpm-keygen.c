@@ -26,6 +26,7 @@ static void usage(FILE *f)
 		"                      [-N new_passphrase] [--tcti CONF] [--swtpm]\n"
 		"                      [--tpm-timeout SECONDS]\n"
 		"       ssh-tpm-keygen -p [-f file] [-P old_passphrase] [-N new_passphrase]\n"
+		"       ssh-tpm-keygen -A [-f prefix]\n"
 		"       ssh-tpm-keygen --print-pubkey FILE\n"
 		"       ssh-tpm-keygen --supported\n");
 }
@@ -46,7 +47,7 @@ static int parse_argv(int argc, char **argv, struct keygen_args *a)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":t:b:C:f:N:P:pqodh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":t:b:C:f:N:P:Apqodh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			a->type = optarg;
@@ -85,6 +86,9 @@ static int parse_argv(int argc, char **argv, struct keygen_args *a)
 		case 'p':
 			a->change = true;
 			break;
+		case 'A':
+			a->host_keys = true;
+			break;
 		case 'o':
 			a->ask_owner = true;
 			break;
@@ -120,6 +124,7 @@ static const struct {
 	{ keygen_supported, true },
 	{ keygen_change_passphrase, true },
 	{ keygen_create, true },
+	{ keygen_host_keys, true },
 };
 
 int main(int argc, char **argv)
@@ -142,7 +147,11 @@ int main(int argc, char **argv)
 	if (cli_take_owner_password(&owner_pw) < 0)
 		return 1;
 	a.tpm.owner_auth = owner_pw;
-	mode = a.print_pubkey ? 0 : a.supported ? 1 : a.change ? 2 : 3;
+	if (a.host_keys + a.change + a.supported + !!a.print_pubkey > 1) {
+		log_error("-A, -p, --supported and --print-pubkey are separate modes: give one");
+		return 1;
+	}
+	mode = a.print_pubkey ? 0 : a.supported ? 1 : a.change ? 2 : a.host_keys ? 4 : 3;
 	if (modes[mode].needs_tpm_auth && a.ask_owner && !a.tpm.owner_auth) {
 		if (ask_passphrase("Enter the TPM owner password: ", ASK_ALLOW_STDIN,
 				   NULL, &owner_pw) < 0) {

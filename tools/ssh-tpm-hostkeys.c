@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: MIT */
+/* ssh-tpm-hostkeys - the TPM host keys for sshd: print their public keys,
+ * install the system units that serve them (--install-system-units) and
+ * the sshd drop-in that uses them (--install-sshd-config).  -f PREFIX
+ * reads and writes everything under PREFIX (as ssh-tpm-keygen -A -f
+ * does); what the files say names the paths as the system sees them. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "cli.h"
+#include "err.h"
+#include "fileio.h"
+#include "hostkeys.h"
+#include "keygen.h"
+#include "keystore.h"
+#include "log.h"
+#include "units.h"
+
+static const char *arg_prefix = "";
+static const char *arg_socket = SYSTEM_AGENT_SOCKET;
+static bool arg_install_units, arg_install_sshd;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ssh-tpm-hostkeys [-f PREFIX]\n"
+		"       ssh-tpm-hostkeys --install-system-units [-f PREFIX]\n"
+		"       ssh-tpm-hostkeys --install-sshd-config [-f PREFIX] [-l SOCKET]\n"
+		"With no option, prints the TPM host keys' public keys.\n"
+		"  --install-system-units  the system units serving them, into %s\n"
+		"  --install-sshd-config   %s/%s for sshd\n"
+		"  -f PREFIX               read and write under PREFIX (PREFIX%s, ...)\n"
+		"  -l SOCKET               the agent socket sshd uses (default %s)\n",
+		SYSTEMD_SYSTEM_UNIT_DIR, SSHD_DROPIN_DIR, SSHD_DROPIN_NAME,
+		HOSTKEY_DIR, SYSTEM_AGENT_SOCKET);
+}
+
+static int parse_argv(int argc, char **argv)
+{
+	enum { OPT_INSTALL_UNITS = 0x100, OPT_INSTALL_SSHD, OPT_HELP };
+	static const struct option opts[] = {
+		{ "install-system-units", no_argument, NULL, OPT_INSTALL_UNITS },
+		{ "install-sshd-config", no_argument, NULL, OPT_INSTALL_SSHD },
+		{ "prefix", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":f:l:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			arg_prefix = optarg;
+			break;
+		case 'l':
+			/* One word on an sshd_config line, absolute. */
+			if (optarg[0] != '/' || strpbrk(optarg, " \t\n\"#")) {
+				log_error("invalid -l '%s': an absolute socket path without spaces, quotes or '#'",
+					  optarg);
+				return -1;
+			}
+			arg_socket = optarg;
+			break;
+		case OPT_INSTALL_UNITS:
+			arg_install_units = true;
+			break;
+		case OPT_INSTALL_SSHD:
+			arg_install_sshd = true;
+			break;
+		case 'h':
+		case OPT_HELP:
+			usage(stdout);
+			exit(0);
+		default:
+			log_getopt_error(c, argv);
+			return -1;
+		}
+	}
+	if (arg_install_units && arg_install_sshd) {
+		log_error("--install-system-units and --install-sshd-config are separate steps: give one");
+		return -1;
+	}
+	return cli_no_operands(argc, argv);
+}
+
+/* PREFIX/etc/ssh/name exists as a regular file. */
+static bool host_file(const char *dir, const char *name)
+{
+	_cleanup_free_ char *path = NULL;
+	struct stat st;
+
+	return asprintf(&path, "%s/%s", dir, name) >= 0 && stat(path, &st) == 0 &&
+	       S_ISREG(st.st_mode);
+}
+
+static int print_keys(void)
+{
+	_cleanup_free_ char *dir = NULL;
+	unsigned n = 0;
+	int ret = 0;
+
+	if (hostkey_dir(arg_prefix, &dir) < 0)
+		return 1;
+	for (unsigned i = 0; i < hostkey_types_n; i++) {
+		_cleanup_(keyfile_freep) struct tpm_keyfile *kf = NULL;
+		_cleanup_free_ char *path = NULL, *line = NULL, *comment = NULL;
+		int r;
+
+		if (asprintf(&path, "%s/ssh_tpm_host_%s_key.tpm", dir, hostkey_types[i].name) < 0)
+			return 1;
+		r = keyfile_read(path, &kf);
+		if (r < 0 && errno == ENOENT)
+			continue;
+		if (r >= 0) {
+			comment = kf->description && *kf->description
+					  ? strdup(kf->description)
+					  : keygen_default_comment();
+			r = comment ? keygen_pub_line(kf, comment, &line) : TA_ERR_NOMEM;
+		}
+		if (r < 0) {
+			log_error_r(r, "%s", path);
+			ret = 1;
+			continue;
+		}
+		fputs(line, stdout);
+		n++;
+	}
+	if (n == 0 && ret == 0) {
+		log_error("no TPM host keys in %s: create them with ssh-tpm-keygen -A", dir);
+		return 1;
+	}
+	return ret;
+}
+
+static int install_units(void)
+{
+	_cleanup_free_ char *dir = NULL, *bindir = NULL;
+	int r;
+
+	if (asprintf(&dir, "%s%s", arg_prefix, SYSTEMD_SYSTEM_UNIT_DIR) < 0)
+		return 1;
+	r = self_bindir(&bindir);
+	if (r < 0) {
+		log_error_r(r, "cannot find this program's path (/proc/self/exe)");
+		return 1;
+	}
+	if (units_install(UNIT_SCOPE_SYSTEM, dir, bindir) < 0)
+		return 1;
+	printf("Enable with: systemctl enable --now ssh-tpm-agent.socket\n");
+	return 0;
+}
+
+/* sshd reads drop-ins only through an Include in sshd_config (Debian's
+ * and Fedora's have one at the top). */
+static void check_include(const char *dir)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (asprintf(&path, "%s/sshd_config", dir) < 0)
+		return;
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	if (getdelim(&text, &len, '\0', f) > 0 && !strstr(text, "sshd_config.d/"))
+		log_warning("%s has no 'Include " SSHD_DROPIN_DIR "/*.conf': add it at the top, or sshd ignores the drop-in",
+			    path);
+	fclose(f);
+}
+
+static int install_sshd_config(void)
+{
+	_cleanup_free_ char *dir = NULL, *dropin_dir = NULL, *path = NULL, *text = NULL;
+	char *t = NULL;
+	size_t size = 0;
+	unsigned n = 0;
+	enum file_install how;
+	FILE *f;
+	int r;
+
+	if (hostkey_dir(arg_prefix, &dir) < 0 ||
+	    asprintf(&dropin_dir, "%s%s", arg_prefix, SSHD_DROPIN_DIR) < 0 ||
+	    asprintf(&path, "%s/%s", dropin_dir, SSHD_DROPIN_NAME) < 0)
+		return 1;
+	f = open_memstream(&t, &size);
+	if (!f)
+		return 1;
+	fprintf(f, "# Installed by ssh-tpm-hostkeys --install-sshd-config: SSH host keys\n"
+		   "# held by the TPM, signed through ssh-tpm-agent.\n"
+		   "HostKeyAgent %s\n", arg_socket);
+	for (unsigned i = 0; i < hostkey_types_n; i++) {
+		_cleanup_free_ char *key = NULL, *pub = NULL, *cert = NULL;
+		const char *name = hostkey_types[i].name;
+
+		if (asprintf(&key, "ssh_tpm_host_%s_key.tpm", name) < 0 ||
+		    asprintf(&pub, "ssh_tpm_host_%s_key.pub", name) < 0 ||
+		    asprintf(&cert, "ssh_tpm_host_%s_key-cert.pub", name) < 0)
+			goto oom;
+		if (!host_file(dir, key) || !host_file(dir, pub))
+			continue;
+		fprintf(f, "HostKey " HOSTKEY_DIR "/%s\n", pub);
+		/* A fleet's SSH CA may have signed the TPM host key. */
+		if (host_file(dir, cert))
+			fprintf(f, "HostCertificate " HOSTKEY_DIR "/%s\n", cert);
+		n++;
+	}
+	if (n == 0) {
+		fclose(f);
+		free(t);
+		/* Never a drop-in without keys behind it. */
+		log_error("no TPM host keys (.tpm and .pub) in %s: create them with ssh-tpm-keygen -A; %s not written",
+			  dir, path);
+		return 1;
+	}
+	fprintf(f, "# Any HostKey line turns sshd's default keys off: they stay listed, so\n"
+		   "# that sshd still starts and serves them when the agent is down.\n");
+	for (unsigned i = 0; i < sshd_default_keys_n; i++)
+		if (host_file(dir, sshd_default_keys[i]))
+			fprintf(f, "HostKey " HOSTKEY_DIR "/%s\n", sshd_default_keys[i]);
+	if (fclose(f) != 0) {
+		free(t);
+		return 1;
+	}
+	text = t;
+	r = file_install_text(dropin_dir, SSHD_DROPIN_NAME, text, 0644, &how);
+	if (r < 0) {
+		log_error_r(r, "cannot install %s", path);
+		return 1;
+	}
+	if (how == FILE_INSTALL_UNCHANGED) {
+		printf("Unchanged %s\n", path);
+	} else {
+		printf("Installed %s\n", path);
+		printf("Restart sshd: systemctl restart sshd\n");
+	}
+	check_include(dir);
+	return 0;
+oom:
+	fclose(f);
+	free(t);
+	return 1;
+}
+
+int main(int argc, char **argv)
+{
+	log_setup("ssh-tpm-hostkeys", LOG_LEVEL_INFO);
+	if (parse_argv(argc, argv) < 0)
+		return 1;
+	if (arg_install_units)
+		return install_units();
+	if (arg_install_sshd)
+		return install_sshd_config();
+	return print_keys();
+}
