@@ -157,6 +157,40 @@ static int install_units(void)
 	return 0;
 }
 
+/* The algorithm of sshd's key dir/name is one a TPM host key has (bit i
+ * of tpm_algs: hostkey_types[i]).  Its type comes from its .pub (an
+ * ecdsa key of another curve is another algorithm), else its name. */
+static bool shadowed(const char *dir, const char *name, unsigned tpm_algs)
+{
+	_cleanup_free_ char *path = NULL, *line = NULL;
+	char want[64];
+	size_t len = 0;
+	FILE *f;
+
+	for (unsigned i = 0; i < hostkey_types_n; i++) {
+		if (!(tpm_algs & (1u << i)))
+			continue;
+		snprintf(want, sizeof(want), "ssh_host_%s_key", hostkey_types[i].name);
+		if (strcmp(name, want) != 0)
+			continue;
+		if (asprintf(&path, "%s/%s.pub", dir, name) < 0)
+			return true;
+		f = fopen(path, "re");
+		if (!f)
+			return true;
+		if (getline(&line, &len, f) < 0) {
+			fclose(f);
+			return true;
+		}
+		fclose(f);
+		/* Only a P-256 software key shares the TPM ecdsa key's
+		 * algorithm. */
+		return hostkey_types[i].type != SSHKEY_ECDSA_P256 ||
+		       strncmp(line, "ecdsa-sha2-nistp256 ", 20) == 0;
+	}
+	return false;
+}
+
 /* sshd reads drop-ins only through an Include in sshd_config (Debian's
  * and Fedora's have one at the top). */
 static void check_include(const char *dir)
@@ -181,7 +215,7 @@ static int install_sshd_config(void)
 	_cleanup_free_ char *dir = NULL, *dropin_dir = NULL, *path = NULL, *text = NULL;
 	char *t = NULL;
 	size_t size = 0;
-	unsigned n = 0;
+	unsigned n = 0, n_soft = 0, n_listed = 0, tpm_algs = 0;
 	enum file_install how;
 	FILE *f;
 	int r;
@@ -207,6 +241,7 @@ static int install_sshd_config(void)
 		if (!host_file(dir, key) || !host_file(dir, pub))
 			continue;
 		fprintf(f, "HostKey " HOSTKEY_DIR "/%s\n", pub);
+		tpm_algs |= 1u << i;
 		/* A fleet's SSH CA may have signed the TPM host key. */
 		if (host_file(dir, cert))
 			fprintf(f, "HostCertificate " HOSTKEY_DIR "/%s\n", cert);
@@ -220,11 +255,33 @@ static int install_sshd_config(void)
 			  dir, path);
 		return 1;
 	}
-	fprintf(f, "# Any HostKey line turns sshd's default keys off: they stay listed, so\n"
-		   "# that sshd still starts and serves them when the agent is down.\n");
-	for (unsigned i = 0; i < sshd_default_keys_n; i++)
-		if (host_file(dir, sshd_default_keys[i]))
-			fprintf(f, "HostKey " HOSTKEY_DIR "/%s\n", sshd_default_keys[i]);
+	/* Any HostKey line turns sshd's default keys off: they stay listed,
+	 * so that sshd still starts when the agent is down -- except those
+	 * of an algorithm a TPM key has, since sshd would sign with the
+	 * software key while announcing the TPM one (clients see an
+	 * incorrect signature). */
+	fprintf(f, "# sshd's own keys (a HostKey line turns its defaults off), so that it\n"
+		   "# still starts when the agent is down:\n");
+	for (unsigned i = 0; i < sshd_default_keys_n; i++) {
+		const char *name = sshd_default_keys[i];
+
+		if (!host_file(dir, name))
+			continue;
+		n_soft++;
+		if (shadowed(dir, name, tpm_algs)) {
+			fprintf(f, "# (%s is left out: a TPM key has its algorithm)\n", name);
+			continue;
+		}
+		fprintf(f, "HostKey " HOSTKEY_DIR "/%s\n", name);
+		n_listed++;
+	}
+	if (n_soft > 0 && n_listed == 0) {
+		fclose(f);
+		free(t);
+		log_error("sshd's own host keys in %s all have the TPM keys' algorithms, so none can stay listed: sshd would have no key when the agent is down. Create one first (ssh-keygen -q -t ed25519 -N '' -f %s/ssh_host_ed25519_key); %s not written",
+			  dir, dir, path);
+		return 1;
+	}
 	if (fclose(f) != 0) {
 		free(t);
 		return 1;
