@@ -28,29 +28,34 @@ void gen_log(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* mkdir -p with mode; 0 or -1 with errno. */
+/* mkdir -p with mode; 0 or -1 with errno.  The directory itself first:
+ * its parents are looked at only when they are missing (a generator's
+ * output dir exists; most of what it makes is one level below). */
 static int mkdir_p(char *path, mode_t mode)
 {
 	struct stat st;
+	char *slash;
+	int r;
 
-	for (char *s = path + 1;; s++) {
-		bool end = *s == '\0';
-
-		if (*s != '/' && !end)
-			continue;
-		*s = '\0';
-		if (mkdir(path, mode) < 0 &&
-		    (errno != EEXIST || stat(path, &st) < 0 || !S_ISDIR(st.st_mode))) {
-			if (errno == EEXIST)
-				errno = ENOTDIR;
-			if (!end)
-				*s = '/';
-			return -1;
-		}
-		if (end)
+	if (mkdir(path, mode) == 0)
+		return 0;
+	if (errno == EEXIST) {
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
 			return 0;
-		*s = '/';
+		errno = ENOTDIR;
+		return -1;
 	}
+	slash = strrchr(path, '/');
+	if (errno != ENOENT || !slash || slash == path)
+		return -1;
+	*slash = '\0';
+	r = mkdir_p(path, mode);
+	*slash = '/';
+	if (r < 0)
+		return -1;
+	if (mkdir(path, mode) < 0 && errno != EEXIST)
+		return -1;
+	return 0;
 }
 
 int gen_parse_bool(const char *v, bool *ret)
