@@ -60,7 +60,9 @@ def main():
     procs = []
     try:
         dest = os.path.join(work, "dest")
-        sh(["meson", "install", "-C", build, "--no-rebuild", "--quiet", "--destdir", dest])
+        # One meson install at a time per build dir (the tests do the same).
+        sh(["flock", os.path.join(build, "meson-private", "ta-install.lock"),
+            "meson", "install", "-C", build, "--no-rebuild", "--quiet", "--destdir", dest])
         sh(["mount", "-t", "overlay", "overlay", "-o",
             "lowerdir=%s%s:%s" % (dest, prefix, prefix), prefix])
         units = {}
