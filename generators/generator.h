@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* generator.h - the pieces of ssh-tpm-generator, each a small function of
- * its inputs (tested by tests/test-generator.c); ssh-tpm-generator.c runs
+ * its inputs (tested through the program by tests/systemd/generator.sh); ssh-tpm-generator.c runs
  * them in order. */
 #pragma once
 

@@ -110,8 +110,17 @@ def main():
         def sign(pub):
             return ["sh", "-c", "rm -f %s.sig && ssh-keygen -Y sign -q -n file -f %s %s"
                     % (msg, pub, msg)]
+        # OpenSSH's ssh-agent with a software key: the yardstick of this run.
+        osock = os.path.join(work, "openssh.sock")
+        procs.append(subprocess.Popen(["ssh-agent", "-D", "-a", osock],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        wait_sock(osock)
+        sh(["ssh-keygen", "-q", "-t", "ecdsa", "-N", "", "-f", work + "/sw"])
+        sh(["ssh-add", "-q", work + "/sw"], env=dict(env, SSH_AUTH_SOCK=osock))
         R = max(10, a.runs // 2)
         res = {
+            "openssh list": timed(["ssh-add", "-l"], dict(env, SSH_AUTH_SOCK=osock), R),
+            "openssh sign": timed(sign(work + "/sw.pub"), dict(env, SSH_AUTH_SOCK=osock), R),
             "user list": timed(["ssh-add", "-l"], dict(env, SSH_AUTH_SOCK=socks["user"]), R),
             "user sign": timed(sign(home + "/.ssh/id_ecdsa.pub"), dict(env, SSH_AUTH_SOCK=socks["user"]), R),
             "system list": timed(["ssh-add", "-l"], dict(env, SSH_AUTH_SOCK=socks["system"]), R),
@@ -163,6 +172,9 @@ def main():
     print("  generator, full path (TPM, Debian ssh.service)  %6.2f  (target < 2)" % res["generator full"])
     print("  generator, no TPM                               %6.2f" % res["generator no-TPM"])
     print("  /bin/true (fork+exec floor of this machine)     %6.2f" % res["start true"])
+    print("OpenSSH ssh-agent, software ecdsa key (this run's yardstick):")
+    print("  ssh-add -l                                      %6.2f" % res["openssh list"])
+    print("  sign ecdsa                                      %6.2f" % res["openssh sign"])
     print("installed units' command lines behind systemd-socket-activate --accept:")
     print("  user ssh-tpm-agent@.service: ssh-add -l          %6.2f" % res["user list"])
     print("  user ssh-tpm-agent@.service: sign ecdsa          %6.2f" % res["user sign"])
