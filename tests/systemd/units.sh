@@ -103,6 +103,28 @@ score=$(cd "$U" && XDG_RUNTIME_DIR=$WORK/xdg systemd-analyze --user security --o
 echo "# systemd-analyze security, user handler: $score (baseline 7.0)"
 check "user handler exposure $score <= 7.0" awk "BEGIN { exit !(\"$score\" != \"\" && $score <= 7.0) }"
 
+# --- the tmpfiles.d snippet -----------------------------------------------
+T=$WORK/tmpfiles-root
+mkdir -p "$T/var/tmp/ssh-tpm-agent" "$T/var/tmp/ssh-tpm-agent-1000" "$T/var/tmp/other" \
+	"$T/var/tmp/ssh-tpm-agent.sock/planted"
+chmod 1777 "$T/var/tmp"
+for f in ssh-tpm-agent/tpm2-00.permall ssh-tpm-agent-1000/tpm2-00.permall other/f \
+	ssh-tpm-agent.sock/planted/f; do
+	touch -d '60 days ago' "$T/var/tmp/$f"
+done
+touch -d '60 days ago' "$T/var/tmp"/*
+# Fedora's rule (Debian ships it commented out),
+# (ages by mtime only: a test cannot make a file's ctime old)
+echo 'q /var/tmp 1777 root root m:30d' > "$WORK/fedora-tmp.conf"
+systemd-tmpfiles --root="$T" --clean "$WORK/fedora-tmp.conf" "$TMPFILES_DIR/ssh-tpm-agent.conf" 2>/dev/null
+check "tmpfiles: a 30-day /var/tmp clean removes other old files" test ! -e "$T/var/tmp/other/f"
+check "... but keeps root's swtpm state" test -e "$T/var/tmp/ssh-tpm-agent/tpm2-00.permall"
+check "... and the users' swtpm state" test -e "$T/var/tmp/ssh-tpm-agent-1000/tpm2-00.permall"
+systemd-tmpfiles --root="$T" --boot --remove "$TMPFILES_DIR/ssh-tpm-agent.conf" 2>/dev/null
+check "tmpfiles at boot: what another user planted at the socket's path is gone" \
+	test ! -e "$T/var/tmp/ssh-tpm-agent.sock"
+check "... and nothing else" test -e "$T/var/tmp/ssh-tpm-agent/tpm2-00.permall"
+
 # --- ssh-tpm-hostkeys --install-system-units ------------------------------
 R=$WORK/root
 out=$("$HOSTKEYS_BIN" --install-system-units -f "$R")
