@@ -28,36 +28,6 @@ void gen_log(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* mkdir -p with mode; 0 or -1 with errno.  The directory itself first:
- * its parents are looked at only when they are missing (a generator's
- * output dir exists; most of what it makes is one level below). */
-static int mkdir_p(char *path, mode_t mode)
-{
-	struct stat st;
-	char *slash;
-	int r;
-
-	if (mkdir(path, mode) == 0)
-		return 0;
-	if (errno == EEXIST) {
-		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			return 0;
-		errno = ENOTDIR;
-		return -1;
-	}
-	slash = strrchr(path, '/');
-	if (errno != ENOENT || !slash || slash == path)
-		return -1;
-	*slash = '\0';
-	r = mkdir_p(path, mode);
-	*slash = '/';
-	if (r < 0)
-		return -1;
-	if (mkdir(path, mode) < 0 && errno != EEXIST)
-		return -1;
-	return 0;
-}
-
 int gen_parse_bool(const char *v, bool *ret)
 {
 	static const char *const yes[] = { "1", "yes", "y", "true", "t", "on" };
@@ -76,29 +46,48 @@ int gen_parse_bool(const char *v, bool *ret)
 	return -1;
 }
 
+/* word starts with key, '-' and '_' being the same (as systemd has it);
+ * the length matched, or 0. */
+static size_t key_prefix(const char *word, const char *key)
+{
+	size_t i;
+
+	for (i = 0; key[i]; i++) {
+		char a = word[i] == '_' ? '-' : word[i], b = key[i] == '_' ? '-' : key[i];
+
+		if (a != b)
+			return 0;
+	}
+	return i;
+}
+
 int gen_cmdline_hostkeys(const char *cmdline)
 {
-	const size_t klen = strlen(GEN_CMDLINE_KEY);
 	int result = -1;
 	const char *p = cmdline;
 
 	while (*p) {
 		char word[4096];
-		size_t n = 0;
-		bool quoted = false, b;
+		size_t n = 0, klen;
+		char quote = 0;
+		bool b;
 
 		while (*p == ' ' || *p == '\t' || *p == '\n')
 			p++;
 		if (!*p)
 			break;
-		for (; *p && (quoted || (*p != ' ' && *p != '\t' && *p != '\n')); p++) {
-			if (*p == '"')
-				quoted = !quoted;
+		/* A word runs to white space outside quotes ('' or ""). */
+		for (; *p && (quote || (*p != ' ' && *p != '\t' && *p != '\n')); p++) {
+			if (!quote && (*p == '"' || *p == '\''))
+				quote = *p;
+			else if (quote && *p == quote)
+				quote = 0;
 			else if (n < sizeof(word) - 1)
 				word[n++] = *p;
 		}
 		word[n] = '\0';
-		if (strncmp(word, GEN_CMDLINE_KEY, klen) != 0)
+		klen = key_prefix(word, GEN_CMDLINE_KEY);
+		if (!klen)
 			continue;
 		if (word[klen] == '\0') {
 			result = 1;
@@ -107,7 +96,7 @@ int gen_cmdline_hostkeys(const char *cmdline)
 				result = b;
 			else
 				gen_log("kernel command line: %s: not a boolean (use 0 or 1): ignored",
-					    word);
+					word);
 		}
 	}
 	return result;
@@ -123,7 +112,16 @@ int gen_config_hostkeys(const char *text, const char *path)
 		char line[1024], *s, *e, *eq;
 		bool b;
 
-		snprintf(line, sizeof(line), "%.*s", (int)(len < sizeof(line) ? len : sizeof(line) - 1), l);
+		if (len >= sizeof(line)) {
+			gen_log("%s:%u: line longer than %zu bytes: ignored", path, lineno + 1,
+				sizeof(line) - 1);
+			l += len;
+			if (*l == '\n')
+				l++;
+			continue;
+		}
+		memcpy(line, l, len);
+		line[len] = '\0';
 		l += len;
 		if (*l == '\n')
 			l++;
@@ -184,11 +182,21 @@ static const char *const unit_dirs[] = {
 	"/lib/systemd/system",
 };
 
-int gen_find_unit(const char *root, const char *name, char **ret_path,
-		  char **ret_alias)
+/* A unit name systemd would accept for an sshd service: NAME.service
+ * (templates included), no path. */
+static bool service_name_ok(const char *n)
+{
+	size_t len = strlen(n);
+
+	return len > 8 && len < 256 && strcmp(n + len - 8, ".service") == 0 &&
+	       !strchr(n, '/') && n[0] != '.';
+}
+
+static int find_unit(const char *root, const char *name, char **ret_path,
+		     char **ret_alias, unsigned depth)
 {
 	for (size_t i = 0; i < sizeof(unit_dirs) / sizeof(unit_dirs[0]); i++) {
-		_cleanup_free_ char *path = NULL;
+		_cleanup_free_ char *path = NULL, *real = NULL;
 		char target[PATH_MAX];
 		struct stat st;
 		ssize_t n;
@@ -206,9 +214,23 @@ int gen_find_unit(const char *root, const char *name, char **ret_path,
 			target[n] = '\0';
 			if (strcmp(target, "/dev/null") == 0)
 				return -1; /* masked */
+			/* Dangling (inside root): systemd cannot load it. */
+			if (target[0] == '/' ? asprintf(&real, "%s%s", root, target) < 0
+					     : !(real = strdup(path)))
+				return -1;
+			if (stat(real, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0)
+				return -1;
 			base = strrchr(target, '/');
 			base = base ? base + 1 : target;
 			if (strcmp(base, name) != 0) {
+				/* An alias: present only if what it names is
+				 * (not masked, not missing) under its own
+				 * name. */
+				_cleanup_free_ char *apath = NULL, *aalias = NULL;
+
+				if (!service_name_ok(base) || depth > 0 ||
+				    find_unit(root, base, &apath, &aalias, depth + 1) < 0 || aalias)
+					return -1;
 				*ret_alias = strdup(base);
 				if (!*ret_alias)
 					return -1;
@@ -228,69 +250,103 @@ int gen_find_unit(const char *root, const char *name, char **ret_path,
 	return -1;
 }
 
-/* dir/rel's parent directories, made (0755) as needed. */
-static int make_parents(const char *dir, const char *rel, char **ret_path)
+int gen_find_unit(const char *root, const char *name, char **ret_path,
+		  char **ret_alias)
 {
-	_cleanup_free_ char *path = NULL, *parent = NULL;
-	char *slash;
+	return find_unit(root, name, ret_path, ret_alias, 0);
+}
 
-	if (asprintf(&path, "%s/%s", dir, rel) < 0 || !(parent = strdup(path)))
+/* The directory rel's last component goes in, under dir, made (0755) as
+ * needed; each level is opened without following a symlink, so nothing
+ * planted in the output dir can send a file elsewhere.  An fd, or -1
+ * after logging; *ret_name is rel's last component. */
+static int open_parent(const char *dir, const char *rel, const char **ret_name)
+{
+	_cleanup_free_ char *copy = strdup(rel);
+	int fd, next;
+	char *s, *slash;
+
+	if (!copy)
 		return -1;
-	slash = strrchr(parent, '/');
-	*slash = '\0';
-	if (mkdir_p(parent, 0755) < 0) {
-		gen_log("%s: %s", parent, strerror(errno));
+	/* The output dir itself is what we were handed: followed. */
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		gen_log("%s: %s", dir, strerror(errno));
 		return -1;
 	}
-	*ret_path = TAKE_PTR(path);
-	return 0;
+	for (s = copy; (slash = strchr(s, '/')); s = slash + 1) {
+		*slash = '\0';
+		if (mkdirat(fd, s, 0755) < 0 && errno != EEXIST) {
+			gen_log("%s/%s: %s", dir, copy, strerror(errno));
+			close(fd);
+			return -1;
+		}
+		next = openat(fd, s, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (next < 0) {
+			gen_log("%s/%s: %s", dir, copy,
+				errno == ELOOP || errno == ENOTDIR ? "not a directory (a symlink?): not writing through it"
+								   : strerror(errno));
+			close(fd);
+			return -1;
+		}
+		close(fd);
+		fd = next;
+		*slash = '/';
+	}
+	*ret_name = rel + (s - copy);
+	return fd;
 }
 
 int gen_symlink(const char *dir, const char *rel, const char *target)
 {
-	_cleanup_free_ char *path = NULL;
+	_cleanup_close_ int fd = -1;
+	const char *name;
 	char old[PATH_MAX];
 	ssize_t n;
 
-	if (make_parents(dir, rel, &path) < 0)
+	fd = open_parent(dir, rel, &name);
+	if (fd < 0)
 		return -1;
-	if (symlink(target, path) == 0)
+	if (symlinkat(target, fd, name) == 0)
 		return 0;
 	if (errno == EEXIST) {
-		n = readlink(path, old, sizeof(old) - 1);
+		n = readlinkat(fd, name, old, sizeof(old) - 1);
 		if (n > 0 && (size_t)n == strlen(target) && memcmp(old, target, (size_t)n) == 0)
 			return 0;
-		gen_log("%s: already exists and is not a link to %s", path, target);
+		gen_log("%s/%s: already exists and is not a link to %s", dir, rel, target);
 		return -1;
 	}
-	gen_log("%s: %s", path, strerror(errno));
+	gen_log("%s/%s: %s", dir, rel, strerror(errno));
 	return -1;
 }
 
 int gen_file(const char *dir, const char *rel, const char *text)
 {
-	_cleanup_free_ char *path = NULL, *all = NULL;
-	_cleanup_close_ int fd = -1;
+	_cleanup_free_ char *all = NULL;
+	_cleanup_close_ int dfd = -1, fd = -1;
+	const char *name;
 	size_t len;
 
-	if (make_parents(dir, rel, &path) < 0 ||
-	    asprintf(&all, "# Automatically generated by " GEN_NAME "\n\n%s", text) < 0)
+	if (asprintf(&all, "# Automatically generated by " GEN_NAME "\n\n%s", text) < 0)
+		return -1;
+	dfd = open_parent(dir, rel, &name);
+	if (dfd < 0)
 		return -1;
 	len = strlen(all);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0 && errno == EEXIST) {
 		char buf[4096];
 		ssize_t n;
 
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 		n = fd >= 0 ? read(fd, buf, sizeof(buf)) : -1;
 		if (n >= 0 && (size_t)n == len && memcmp(buf, all, len) == 0)
 			return 0;
-		gen_log("%s: already exists with other contents (a duplicate entry?)", path);
+		gen_log("%s/%s: already exists with other contents (a duplicate entry?)", dir, rel);
 		return -1;
 	}
 	if (fd < 0 || write(fd, all, len) != (ssize_t)len || close(TAKE_FD(fd)) < 0) {
-		gen_log("%s: %s", path, strerror(errno));
+		gen_log("%s/%s: %s", dir, rel, strerror(errno));
 		return -1;
 	}
 	return 0;

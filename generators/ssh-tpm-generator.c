@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -29,24 +30,46 @@ static const char *const sshd_units[] = {
 	"ssh.service", "sshd.service", "ssh@.service", "sshd@.service",
 };
 
-/* A small file's text (NULL when missing or unreadable). */
+/* A regular file's text, at most 1 MiB (NULL when missing, not a
+ * regular file, unreadable or larger: said so unless missing). */
+#define READ_MAX (1024 * 1024)
 static char *read_small(const char *path)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	size_t len = 0;
 	char *buf;
 	ssize_t n;
 
-	if (fd < 0)
+	if (fd < 0) {
+		if (errno != ENOENT)
+			gen_log("%s: %s: ignored", path, strerror(errno));
 		return NULL;
-	buf = malloc(65536);
+	}
+	/* /proc files report size 0: they are read to their end too. */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		gen_log("%s: not a regular file: ignored", path);
+		return NULL;
+	}
+	buf = malloc(READ_MAX + 1);
 	if (!buf)
 		return NULL;
-	n = read(fd, buf, 65535);
-	if (n < 0) {
+	while (len < READ_MAX && (n = read(fd, buf + len, READ_MAX - len)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			gen_log("%s: %s: ignored", path, strerror(errno));
+			free(buf);
+			return NULL;
+		}
+		len += (size_t)n;
+	}
+	if (len == READ_MAX) {
+		gen_log("%s: larger than %d bytes: ignored", path, READ_MAX);
 		free(buf);
 		return NULL;
 	}
-	buf[n] = '\0';
+	buf[len] = '\0';
 	return buf;
 }
 

@@ -98,6 +98,10 @@ run "$DEB" "ssh-tpm-agent.hostkeys=0 ssh-tpm-agent.hostkeys=1" last
 check_eq "the last one on the command line wins" "$(expect_wiring ssh.service | sort)" "$(tree last)"
 run "$DEB" 'x="a b ssh-tpm-agent.hostkeys=0"' quoted
 check_eq "a quoted word is one word" "$(expect_wiring ssh.service | sort)" "$(tree quoted)"
+run "$DEB" "ssh_tpm_agent.hostkeys=0" underscores
+check_eq "'_' and '-' are the same in the key, as in systemd" "0::" "$rc:$(tree underscores):$err"
+run "$DEB" "x='a ssh-tpm-agent.hostkeys=0 b'" squoted
+check_eq "single quotes make one word too" "$(expect_wiring ssh.service | sort)" "$(tree squoted)"
 run "$DEB" "ssh-tpm-agent.hostkeys=maybe" bad
 check_eq "a malformed value is ignored (still on)" "$(expect_wiring ssh.service | sort)" "$(tree bad)"
 check_match "... with a warning naming it" "^ssh-tpm-generator: kernel command line: ssh-tpm-agent.hostkeys=maybe: not a boolean" "$err"
@@ -113,6 +117,17 @@ run "$DEB" "" conf-bad
 check_eq "a bad config file is ignored (still on)" "$(expect_wiring ssh.service | sort)" "$(tree conf-bad)"
 check_match "... naming the file and line" "generator.conf:1: HostKeys=perhaps: not a boolean" "$err"
 check_match "... and unknown keys" "generator.conf:2: unknown key 'Colour'" "$err"
+{ for _ in $(seq 200); do printf '# %0500d\n' 0; done; echo "HostKeys=no"; } > "$DEB/etc/ssh-tpm-agent/generator.conf"
+run "$DEB" "" conf-long
+check_eq "a HostKeys=no after 100 KB of comments still counts" "0::" "$rc:$(tree conf-long):$err"
+printf 'HostKeys=no%02000d\n' 0 > "$DEB/etc/ssh-tpm-agent/generator.conf"
+run "$DEB" "" conf-longline
+check_match "a line too long is ignored with a warning, not cut" "generator.conf:1: line longer than" "$err"
+rm "$DEB/etc/ssh-tpm-agent/generator.conf"
+mkfifo "$DEB/etc/ssh-tpm-agent/generator.conf"
+mkdir fifo
+err=$(SSH_TPM_GENERATOR_ROOT=$DEB SYSTEMD_PROC_CMDLINE= timeout 10 "$GEN" "$WORK/fifo" 2>&1)
+check_match "a FIFO as the config file: no hang, a warning" "^0:.*generator.conf: not a regular file: ignored" "$?:$err"
 rm "$DEB/etc/ssh-tpm-agent/generator.conf"
 
 NOTPM=$(mkroot notpm debian)
@@ -131,6 +146,17 @@ ln -s /dev/null "$MASKED/etc/systemd/system/ssh.service"
 rm "$MASKED/etc/systemd/system/sshd.service"
 run "$MASKED" "" masked
 check_eq "a masked sshd is not wired" "0::" "$rc:$(tree masked):$err"
+# Debian after "systemctl mask ssh" (or a removed, unpurged package): the
+# sshd.service alias still points at ssh.service, which is masked.
+MASKED2=$(mkroot masked2 debian)
+ln -s /dev/null "$MASKED2/etc/systemd/system/ssh.service"
+run "$MASKED2" "" masked2
+check_eq "a masked sshd behind its alias is not wired" "0::" "$rc:$(tree masked2):$err"
+ODD=$(mkroot odd none)
+ln -s /nonexistent/ "$ODD/etc/systemd/system/sshd.service"
+ln -s /lib/systemd/system/gone.service "$ODD/etc/systemd/system/ssh.service"
+run "$ODD" "" odd
+check_eq "dangling links and an alias to a non-name are not sshd units" "0::" "$rc:$(tree odd):$err"
 NOGEN=$(mkroot nogen debian)
 ln -s /dev/null "$NOGEN/etc/systemd/system/ssh-tpm-genkeys.service"
 run "$NOGEN" "" nogen
@@ -162,9 +188,18 @@ check_match "... naming it" "clash/ssh.service.d/50-ssh-tpm-agent.conf: already 
 check "... not overwritten" test "$(cat clash/ssh.service.d/50-ssh-tpm-agent.conf)" = "[Unit]"
 check "... and the rest is wired" test -L clash/sockets.target.wants/ssh-tpm-agent.socket
 
+# Symlinks planted in the output dir are not written through.
+mkdir -p planted "$WORK/victim"
+ln -s "$WORK/victim" planted/ssh.service.d
+ln -s "$WORK/victim" planted/sockets.target.wants
+run "$DEB" "" planted
+check_eq "links planted in the output dir: exit 1" 1 "$rc"
+check_eq "... nothing written through them" "" "$(ls -A "$WORK/victim")"
+check_match "... saying so" "planted/ssh.service.d: not a directory \(a symlink\?\)" "$err"
+
 # --- what it touches: only its output dir ---------------------------------
 mkdir st
-SSH_TPM_GENERATOR_ROOT=$DEB SYSTEMD_PROC_CMDLINE= strace -f -qq -o strace.log \
+SSH_TPM_GENERATOR_ROOT=$DEB SYSTEMD_PROC_CMDLINE= strace -f -qq -y -o strace.log \
 	-e trace=execve,connect,socket,open,openat,creat,mkdir,mkdirat,symlink,symlinkat,unlink,unlinkat,rename,renameat,renameat2 \
 	"$GEN" "$WORK/st" >/dev/null 2>&1
 check_eq "under strace: the same tree" "$(expect_wiring ssh.service | sort)" "$(tree st)"
@@ -172,7 +207,7 @@ check_eq "one execve (itself), no socket, no connect" "1 0 0" \
 	"$(grep -c '^[0-9]* *execve(' strace.log) $(grep -c 'socket(' strace.log) $(grep -c 'connect(' strace.log)"
 check_eq "never opens a TPM" "" "$(grep '/dev/tpm' strace.log)"
 writes=$(grep -E 'O_WRONLY|O_RDWR|O_CREAT|mkdir|symlink|unlink|rename' strace.log |
-	grep -v " = -1 E" | grep -v "\"$WORK/st" | grep -v '"/etc/ld.so.cache"')
+	grep -v " = -1 E" | grep -vE "(\"|<)$WORK/st[/>\"]" | grep -v '"/etc/ld.so.cache"')
 check_eq "writes nothing outside its output dir" "" "$writes"
 
 # --- systemd loads the result ---------------------------------------------
