@@ -21,6 +21,7 @@
 #include "ask.h"
 #include "cli.h"
 #include "err.h"
+#include "fileio.h"
 #include "handler.h"
 #include "listen.h"
 #include "log.h"
@@ -234,6 +235,8 @@ static int install_user_units(void)
 		r = asprintf(&dir, "%s/.config/systemd/user", home_dir());
 	if (r < 0)
 		return 1;
+	/* Interrupted: no temporary files left in the unit dir. */
+	atomic_file_cleanup_on_signals();
 	r = self_bindir(&bindir);
 	if (r < 0) {
 		log_error_r(r, "cannot find this program's path (/proc/self/exe)");

@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include "err.h"
+#include "sysutil.h"
 
 void sshkey_free(struct sshkey *k)
 {
@@ -372,10 +373,15 @@ int sshkey_format_pub(const struct sshkey *k, const char *comment, char **ret)
 	r = base64_encode(buf_ptr(b), buf_len(b), true, &b64);
 	if (r < 0)
 		return r;
-	if (comment && *comment)
+	if (comment && *comment) {
 		r = asprintf(&s, "%s %s %s", sshkey_type_name(k->type), b64,
 			     comment);
-	else
+		/* One line: a comment (from a key file's description, say)
+		 * with a newline would add a line of its own to a .pub or
+		 * to the known_hosts it is pasted into. */
+		if (r >= 0)
+			text_sanitize(s);
+	} else
 		r = asprintf(&s, "%s %s", sshkey_type_name(k->type), b64);
 	if (r < 0)
 		return TA_ERR_NOMEM;

@@ -68,7 +68,8 @@ int sshkey_equal(const struct sshkey *a, const struct sshkey *b);
 
 /* "SHA256:<base64 without padding>" of the blob, as ssh-keygen -l prints. */
 int sshkey_fingerprint(const struct sshkey *k, char **ret);
-/* "<type> <base64 blob>[ <comment>]" (no newline). */
+/* "<type> <base64 blob>[ <comment>]" (no newline; control characters and
+ * invalid UTF-8 in the comment become '?', so it is one line). */
 int sshkey_format_pub(const struct sshkey *k, const char *comment, char **ret);
 /* Parse one authorized_keys-style line "<type> <base64> [comment]".
  * Returns the raw blob, its type name and the comment (may be NULL). */

@@ -297,6 +297,24 @@ Test(sshkey_format_pub, empty_comment_is_left_out)
 	cr_assert(eq(int, strncmp(line, P256_G_PUB, strlen(line)), 0));
 }
 
+Test(sshkey_format_pub, comment_with_newline_stays_one_line)
+{
+	_cleanup_(sshkey_freep) struct sshkey *key = NULL;
+	_cleanup_free_ char *line = NULL;
+	const char *tail;
+	int r;
+
+	cr_assert(eq(int, sshkey_from_blob(p256_g_blob, sizeof(p256_g_blob), &key), 0));
+
+	/* A key file's description planting a known_hosts line. */
+	r = sshkey_format_pub(key, "x\n@cert-authority * ssh-ed25519 AAAA\r\x1b[2J", &line);
+
+	cr_assert(eq(int, r, 0));
+	cr_assert_null(strchr(line, '\n'));
+	tail = strchr(strchr(line, ' ') + 1, ' ') + 1;
+	cr_assert(eq(str, (char *)tail, "x?@cert-authority * ssh-ed25519 AAAA??[2J"));
+}
+
 Test(sshkey_fingerprint, p384_generator_known_answer)
 {
 	_cleanup_(sshkey_freep) struct sshkey *key = NULL;

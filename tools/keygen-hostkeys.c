@@ -21,6 +21,7 @@
 #include "keygen.h"
 #include "keystore.h"
 #include "log.h"
+#include "sysutil.h"
 
 /* The manual's progress lines: "2023/09/03 17:03:08 INFO ..." on stderr. */
 static __attribute__((format(printf, 2, 3))) void progress(const struct keygen_args *a,
@@ -91,6 +92,9 @@ int keygen_host_keys(const struct keygen_args *a)
 	if (hostkey_dir(a->file, &dir) < 0)
 		return 1;
 	r = mkdir_parents(dir, 0755);
+	/* Nobody but us and root may change the way to the keys. */
+	if (r >= 0)
+		r = path_check_chain(dir);
 	if (r >= 0) {
 		dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dirfd < 0)

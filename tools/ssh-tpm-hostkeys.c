@@ -5,6 +5,7 @@
  * reads and writes everything under PREFIX (as ssh-tpm-keygen -A -f
  * does); what the files say names the paths as the system sees them. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "keygen.h"
 #include "keystore.h"
 #include "log.h"
+#include "sysutil.h"
 #include "units.h"
 
 static const char *arg_prefix = "";
@@ -60,9 +62,11 @@ static int parse_argv(int argc, char **argv)
 			arg_prefix = optarg;
 			break;
 		case 'l':
-			/* One word on an sshd_config line, absolute. */
-			if (optarg[0] != '/' || strpbrk(optarg, " \t\n\"#")) {
-				log_error("invalid -l '%s': an absolute socket path without spaces, quotes or '#'",
+			/* One plain word on an sshd_config line, absolute. */
+			if (optarg[0] != '/' ||
+			    strspn(optarg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					   "0123456789/._@:+-") != strlen(optarg)) {
+				log_error("invalid -l '%s': an absolute socket path of letters, digits and /._@:+-",
 					  optarg);
 				return -1;
 			}
@@ -157,15 +161,31 @@ static int install_units(void)
 	return 0;
 }
 
+/* The first line of a regular file (at most size - 1 bytes; FIFOs and
+ * devices are not opened for reading: nothing here may hang a boot). */
+static bool first_line(const char *path, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return false;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		return false;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return true;
+}
+
 /* The algorithm of sshd's key dir/name is one a TPM host key has (bit i
  * of tpm_algs: hostkey_types[i]).  Its type comes from its .pub (an
  * ecdsa key of another curve is another algorithm), else its name. */
 static bool shadowed(const char *dir, const char *name, unsigned tpm_algs)
 {
-	_cleanup_free_ char *path = NULL, *line = NULL;
-	char want[64];
-	size_t len = 0;
-	FILE *f;
+	_cleanup_free_ char *path = NULL;
+	char want[64], line[64];
 
 	for (unsigned i = 0; i < hostkey_types_n; i++) {
 		if (!(tpm_algs & (1u << i)))
@@ -173,16 +193,9 @@ static bool shadowed(const char *dir, const char *name, unsigned tpm_algs)
 		snprintf(want, sizeof(want), "ssh_host_%s_key", hostkey_types[i].name);
 		if (strcmp(name, want) != 0)
 			continue;
-		if (asprintf(&path, "%s/%s.pub", dir, name) < 0)
+		if (asprintf(&path, "%s/%s.pub", dir, name) < 0 ||
+		    !first_line(path, line, sizeof(line)))
 			return true;
-		f = fopen(path, "re");
-		if (!f)
-			return true;
-		if (getline(&line, &len, f) < 0) {
-			fclose(f);
-			return true;
-		}
-		fclose(f);
 		/* Only a P-256 software key shares the TPM ecdsa key's
 		 * algorithm. */
 		return hostkey_types[i].type != SSHKEY_ECDSA_P256 ||
@@ -196,18 +209,23 @@ static bool shadowed(const char *dir, const char *name, unsigned tpm_algs)
 static void check_include(const char *dir)
 {
 	_cleanup_free_ char *path = NULL, *text = NULL;
-	size_t len = 0;
-	FILE *f;
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	ssize_t n;
 
 	if (asprintf(&path, "%s/sshd_config", dir) < 0)
 		return;
-	f = fopen(path, "re");
-	if (!f)
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > 1024 * 1024 ||
+	    !(text = malloc((size_t)st.st_size + 1)))
 		return;
-	if (getdelim(&text, &len, '\0', f) > 0 && !strstr(text, "sshd_config.d/"))
+	n = read(fd, text, (size_t)st.st_size);
+	if (n < 0)
+		return;
+	text[n] = '\0';
+	if (!strstr(text, "sshd_config.d/"))
 		log_warning("%s has no 'Include " SSHD_DROPIN_DIR "/*.conf': add it at the top, or sshd ignores the drop-in",
 			    path);
-	fclose(f);
 }
 
 static int install_sshd_config(void)
@@ -275,6 +293,9 @@ static int install_sshd_config(void)
 		fprintf(f, "HostKey " HOSTKEY_DIR "/%s\n", name);
 		n_listed++;
 	}
+	if (n_soft == 0)
+		log_warning("sshd has no host keys of its own in %s: without the agent it cannot start (it could not before either); if you make some later (ssh-keygen -A), run this again to list them",
+			    dir);
 	if (n_soft > 0 && n_listed == 0) {
 		fclose(f);
 		free(t);
@@ -287,7 +308,12 @@ static int install_sshd_config(void)
 		return 1;
 	}
 	text = t;
-	r = file_install_text(dropin_dir, SSHD_DROPIN_NAME, text, 0644, &how);
+	/* Nothing another user could redirect on the way to the drop-in. */
+	r = mkdir_parents(dropin_dir, 0755);
+	if (r >= 0)
+		r = path_check_chain(dropin_dir);
+	if (r >= 0)
+		r = file_install_text(dropin_dir, SSHD_DROPIN_NAME, text, 0644, &how);
 	if (r < 0) {
 		log_error_r(r, "cannot install %s", path);
 		return 1;
@@ -309,6 +335,8 @@ oom:
 int main(int argc, char **argv)
 {
 	log_setup("ssh-tpm-hostkeys", LOG_LEVEL_INFO);
+	/* Interrupted: no temporary files left in unit or config dirs. */
+	atomic_file_cleanup_on_signals();
 	if (parse_argv(argc, argv) < 0)
 		return 1;
 	if (arg_install_units)

@@ -33,13 +33,40 @@ int self_bindir(char **ret)
 	return 0;
 }
 
+/* bindir as a unit file takes it as ExecStart='s program: '%' (the
+ * specifiers' sign) doubled ('$' is not expanded in the program's path);
+ * NULL for what would need quoting. */
+static char *escape_bindir(const char *bindir)
+{
+	char *out = malloc(2 * strlen(bindir) + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (const char *p = bindir; *p; p++) {
+		if ((unsigned char)*p <= ' ' || *p == 0x7f || strchr("\"'\\;", *p)) {
+			free(out);
+			errno = EINVAL;
+			return NULL;
+		}
+		if (*p == '%')
+			*o++ = *p;
+		*o++ = *p;
+	}
+	*o = '\0';
+	return out;
+}
+
 int unit_render(const struct unit_template *u, const char *bindir, char **ret)
 {
 	static const char key[] = "@bindir@";
-	size_t klen = sizeof(key) - 1, blen = strlen(bindir), n = 0;
+	_cleanup_free_ char *esc = escape_bindir(bindir);
+	size_t klen = sizeof(key) - 1, blen, n = 0;
 	const char *s, *hit;
 	char *out, *o;
 
+	if (!esc)
+		return errno == EINVAL ? TA_ERR_INVALID_ARGUMENT : TA_ERR_NOMEM;
+	blen = strlen(esc);
 	for (s = u->text; (hit = strstr(s, key)); s = hit + klen)
 		n++;
 	out = malloc(strlen(u->text) + n * blen + 1);
@@ -49,7 +76,7 @@ int unit_render(const struct unit_template *u, const char *bindir, char **ret)
 	for (s = u->text; (hit = strstr(s, key)); s = hit + klen) {
 		memcpy(o, s, (size_t)(hit - s));
 		o += hit - s;
-		memcpy(o, bindir, blen);
+		memcpy(o, esc, blen);
 		o += blen;
 	}
 	strcpy(o, s);
@@ -57,25 +84,23 @@ int unit_render(const struct unit_template *u, const char *bindir, char **ret)
 	return 0;
 }
 
-/* Every ExecStart= program of text exists and is executable; else one
- * line naming the unit and the program, and -1. */
-static int check_programs(const char *unit, const char *text)
+/* Every ExecStart= program of the template (named in bindir) exists and
+ * is executable; else one line naming the unit and the program, and -1. */
+static int check_programs(const struct unit_template *u, const char *bindir)
 {
-	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+	for (const char *l = u->text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
 		char prog[PATH_MAX];
 		size_t n;
 
-		if (strncmp(l, "ExecStart=", 10) != 0)
+		if (strncmp(l, "ExecStart=@bindir@/", 19) != 0)
 			continue;
-		l += 10;
+		l += 19;
 		n = strcspn(l, " \t\n");
-		if (n == 0 || n >= sizeof(prog))
+		if (n == 0 || snprintf(prog, sizeof(prog), "%s/%.*s", bindir, (int)n, l) >= (int)sizeof(prog))
 			continue;
-		memcpy(prog, l, n);
-		prog[n] = '\0';
 		if (access(prog, X_OK) < 0) {
 			log_error("%s would run %s: %s (install the programs together, e.g. with meson install, and run the installed one)",
-				  unit, prog, strerror(errno));
+				  u->name, prog, strerror(errno));
 			return -1;
 		}
 	}
@@ -124,10 +149,15 @@ int units_install(enum unit_scope scope, const char *dir, const char *bindir)
 			r = TA_ERR_INTERNAL;
 			goto out;
 		}
-		r = unit_render(u, bindir, &texts[n]);
+		r = unit_render(u, bindir, &texts[n++]);
+		if (r == TA_ERR_INVALID_ARGUMENT) {
+			log_error("%s: a unit's ExecStart= cannot name programs there (white space, quotes, backslashes or ';' in the path): install them elsewhere",
+				  bindir);
+			goto out;
+		}
 		if (r < 0)
 			goto out;
-		if (check_programs(u->name, texts[n++]) < 0) {
+		if (check_programs(u, bindir) < 0) {
 			r = TA_ERR_INVALID_ARGUMENT;
 			goto out;
 		}

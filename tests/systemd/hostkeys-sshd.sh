@@ -56,7 +56,9 @@ check_match "--install-sshd-config without keys: fails" "^1:.*no TPM host keys .
 check "... and writes nothing" test ! -e "$WORK/none"
 
 D=$P/etc/ssh/sshd_config.d/10-ssh-tpm-agent.conf
-out=$("$HOSTKEYS_BIN" --install-sshd-config -f "$P")
+out=$("$HOSTKEYS_BIN" --install-sshd-config -f "$P" 2>dropin.err)
+check_match "no software host keys: a warning says what that means" \
+	"sshd has no host keys of its own in $P/etc/ssh: without the agent it cannot start .*run this again" "$(cat dropin.err)"
 check_eq "--install-sshd-config" "Installed $D
 Restart sshd: systemctl restart sshd" "$out"
 check_eq "the drop-in: the agent and the TPM host keys" \
@@ -67,12 +69,38 @@ out=$("$HOSTKEYS_BIN" --install-sshd-config -f "$P")
 check_eq "a second run changes nothing" "Unchanged $D" "$out"
 mkdir -p "$WORK/ro/etc/ssh"
 cp "$P"/etc/ssh/ssh_tpm_host_* "$WORK/ro/etc/ssh/"
+ssh-keygen -q -t ed25519 -N '' -f "$WORK/ro/etc/ssh/ssh_host_ed25519_key"
 : > "$WORK/ro/etc/ssh/sshd_config.d"
 err=$("$HOSTKEYS_BIN" --install-sshd-config -f "$WORK/ro" 2>&1 >/dev/null)
 check_eq "an unwritable drop-in dir fails in one line naming the path" \
 	"1:ssh-tpm-hostkeys: cannot install $WORK/ro/etc/ssh/sshd_config.d/10-ssh-tpm-agent.conf: Not a directory" "$?:$err"
-err=$("$HOSTKEYS_BIN" --install-sshd-config -f "$P" -l 'bad path' 2>&1)
-check_match "-l refuses what sshd_config cannot hold" "^ssh-tpm-hostkeys: invalid -l 'bad path'" "$err"
+for bad in 'bad path' "/a'b" '/a"b' '/a\b' 'relative.sock'; do
+	err=$("$HOSTKEYS_BIN" --install-sshd-config -f "$P" -l "$bad" 2>&1)
+	check_match "-l refuses what sshd_config cannot hold: $bad" "^ssh-tpm-hostkeys: invalid -l" "$err"
+done
+# FIFOs where files are read: nothing hangs (genkeys runs at boot).
+FP=$WORK/fifo
+mkdir -p "$FP/etc/ssh"
+cp "$P"/etc/ssh/ssh_tpm_host_*_key.tpm "$P"/etc/ssh/ssh_tpm_host_*_key.pub "$FP/etc/ssh/"
+mkfifo "$FP/etc/ssh/sshd_config" "$FP/etc/ssh/ssh_host_ecdsa_key.pub"
+: > "$FP/etc/ssh/ssh_host_ecdsa_key"
+ssh-keygen -q -t ed25519 -N '' -f "$FP/etc/ssh/ssh_host_ed25519_key"
+timeout 20 "$HOSTKEYS_BIN" --install-sshd-config -f "$FP" >/dev/null 2>&1
+check_eq "FIFOs as sshd_config and as a .pub: no hang" 0 $?
+check_match "... the key behind the FIFO .pub counted as shadowed" "ssh_host_ecdsa_key is left out" \
+	"$(cat "$FP/etc/ssh/sshd_config.d/10-ssh-tpm-agent.conf")"
+# Another uid's directory on the way: refused (it could redirect the file).
+OP=$WORK/owned
+mkdir -p "$OP/etc"
+cp -r "$FP/etc/ssh" "$OP/etc/ssh" 2>/dev/null
+rm -f "$OP/etc/ssh/sshd_config" "$OP/etc/ssh/ssh_host_ecdsa_key.pub"
+rm -rf "$OP/etc/ssh/sshd_config.d"
+chown 64160 "$OP/etc/ssh"
+err=$("$HOSTKEYS_BIN" --install-sshd-config -f "$OP" 2>&1)
+check_match "a drop-in dir another uid could redirect: refused" "^1:.*$OP/etc/ssh" "$?:$err"
+check "... nothing written" test ! -e "$OP/etc/ssh/sshd_config.d/10-ssh-tpm-agent.conf"
+err=$("$KEYGEN_BIN" -A -f "$OP" 2>&1)
+check_match "-A into a dir another uid owns: refused" "^1:.*$OP/etc/ssh" "$?:$err"
 
 # A fleet CA signs the TPM ecdsa host key.
 ssh-keygen -q -t ed25519 -N '' -C fleet-ca -f ca

@@ -203,6 +203,33 @@ check_match "... and pointing at its service" "$G/ssh-tpm-agent.service belongs 
 out=$(cd "$G" && XDG_RUNTIME_DIR=$WORK/xdg systemd-analyze --user verify --man=no $USER_UNITS 2>&1)
 check_eq "the result verifies (no mixed pair)" "0:" "$?:$out"
 
+# Interrupted (SIGTERM at the first fsync, while a unit is half written):
+# no temporary file left behind.
+IH=$WORK/ihome
+mkdir -p "$IH"
+HOME=$IH FAULT_AT=fsync FAULT_SIGNAL=15 LD_PRELOAD=$FAULT_SHIM "$AGENT_BIN" --install-user-units >/dev/null 2>&1
+check_eq "--install-user-units killed mid-write: ended by the signal" 143 $?
+check_eq "... and no temporary file left" "" "$(ls -A "$IH/.config/systemd/user")"
+FAULT_AT=fsync FAULT_NTH=2 FAULT_SIGNAL=2 LD_PRELOAD=$FAULT_SHIM "$HOSTKEYS_BIN" --install-system-units -f "$WORK/iroot" >/dev/null 2>&1
+check_eq "--install-system-units interrupted at the second unit: only whole units" \
+	"ssh-tpm-agent.socket" "$(ls -A "$WORK/iroot$S")"
+check "... the one written is whole" cmp "$WORK/iroot$S/ssh-tpm-agent.socket" "$S/ssh-tpm-agent.socket"
+
+# The programs' directory as a unit names it: '%' escaped, what
+# would need quoting refused.
+mkdir -p "$WORK/50%off\$x" "$WORK/with space"
+cp "$AGENT_BIN" "$WORK/50%off\$x/"
+cp "$AGENT_BIN" "$WORK/with space/"
+PH=$WORK/phome
+mkdir -p "$PH"
+HOME=$PH "$WORK/50%off\$x/ssh-tpm-agent" --install-user-units >/dev/null
+check_eq "a '%' in the path is escaped in ExecStart= ('$' is taken as it is there)" \
+	"ExecStart=$WORK/50%%off\$x/ssh-tpm-agent" "$(grep '^ExecStart=' "$PH/.config/systemd/user/ssh-tpm-agent@.service")"
+out=$(cd "$PH/.config/systemd/user" && XDG_RUNTIME_DIR=$WORK/xdg systemd-analyze --user verify --man=no $USER_UNITS 2>&1)
+check_eq "... and systemd finds the program there" "0:" "$?:$out"
+err=$(HOME=$PH "$WORK/with space/ssh-tpm-agent" --install-user-units 2>&1 >/dev/null)
+check_match "a path with a space is refused, saying why" "^1:ssh-tpm-agent: $WORK/with space: a unit's ExecStart= cannot name programs there" "$?:$err"
+
 mkdir -p "$WORK/ro/.config/systemd"
 : > "$WORK/ro/.config/systemd/user"
 err=$(HOME=$WORK/ro "$AGENT_BIN" --install-user-units 2>&1 >/dev/null)
