@@ -59,6 +59,8 @@ manager_cleanup() {
 	for h in systemd unified; do
 		find "/sys/fs/cgroup/$h/$CG" -depth -type d -exec rmdir {} \; 2>/dev/null
 	done
+	# A swtpm a failed step let a tool start outside the manager.
+	[ -f "$H/swtpm/swtpm.pid" ] && kill "$(cat "$H/swtpm/swtpm.pid")" 2>/dev/null
 	kr=$(u keyctl search @u keyring "$KEYRING" 2>/dev/null) && u keyctl unlink "$kr" @u >/dev/null 2>&1
 	return 0
 }
