@@ -41,19 +41,27 @@ static unsigned arg_cache_timeout = CACHE_DEFAULT_TIMEOUT;
 static unsigned arg_prompt_timeout = HANDLER_DEFAULT_PROMPT_TIMEOUT;
 static bool arg_install_user_units;
 static bool arg_start_swtpm;
+static bool arg_foreground;      /* -D */
+static int arg_shell = -1;       /* -c: 1 (csh), -s: 0 (sh), else from $SHELL */
+static char **arg_command;       /* COMMAND [ARG...] */
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ssh-tpm-agent [-d] [-o] [-l PATH] [--key-dir PATH] [--no-load]\n"
+		"usage: ssh-tpm-agent [-c | -s] [-D] [-d] [-o] [-l PATH] [--key-dir PATH] [--no-load]\n"
 		"                     [--no-cache | --cache keyring|secret]\n"
 		"                     [--cache-timeout SECONDS] [--prompt-timeout SECONDS]\n"
 		"                     [--tpm-timeout SECONDS] [--tcti CONF] [--swtpm]\n"
+		"                     [COMMAND [ARG...]]\n"
 		"       ssh-tpm-agent --print-socket\n"
 		"       ssh-tpm-agent --install-user-units\n"
 		"       ssh-tpm-agent --start-swtpm\n"
 		"Under systemd socket activation (Accept=yes or no) or inetd, the\n"
-		"connection or listening socket is taken from fd 3 or stdin.\n");
+		"connection or listening socket is taken from fd 3 or stdin.  Else,\n"
+		"without -l and outside a systemd service, it prints the shell lines\n"
+		"that set SSH_AUTH_SOCK (for eval; -c csh, -s sh) and goes to the\n"
+		"background (not with -D or -d); with COMMAND it runs COMMAND with\n"
+		"SSH_AUTH_SOCK set and ends with it, as ssh-agent does.\n");
 }
 
 static int not_yet(const char *opt)
@@ -87,7 +95,8 @@ static int parse_argv(int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":l:A:odh", opts, NULL)) != -1) {
+	/* "+": options end at COMMAND, whose own options are its own. */
+	while ((c = getopt_long(argc, argv, "+:l:A:odhcsD", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			if (!*optarg) {
@@ -134,6 +143,16 @@ static int parse_argv(int argc, char **argv)
 			break;
 		case 'd':
 			log_setup(NULL, LOG_LEVEL_DEBUG);
+			arg_foreground = true;
+			break;
+		case 'D':
+			arg_foreground = true;
+			break;
+		case 'c':
+			arg_shell = 1;
+			break;
+		case 's':
+			arg_shell = 0;
 			break;
 		case OPT_PRINT_SOCKET:
 			arg_print_socket = true;
@@ -156,7 +175,9 @@ static int parse_argv(int argc, char **argv)
 				return -1;
 		}
 	}
-	return cli_no_operands(argc, argv);
+	if (optind < argc)
+		arg_command = argv + optind;
+	return 0;
 }
 
 /* -l, else $SSH_TPM_AUTH_SOCK, else $XDG_RUNTIME_DIR/ssh-tpm-agent.sock
@@ -264,6 +285,66 @@ static int start_swtpm(void)
 	return 0;
 }
 
+/* ssh-agent's lines for eval: csh's with -c or a csh $SHELL, sh's else. */
+static void print_env_lines(const char *sock, pid_t pid)
+{
+	const char *sh = getenv("SHELL");
+	size_t n = sh ? strlen(sh) : 0;
+	bool csh = arg_shell >= 0 ? arg_shell == 1 : n >= 3 && strcmp(sh + n - 3, "csh") == 0;
+
+	if (csh)
+		printf("setenv SSH_AUTH_SOCK %s;\nsetenv SSH_AGENT_PID %d;\n", sock, (int)pid);
+	else
+		printf("SSH_AUTH_SOCK=%s; export SSH_AUTH_SOCK;\nSSH_AGENT_PID=%d; export SSH_AGENT_PID;\n",
+		       sock, (int)pid);
+	printf("echo Agent pid %d;\n", (int)pid);
+	fflush(stdout);
+}
+
+/* ssh-tpm-agent [OPTIONS] COMMAND [ARG...]: this process becomes COMMAND
+ * (its exit status is the shell's to see), with SSH_AUTH_SOCK and
+ * SSH_AGENT_PID set; the agent is a child that ends when COMMAND does. */
+static int run_command(int fd, struct listen_path *lp, const struct handler_config *cfg)
+{
+	pid_t parent = getpid(), pid;
+	char num[32];
+	sigset_t mask, old;
+
+	/* Blocked from before the fork until listen_loop takes them: a
+	 * COMMAND that fails at once still has its socket removed. */
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, &old);
+	pid = fork();
+	if (pid < 0) {
+		log_error("fork: %s", strerror(errno));
+		listen_path_remove(lp);
+		return 1;
+	}
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			raise(SIGTERM);
+		/* COMMAND keeps the terminal; errors still reach stderr. */
+		if (stdio_to_null(1u << 0 | 1u << 1) < 0)
+			_exit(1);
+		_exit(listen_loop(fd, lp, cfg) < 0 ? 1 : 0);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(fd);
+	snprintf(num, sizeof(num), "%d", (int)pid);
+	if (setenv("SSH_AUTH_SOCK", lp->path, 1) < 0 || setenv("SSH_AGENT_PID", num, 1) < 0) {
+		kill(pid, SIGTERM);
+		return 1;
+	}
+	execvp(arg_command[0], arg_command);
+	log_error("%s: %s", arg_command[0], strerror(errno));
+	kill(pid, SIGTERM);
+	return errno == ENOENT ? 127 : 126;
+}
+
 static bool fd_is_socket(int fd, bool *ret_listening)
 {
 	struct stat st;
@@ -297,6 +378,11 @@ int main(int argc, char **argv)
 
 	if (parse_argv(argc, argv) < 0)
 		return 1;
+	if (arg_command && (arg_install_user_units || arg_start_swtpm || arg_print_socket)) {
+		log_error("unexpected argument '%s' (a COMMAND runs only with the agent itself)",
+			  arg_command[0]);
+		return 1;
+	}
 	if (arg_install_user_units)
 		return install_user_units();
 	if (arg_start_swtpm)
@@ -342,6 +428,11 @@ int main(int argc, char **argv)
 		log_error("expected one socket from systemd, got %d", n);
 		return 1;
 	}
+	if (n == 1 && arg_command) {
+		log_error("COMMAND '%s' with socket activation: a socket-activated agent runs no command",
+			  arg_command[0]);
+		return 1;
+	}
 	if (n == 1) {
 		fd = SD_LISTEN_FDS_START;
 		if (!fd_is_socket(fd, &listening)) {
@@ -353,7 +444,7 @@ int main(int argc, char **argv)
 		r = listen_loop(fd, NULL, &cfg); /* Accept=no */
 		return r < 0 ? 1 : 0;
 	}
-	if (!arg_socket && fd_is_socket(STDIN_FILENO, &listening)) {
+	if (!arg_socket && !arg_command && fd_is_socket(STDIN_FILENO, &listening)) {
 		if (!listening) /* inetd: the connection is stdin/stdout */
 			return handler_run_connection(&cfg, STDIN_FILENO,
 						      STDOUT_FILENO);
@@ -383,6 +474,32 @@ int main(int argc, char **argv)
 	r = listen_create(path, &fd, &lp);
 	if (r < 0)
 		return 1;
+	if (arg_command)
+		return run_command(fd, &lp, &cfg);
+	/* Started by hand (not by -l's user, not by a systemd service):
+	 * ssh-agent's way, for eval $(ssh-tpm-agent). */
+	if (!arg_socket && !getenv("INVOCATION_ID")) {
+		pid_t pid = arg_foreground ? getpid() : fork();
+
+		if (pid < 0) {
+			log_error("fork: %s", strerror(errno));
+			listen_path_remove(&lp);
+			return 1;
+		}
+		if (pid > 0 || arg_foreground) {
+			print_env_lines(lp.path, arg_foreground ? getpid() : pid);
+			if (!arg_foreground) {
+				/* The child owns the socket now. */
+				free(lp.path);
+				close(fd);
+				return 0;
+			}
+		} else {
+			setsid();
+			if (stdio_to_null(STDIO_ALL) < 0)
+				_exit(1);
+		}
+	}
 	r = listen_loop(fd, &lp, &cfg);
 	close(fd);
 	if (r < 0) {

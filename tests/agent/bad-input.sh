@@ -29,7 +29,7 @@ else
 		--errors-for-leak-kinds=definite,indirect,possible --log-file="$WORK/vg/vg.%p"
 fi
 systemd-socket-activate --accept -l "$sock" -E SSH_TPM_AGENT_TCTI -E TSS2_LOG \
-	"$@" "$AGENT" --key-dir "$WORK/keys" 2>agent.log &
+	"$@" "$AGENT" -D --key-dir "$WORK/keys" 2>agent.log &
 AGENT_PIDS="$AGENT_PIDS $!"
 wait_socket "$sock" || exit 1
 

@@ -36,7 +36,7 @@ sock=$WORK/nb/agent.sock
 $NOBODY env -u XDG_RUNTIME_DIR setsid systemd-socket-activate --accept -l "$sock" \
 	-E SSH_TPM_AGENT_TCTI -E TSS2_LOG -E SSH_ASKPASS -E SSH_ASKPASS_REQUIRE -E DISPLAY \
 	-E ASKPASS_LOG -E ASKPASS_ANSWER -E SSH_TPM_AGENT_KEYRING \
-	"$AGENT" --key-dir "$WORK/keys" 2>nobody.log &
+	"$AGENT" -D --key-dir "$WORK/keys" 2>nobody.log &
 AGENT_PIDS="$AGENT_PIDS $!"
 i=0
 until [ -S "$sock" ] || [ $i -gt 200 ]; do i=$((i + 1)); sleep 0.02; done

@@ -21,7 +21,7 @@ check_eq "--print-socket without XDG_RUNTIME_DIR" "/var/tmp/ssh-tpm-agent.sock" 
 	"$(env -u SSH_TPM_AUTH_SOCK -u XDG_RUNTIME_DIR "$AGENT" --print-socket)"
 
 # The manual's flow: agent on the default socket, SSH_AUTH_SOCK from it.
-XDG_RUNTIME_DIR=$WORK/run "$AGENT" --key-dir "$WORK/keys" 2>def.log &
+XDG_RUNTIME_DIR=$WORK/run "$AGENT" -D --key-dir "$WORK/keys" 2>def.log &
 AGENT_PIDS="$AGENT_PIDS $!"
 DEFPID=$!
 sock=$(XDG_RUNTIME_DIR=$WORK/run "$AGENT" --print-socket)
@@ -29,7 +29,7 @@ wait_socket "$sock" || exit 1
 check_eq "default socket serves" "$(ssh-keygen -l -f keys/k.pub)" "$(SSH_AUTH_SOCK=$sock ssh-add -l 2>&1)"
 
 # A second agent on a live socket refuses and leaves it alone.
-out=$(XDG_RUNTIME_DIR=$WORK/run timeout 10 "$AGENT" --key-dir "$WORK/keys" 2>&1)
+out=$(XDG_RUNTIME_DIR=$WORK/run timeout 10 "$AGENT" -D --key-dir "$WORK/keys" 2>&1)
 rc=$?
 check_eq "live socket: second agent exits 1" 1 "$rc"
 check_match "live socket: says so" "an agent is already listening there" "$out"

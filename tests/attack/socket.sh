@@ -118,7 +118,7 @@ check_eq "non-root default socket" "$WORK/vhome/.ssh/agent/ssh-tpm-agent.sock" "
 	finish # never start a test agent on a shared path
 $AS_A mkdir -m 0777 "/tmp/ssh-tpm-agent-$V_UID"
 $AS_V env -u XDG_RUNTIME_DIR -u SSH_TPM_AUTH_SOCK HOME="$WORK/vhome" \
-	"$AGENT" --key-dir "$WORK/vhome" 2>v.log &
+	"$AGENT" -D --key-dir "$WORK/vhome" 2>v.log &
 BG="$BG $!"
 vsock=$WORK/vhome/.ssh/agent/ssh-tpm-agent.sock
 i=0; until [ -S "$vsock" ] || [ $i -gt 200 ]; do i=$((i + 1)); sleep 0.02; done
@@ -172,7 +172,7 @@ check_match "no private lock dir: says so" "no private directory for the start-u
 
 # ~/.ssh/agent of the wrong mode: refused with a message that says how.
 chmod 0755 vhome/.ssh/agent
-out=$(as_v timeout 10 "$AGENT" --key-dir "$WORK/vhome" 2>&1)
+out=$(as_v timeout 10 "$AGENT" -D --key-dir "$WORK/vhome" 2>&1)
 check_eq "~/.ssh/agent 0755: exit 1" 1 "$?"
 check_match "~/.ssh/agent 0755: says why" "agent has mode 0755, not 0700: not a private directory, not using it \(chmod 700" "$out"
 check_match "~/.ssh/agent 0755: says what then" "cannot use .*/.ssh/agent for the agent's socket \(see above\); give one with -l" "$out"

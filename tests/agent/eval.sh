@@ -1,0 +1,101 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# ssh-agent's ways of starting, kept by the standalone agent: without -l
+# and outside a systemd service it prints the lines for eval (sh or csh)
+# and goes to the background; -D/-d keep it in the foreground; with a
+# COMMAND it runs COMMAND with SSH_AUTH_SOCK set and ends with it.
+. "$SRC_DIR/tests/lib/common.sh"
+. "$TEST_LIB/swtpm.sh"
+. "$TEST_LIB/agent.sh"
+swtpm_start || exit 1
+cd "$WORK" || exit 1
+mkdir -m 0700 rt
+mkdir keys
+"$KEYGEN" -q -N '' -C evalkey -f "$WORK/keys/id_ecdsa" || exit 1
+daemon_cleanup() {
+	[ -n "${DPID:-}" ] && kill "$DPID" 2>/dev/null
+	return 0
+}
+add_cleanup daemon_cleanup
+
+# eval $(ssh-tpm-agent): returns at once (the daemon keeps no stdout).
+lines=$(env -u SSH_TPM_AUTH_SOCK -u INVOCATION_ID XDG_RUNTIME_DIR=$WORK/rt SHELL=/bin/sh \
+	timeout 10 "$AGENT" --key-dir "$WORK/keys" 2>eval.err)
+check_eq "ssh-tpm-agent (no -l) returns at once, exit 0" 0 $?
+check_match "... printing ssh-agent's sh lines" \
+	"^SSH_AUTH_SOCK=$WORK/rt/ssh-tpm-agent.sock; export SSH_AUTH_SOCK;
+SSH_AGENT_PID=[0-9]+; export SSH_AGENT_PID;
+echo Agent pid [0-9]+;$" "$lines"
+eval "$lines" >/dev/null
+DPID=$SSH_AGENT_PID
+check "the agent runs in the background" kill -0 "$DPID"
+check_eq "... in a session of its own" "$DPID" "$(ps -o sid= -p "$DPID" | tr -d ' ')"
+check_match "eval'd SSH_AUTH_SOCK serves: ssh-add -l" "evalkey \(ECDSA\)" "$(ssh-add -l 2>&1)"
+check "... and signs" sign_ok "$SSH_AUTH_SOCK" "$WORK/keys/id_ecdsa.pub"
+kill "$DPID"
+i=0
+while kill -0 "$DPID" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done
+check "SIGTERM ends it and removes its socket" test ! -e "$WORK/rt/ssh-tpm-agent.sock"
+DPID=
+unset SSH_AUTH_SOCK SSH_AGENT_PID
+
+lines=$(env -u INVOCATION_ID XDG_RUNTIME_DIR=$WORK/rt SHELL=/bin/tcsh timeout 10 "$AGENT" --key-dir "$WORK/keys" 2>/dev/null)
+DPID=$(printf '%s\n' "$lines" | sed -n 's/^setenv SSH_AGENT_PID \([0-9]*\);$/\1/p')
+check_match "a csh \$SHELL gets csh lines" "^setenv SSH_AUTH_SOCK $WORK/rt/ssh-tpm-agent.sock;
+setenv SSH_AGENT_PID [0-9]+;
+echo Agent pid [0-9]+;$" "$lines"
+kill "$DPID" 2>/dev/null
+while kill -0 "$DPID" 2>/dev/null; do sleep 0.02; done
+lines=$(env -u INVOCATION_ID XDG_RUNTIME_DIR=$WORK/rt SHELL=/bin/tcsh timeout 10 "$AGENT" -s --key-dir "$WORK/keys" 2>/dev/null)
+DPID=$(printf '%s\n' "$lines" | sed -n 's/^SSH_AGENT_PID=\([0-9]*\);.*/\1/p')
+check_match "-s forces sh lines" "^SSH_AUTH_SOCK=.*; export SSH_AUTH_SOCK;" "$lines"
+kill "$DPID" 2>/dev/null
+while kill -0 "$DPID" 2>/dev/null; do sleep 0.02; done
+lines=$(env -u INVOCATION_ID XDG_RUNTIME_DIR=$WORK/rt SHELL=/bin/sh timeout 10 "$AGENT" -c --key-dir "$WORK/keys" 2>/dev/null)
+DPID=$(printf '%s\n' "$lines" | sed -n 's/^setenv SSH_AGENT_PID \([0-9]*\);$/\1/p')
+check_match "-c forces csh lines" "^setenv SSH_AUTH_SOCK " "$lines"
+kill "$DPID" 2>/dev/null
+while kill -0 "$DPID" 2>/dev/null; do sleep 0.02; done
+DPID=
+
+# -D: the same lines, in the foreground (the started pid is the agent).
+env -u INVOCATION_ID XDG_RUNTIME_DIR=$WORK/rt SHELL=/bin/sh "$AGENT" -D --key-dir "$WORK/keys" >fg.out 2>fg.err &
+FG=$!
+AGENT_PIDS="$AGENT_PIDS $FG"
+wait_socket "$WORK/rt/ssh-tpm-agent.sock" || exit 1
+check_match "-D: stays in the foreground, printing the lines with its own pid" "^SSH_AGENT_PID=$FG; export" "$(cat fg.out)"
+kill "$FG"
+wait "$FG"
+# Under a systemd service ($INVOCATION_ID): neither lines nor a fork.
+INVOCATION_ID=0123 XDG_RUNTIME_DIR=$WORK/rt "$AGENT" --key-dir "$WORK/keys" >svc.out 2>svc.err &
+SVC=$!
+AGENT_PIDS="$AGENT_PIDS $SVC"
+wait_socket "$WORK/rt/ssh-tpm-agent.sock" || exit 1
+check "in a systemd service: stays the started process" kill -0 "$SVC"
+check_eq "... and prints no shell lines" "" "$(cat svc.out)"
+kill "$SVC"
+wait "$SVC"
+
+# ssh-tpm-agent COMMAND: COMMAND gets the agent, the agent ends with it.
+out=$(env -u INVOCATION_ID XDG_RUNTIME_DIR=$WORK/rt "$AGENT" --key-dir "$WORK/keys" \
+	sh -c 'ssh-add -l; echo "pid=$SSH_AGENT_PID sock=$SSH_AUTH_SOCK"; exit 7' 2>cmd.err)
+check_eq "COMMAND's exit status is the agent's" 7 $?
+check_match "COMMAND sees the agent (ssh-add -l)" "evalkey \(ECDSA\)" "$out"
+cpid=$(printf '%s\n' "$out" | sed -n 's/^pid=\([0-9]*\) .*/\1/p')
+check_match "... through SSH_AUTH_SOCK" "sock=$WORK/rt/ssh-tpm-agent.sock$" "$out"
+i=0
+while kill -0 "${cpid:-0}" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done
+check "when COMMAND ends the agent ends" sh -c "! kill -0 ${cpid:-0} 2>/dev/null"
+check "... and removes its socket" test ! -e "$WORK/rt/ssh-tpm-agent.sock"
+out=$(env -u INVOCATION_ID XDG_RUNTIME_DIR=$WORK/rt "$AGENT" --key-dir "$WORK/keys" \
+	-l "$WORK/cmd.sock" -- ssh-add -l 2>&1)
+check_match "with -l and -- COMMAND too" "evalkey \(ECDSA\)" "$out"
+out=$(env -u INVOCATION_ID XDG_RUNTIME_DIR=$WORK/rt "$AGENT" --key-dir "$WORK/keys" no-such-program-x 2>&1)
+check_eq "a COMMAND that does not exist: exit 127" 127 $?
+check_match "... and a message" "^ssh-tpm-agent: no-such-program-x: No such file or directory$" "$out"
+i=0
+while [ -e "$WORK/rt/ssh-tpm-agent.sock" ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done
+check "... and no agent or socket left" test ! -e "$WORK/rt/ssh-tpm-agent.sock"
+out=$("$AGENT" --print-socket extra 2>&1)
+check_match "an operand with --print-socket is refused" "^1:.*unexpected argument 'extra'" "$?:$out"
+finish
