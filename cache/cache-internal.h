@@ -15,6 +15,9 @@ int cache_keyring_get(const char *name, uint8_t **ret, size_t *ret_len);
 int cache_keyring_put(const char *name, const void *data, size_t len,
 		      unsigned lifetime);
 int cache_keyring_drop(const char *name);
+/* The names after prefix of every live record whose name starts with it
+ * (an array of strings, free each and it). */
+int cache_keyring_list(const char *prefix, char ***ret, size_t *ret_n);
 
 /* Secret Service: passphrases only (TA_ERR_UNSUPPORTED for other kinds). */
 int cache_secret_probe(void);

@@ -134,3 +134,52 @@ int cache_keyring_drop(const char *name)
 		return TA_ERR_SYSTEM;
 	return 0;
 }
+
+int cache_keyring_list(const char *prefix, char ***ret, size_t *ret_n)
+{
+	size_t plen = strlen(prefix), n = 0;
+	key_serial_t kr, *keys = NULL;
+	char **ids = NULL;
+	void *data = NULL;
+	long len;
+	int r;
+
+	*ret = NULL;
+	*ret_n = 0;
+	r = our_keyring(false, &kr);
+	if (r == TA_ERR_KEY_NOT_FOUND)
+		return 0;
+	if (r < 0)
+		return r;
+	len = keyctl_read_alloc(kr, &data);
+	if (len < 0)
+		return TA_ERR_SYSTEM;
+	keys = data;
+	ids = calloc((size_t)len / sizeof(key_serial_t) + 1, sizeof(char *));
+	if (!ids) {
+		free(data);
+		return TA_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < (size_t)len / sizeof(key_serial_t); i++) {
+		char *desc = NULL, *name;
+
+		/* "type;uid;gid;perm;name"; an expired or revoked entry
+		 * cannot be described and is skipped. */
+		if (keyctl_describe_alloc(keys[i], &desc) < 0)
+			continue;
+		name = desc;
+		for (int f = 0; f < 4 && name; f++) {
+			name = strchr(name, ';');
+			if (name)
+				name++;
+		}
+		if (name && strncmp(desc, "user;", 5) == 0 && strncmp(name, prefix, plen) == 0 &&
+		    (ids[n] = strdup(name + plen)))
+			n++;
+		free(desc);
+	}
+	free(data);
+	*ret = ids;
+	*ret_n = n;
+	return 0;
+}

@@ -3,6 +3,8 @@
  * of backend per kind, the fall back to none. */
 #include "cache.h"
 
+#include <errno.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,7 +163,36 @@ int cache_put(struct cache *c, enum cache_kind kind, const char *id,
 	case CACHE_NONE:
 		break;
 	}
-	return 0;
+	/* A cache may forget; an added identity or a lock must not vanish
+	 * while the client is told it took. */
+	return kind == CACHE_PASSPHRASE || kind == CACHE_OWNER_PASSWORD ||
+		       kind == CACHE_TPM_CONTEXT
+		       ? 0
+		       : TA_ERR_UNSUPPORTED;
+}
+
+int cache_list(struct cache *c, enum cache_kind kind, char ***ret_ids, size_t *ret_n)
+{
+	char prefix[64];
+	int r;
+
+	*ret_ids = NULL;
+	*ret_n = 0;
+	(void)c;
+	if (kind == CACHE_PASSPHRASE)
+		return 0;
+	snprintf(prefix, sizeof(prefix), "ssh-tpm-agent:%s:", cache_kind_name(kind));
+	/* Listing makes no keyring, and a keyring we may not read (a
+	 * service with KeyringMode=private does not possess @u) or none at
+	 * all holds nothing for us: an empty list, quietly. */
+	r = cache_keyring_list(prefix, ret_ids, ret_n);
+	if (r == TA_ERR_SYSTEM && (errno == EACCES || errno == ENOKEY || errno == EKEYREVOKED ||
+				   errno == EKEYEXPIRED || errno == ENOSYS)) {
+		log_debug("keyring: no %s records to read (%s)", cache_kind_name(kind),
+			  strerror(errno));
+		return 0;
+	}
+	return r;
 }
 
 int cache_drop(struct cache *c, enum cache_kind kind, const char *id)

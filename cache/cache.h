@@ -68,10 +68,16 @@ int cache_get(struct cache *c, enum cache_kind kind, const char *id,
 	      uint8_t **ret, size_t *ret_len);
 /* Store (replace) a record.  lifetime in seconds; 0 is the kind's default
  * (the cache's timeout for passphrases and the owner password, none for
- * the others).  label: what a user sees in a keyring app. */
+ * the others).  label: what a user sees in a keyring app.  Without a
+ * keyring, passphrases and contexts are silently not kept; identities,
+ * constraints and the lock fail (TA_ERR_UNSUPPORTED). */
 int cache_put(struct cache *c, enum cache_kind kind, const char *id,
 	      const char *label, const void *data, size_t len,
 	      unsigned lifetime);
+/* The ids of every live record of kind (not passphrases), in no order:
+ * an array of strings (free each, then it).  Records may expire or be
+ * dropped by another handler between this and a cache_get. */
+int cache_list(struct cache *c, enum cache_kind kind, char ***ret_ids, size_t *ret_n);
 /* 0 also when there was nothing to drop. */
 int cache_drop(struct cache *c, enum cache_kind kind, const char *id);
 /* Drop a record from every backend that may hold it, whichever the agent

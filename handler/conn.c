@@ -23,6 +23,7 @@ void handler_conn_init(struct handler_conn *c, const struct handler_config *cfg,
 void handler_conn_done(struct handler_conn *c)
 {
 	cache_close(c->cache);
+	cache_close(c->state);
 	secret_free(c->owner_pw);
 	free(c->peer.exe);
 	*c = (struct handler_conn){ .fd = -1 };
@@ -38,6 +39,20 @@ int handler_conn_cache(struct handler_conn *c, struct cache **ret)
 			return r;
 	}
 	*ret = c->cache;
+	return 0;
+}
+
+int handler_conn_state(struct handler_conn *c, struct cache **ret)
+{
+	int r;
+
+	/* CACHE_NONE for passphrases; every other kind is the keyring's. */
+	if (!c->state) {
+		r = cache_open(CACHE_NONE, 0, &c->state);
+		if (r < 0)
+			return r;
+	}
+	*ret = c->state;
 	return 0;
 }
 

@@ -18,6 +18,11 @@ static const struct request_type request_types[] = {
 	{ SSH_AGENTC_REQUEST_IDENTITIES, "REQUEST_IDENTITIES",
 	  handler_request_identities },
 	{ SSH_AGENTC_SIGN_REQUEST, "SIGN_REQUEST", handler_sign_request },
+	{ SSH_AGENTC_ADD_IDENTITY, "ADD_IDENTITY", handler_add_identity },
+	{ SSH_AGENTC_ADD_ID_CONSTRAINED, "ADD_ID_CONSTRAINED", handler_add_id_constrained },
+	{ SSH_AGENTC_REMOVE_IDENTITY, "REMOVE_IDENTITY", handler_remove_identity },
+	{ SSH_AGENTC_REMOVE_ALL_IDENTITIES, "REMOVE_ALL_IDENTITIES",
+	  handler_remove_all_identities },
 };
 
 void handler_process_message(struct handler_conn *c, struct buf *req,

@@ -41,6 +41,9 @@ struct handler_conn {
 				   * hang-up cancels a prompt */
 	struct handler_peer peer;
 	struct cache *cache;      /* opened on first use */
+	struct cache *state;      /* added identities, lock: keyring only,
+				   * opened on first use (no passphrase
+				   * backend probed for a listing) */
 	struct tpm_opts tpm;      /* cfg->tpm, with this connection's owner
 				   * password once asked */
 	char *owner_pw;           /* asked in this connection: wiped at its end */
@@ -52,6 +55,7 @@ void handler_conn_init(struct handler_conn *c, const struct handler_config *cfg,
 void handler_conn_done(struct handler_conn *c);
 /* The cache, opened (once per connection) on first use. */
 int handler_conn_cache(struct handler_conn *c, struct cache **ret);
+int handler_conn_state(struct handler_conn *c, struct cache **ret);
 
 /* The identities this agent offers, in order: the key dir's (unless
  * --no-load); added and fallback identities will follow.  The one source
@@ -88,3 +92,8 @@ int handler_request_identities(struct handler_conn *c, struct buf *req,
 			       struct buf *resp);
 int handler_sign_request(struct handler_conn *c, struct buf *req,
 			 struct buf *resp);
+int handler_add_identity(struct handler_conn *c, struct buf *req, struct buf *resp);
+int handler_add_id_constrained(struct handler_conn *c, struct buf *req, struct buf *resp);
+int handler_remove_identity(struct handler_conn *c, struct buf *req, struct buf *resp);
+int handler_remove_all_identities(struct handler_conn *c, struct buf *req,
+				  struct buf *resp);

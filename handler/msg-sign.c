@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "added.h"
 #include "ask.h"
 #include "cache.h"
 #include "err.h"
@@ -14,6 +15,7 @@
 #include "pubkey.h"
 #include "agent.h"
 #include "sign.h"
+#include "softkey.h"
 
 enum ta_hash handler_sign_hash(enum sshkey_type type, uint32_t flags)
 {
@@ -172,6 +174,36 @@ static int sign_with_passphrase(struct handler_conn *c,
 	return r;
 }
 
+/* A key added with ssh-add: its private key from the keyring, parsed
+ * again (it was checked when added), signed with in this process. */
+static int sign_added(struct handler_conn *c, const struct identity *id,
+		      uint32_t flags, const uint8_t *data, size_t data_len,
+		      struct buf *sig)
+{
+	_cleanup_(softkey_freep) struct softkey *k = NULL;
+	_cleanup_(buf_freep) struct buf *kb = NULL;
+	_cleanup_free_ char *fp = NULL;
+	struct added a;
+	int r;
+
+	r = added_get(c, id->blob, id->blob_len, &a);
+	if (r < 0)
+		return r; /* removed or expired since the listing */
+	kb = buf_from(a.key, a.key_len);
+	r = kb ? softkey_parse(kb, &k) : TA_ERR_NOMEM;
+	if (r >= 0 && log_get_max() >= LOG_LEVEL_DEBUG && softkey_fingerprint(k, &fp) >= 0)
+		log_debug("SIGN_REQUEST from pid %d uid %u: added key %s (%s), flags 0x%x, client %s",
+			  (int)c->peer.pid, (unsigned)c->peer.uid, fp, a.comment, flags,
+			  handler_peer_exe(c));
+	if (r >= 0)
+		r = softkey_sign(k, softkey_is_rsa(k) ? handler_sign_hash(SSHKEY_RSA, flags)
+						      : TA_HASH_SHA256,
+				 data, data_len, sig);
+	buf_free(TAKE_PTR(kb));
+	added_clear(&a);
+	return r;
+}
+
 int handler_sign_request(struct handler_conn *c, struct buf *req,
 			 struct buf *resp)
 {
@@ -196,6 +228,18 @@ int handler_sign_request(struct handler_conn *c, struct buf *req,
 	id = identity_list_find(ids, blob, blob_len);
 	if (!id)
 		return TA_ERR_KEY_NOT_FOUND;
+	if (id->added) {
+		sig = buf_new(4096);
+		if (!sig)
+			return TA_ERR_NOMEM;
+		r = sign_added(c, id, flags, data, data_len, sig);
+		if (r < 0)
+			return r;
+		if ((r = buf_put_u8(resp, SSH_AGENT_SIGN_RESPONSE)) != 0 ||
+		    (r = buf_put_stringb(resp, sig)) != 0)
+			return r;
+		return 0;
+	}
 	r = sshkey_fingerprint(id->key, &fp);
 	if (r < 0)
 		return r;

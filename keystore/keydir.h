@@ -22,6 +22,9 @@ struct identity {
 	size_t blob_len;
 	char *comment;
 	bool is_cert;
+	/* Added with ssh-add (a software key in the keyring): path, kf and
+	 * key are NULL; the private key is fetched when it signs. */
+	bool added;
 };
 
 struct identity_list {

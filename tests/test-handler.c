@@ -95,7 +95,10 @@ Test(handler_process_message, unknown_types_are_failure)
 	for (unsigned t = 0; t < 256; t++) {
 		uint8_t req[1] = { (uint8_t)t };
 
-		if (t == SSH_AGENTC_REQUEST_IDENTITIES || t == SSH_AGENTC_SIGN_REQUEST)
+		/* REMOVE_ALL_IDENTITIES needs no body: it succeeds (and would
+		 * empty the keyring of whoever runs the tests). */
+		if (t == SSH_AGENTC_REQUEST_IDENTITIES || t == SSH_AGENTC_SIGN_REQUEST ||
+		    t == SSH_AGENTC_REMOVE_ALL_IDENTITIES)
 			continue;
 		assert_failure(run(&ctx, req, 1));
 	}

@@ -75,7 +75,7 @@ def main():
         s.shutdown(socket.SHUT_WR)
         out.append(reply(s))
     elif case == "unknown-type":
-        for t in (0, 1, 99, 255, 17, 19, 22, 27):
+        for t in (0, 1, 99, 255, 17, 21, 22, 27):
             s.sendall(struct.pack(">IB", 1, t))
             out.append(reply(s))
         s.sendall(ident)

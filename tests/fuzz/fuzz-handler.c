@@ -25,7 +25,10 @@ static void remove_keydir(void)
 {
 	char cmd[128];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", keydir);
+	/* The keyring of added identities too (ADD_IDENTITY inputs). */
+	snprintf(cmd, sizeof(cmd),
+		 "rm -rf '%s'; kr=$(keyctl search @u keyring '%s' 2>/dev/null) && keyctl unlink $kr @u >/dev/null",
+		 keydir, getenv("SSH_TPM_AGENT_KEYRING"));
 	if (system(cmd) != 0) {
 		/* nothing more to do at exit */
 	}
@@ -45,6 +48,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	 * would drown the fuzzer's own output. */
 	log_setup("fuzz-handler", LOG_LEVEL_ERROR);
 	setenv("TSS2_LOG", "all+NONE", 1);
+	/* Added identities go to a keyring of the fuzzer's own, never the
+	 * user's (a REMOVE_ALL input would empty it). */
+	snprintf(cmd, sizeof(cmd), "fuzz-handler-%d", (int)getpid());
+	setenv("SSH_TPM_AGENT_KEYRING", cmd, 1);
 	snprintf(keydir, sizeof(keydir), "/tmp/fuzz-handler-XXXXXX");
 	if (!mkdtemp(keydir))
 		abort();
@@ -113,10 +120,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Exactly one reply, of a type the request may get. */
 	if (buf_len(resp) == 0 || buf_get_u8(resp, &type) < 0)
 		abort();
-	if (type != SSH_AGENT_FAILURE && type != SSH_AGENT_IDENTITIES_ANSWER &&
-	    type != SSH_AGENT_SIGN_RESPONSE)
+	if (type != SSH_AGENT_FAILURE && type != SSH_AGENT_SUCCESS &&
+	    type != SSH_AGENT_IDENTITIES_ANSWER && type != SSH_AGENT_SIGN_RESPONSE)
 		abort();
-	if (type == SSH_AGENT_FAILURE && buf_len(resp) != 0)
+	if ((type == SSH_AGENT_FAILURE || type == SSH_AGENT_SUCCESS) && buf_len(resp) != 0)
 		abort();
 	buf_free(req);
 	buf_free(resp);

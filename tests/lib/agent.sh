@@ -66,7 +66,7 @@ activate_start() {
 	listen) flag= ;;
 	esac
 	# shellcheck disable=SC2086
-	systemd-socket-activate $flag -l "$sock" -E SSH_TPM_AGENT_TCTI \
+	systemd-socket-activate $flag -l "$sock" -E SSH_TPM_AGENT_TCTI -E SSH_TPM_AGENT_KEYRING \
 		-E TSS2_LOG -E XDG_RUNTIME_DIR "$AGENT" "$@" 2>"$log" &
 	AGENT_PID=$!
 	AGENT_PIDS="$AGENT_PIDS $AGENT_PID"

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/* added.h - identities added with ssh-add (ADD_IDENTITY,
+ * ADD_ID_CONSTRAINED): each one a cache record of kind identity in the
+ * user's kernel keyring, so every later handler of the user sees it and
+ * its lifetime holds with no process alive.  The record's id is the hex
+ * SHA-256 of the blob it is listed with (a key and its certificate are
+ * two identities, as in OpenSSH's agent). */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "handler.h"
+
+struct added {
+	uint64_t seq;     /* when first added: the listing order */
+	uint8_t *blob;    /* listed blob (certificate or public key) */
+	size_t blob_len;
+	uint8_t *key;     /* the private key as ssh-add sent it (secret) */
+	size_t key_len;
+	char *comment;
+	uint32_t flags;   /* ADDED_CONFIRM */
+};
+
+#define ADDED_CONFIRM 0x1
+
+void added_clear(struct added *a);
+
+/* Store (or replace, keeping its place in the list) an identity; lifetime
+ * 0: until removed. */
+int added_put(struct handler_conn *c, const uint8_t *blob, size_t blob_len,
+	      const uint8_t *key, size_t key_len, const char *comment,
+	      uint32_t flags, unsigned lifetime);
+/* The identity listed with blob: TA_ERR_KEY_NOT_FOUND when none. */
+int added_get(struct handler_conn *c, const uint8_t *blob, size_t blob_len,
+	      struct added *ret);
+int added_drop(struct handler_conn *c, const uint8_t *blob, size_t blob_len);
+/* Every added identity, oldest first (their private keys left out). */
+int added_list(struct handler_conn *c, struct added **ret, size_t *ret_n);
+int added_drop_all(struct handler_conn *c);

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/* msg-add.c - ADD_IDENTITY and ADD_ID_CONSTRAINED: a software key from
+ * ssh-add, checked, then kept as the bytes ssh-add sent in the user's
+ * kernel keyring (added.c).  Constraints as OpenSSH's agent takes them:
+ * a lifetime (the keyring entry's timeout, so it holds with no process
+ * alive); anything else is refused. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "added.h"
+#include "agent.h"
+#include "err.h"
+#include "handler.h"
+#include "log.h"
+#include "softkey.h"
+
+#define MAX_LIFETIME (365U * 86400)
+
+static int add(struct handler_conn *c, struct buf *req, bool constrained)
+{
+	_cleanup_(softkey_freep) struct softkey *k = NULL;
+	_cleanup_free_ char *comment = NULL, *fp = NULL;
+	const uint8_t *key = buf_ptr(req), *blob;
+	size_t key_len, blob_len, before = buf_len(req);
+	unsigned lifetime = 0;
+	uint32_t flags = 0;
+	int r;
+
+	r = softkey_parse(req, &k);
+	if (r == TA_ERR_KEY_TYPE)
+		log_info("ADD_IDENTITY: a key type this agent does not hold (ed25519, ecdsa and rsa keys only)");
+	if (r < 0)
+		return r;
+	key_len = before - buf_len(req);
+	if ((r = buf_get_cstring(req, &comment, NULL)) < 0)
+		return r;
+	while (constrained && buf_len(req) > 0) {
+		uint8_t type;
+		uint32_t secs;
+
+		if ((r = buf_get_u8(req, &type)) < 0)
+			return r;
+		switch (type) {
+		case SSH_AGENT_CONSTRAIN_LIFETIME:
+			if ((r = buf_get_u32(req, &secs)) < 0)
+				return r;
+			if (secs == 0 || secs > MAX_LIFETIME) {
+				log_info("ADD_ID_CONSTRAINED: lifetime %u s out of range", secs);
+				return TA_ERR_INVALID_ARGUMENT;
+			}
+			lifetime = secs;
+			break;
+		case SSH_AGENT_CONSTRAIN_CONFIRM:
+			/* Not yet: refused rather than ignored, so that no
+			 * key meant to ask is used without asking. */
+			log_info("ADD_ID_CONSTRAINED: the confirm constraint is not supported yet");
+			return TA_ERR_UNSUPPORTED;
+		default:
+			log_info("ADD_ID_CONSTRAINED: unknown constraint %u", type);
+			return TA_ERR_UNSUPPORTED;
+		}
+	}
+	if (buf_len(req) != 0)
+		return TA_ERR_TRAILING;
+	softkey_blob(k, &blob, &blob_len);
+	if ((r = softkey_fingerprint(k, &fp)) < 0)
+		return r;
+	r = added_put(c, blob, blob_len, key, key_len, comment, flags, lifetime);
+	if (r == TA_ERR_UNSUPPORTED)
+		log_error("no kernel keyring to keep %s in (a service needs KeyringMode=shared): not added",
+			  fp);
+	else if (r == TA_ERR_SYSTEM && errno == EDQUOT)
+		log_error("the kernel keyring quota of uid %u is full (/proc/sys/kernel/keys/maxbytes, maxkeys): %s not added",
+			  (unsigned)geteuid(), fp);
+	if (r < 0)
+		return r;
+	log_debug("ADD_IDENTITY from pid %d uid %u: %s %s%s (%s), lifetime %u s",
+		  (int)c->peer.pid, (unsigned)c->peer.uid, softkey_label(k), fp,
+		  "", comment, lifetime);
+	return 0;
+}
+
+int handler_add_identity(struct handler_conn *c, struct buf *req, struct buf *resp)
+{
+	int r = add(c, req, false);
+
+	return r < 0 ? r : buf_put_u8(resp, SSH_AGENT_SUCCESS);
+}
+
+int handler_add_id_constrained(struct handler_conn *c, struct buf *req, struct buf *resp)
+{
+	int r = add(c, req, true);
+
+	return r < 0 ? r : buf_put_u8(resp, SSH_AGENT_SUCCESS);
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/* msg-remove.c - REMOVE_IDENTITY and REMOVE_ALL_IDENTITIES: they remove
+ * identities added with ssh-add.  Key-dir keys come from files and stay:
+ * removing one is refused (delete or move its file instead); removing all
+ * removes every added identity and leaves the key dir alone. */
+#include "added.h"
+#include "agent.h"
+#include "err.h"
+#include "handler.h"
+#include "keydir.h"
+#include "log.h"
+
+int handler_remove_identity(struct handler_conn *c, struct buf *req, struct buf *resp)
+{
+	const uint8_t *blob;
+	size_t len;
+	int r;
+
+	if ((r = buf_get_string_direct(req, &blob, &len)) < 0)
+		return r;
+	if (buf_len(req) != 0)
+		return TA_ERR_TRAILING;
+	r = added_drop(c, blob, len);
+	if (r == TA_ERR_KEY_NOT_FOUND) {
+		_cleanup_(identity_list_freep) struct identity_list *ids = NULL;
+		const struct identity *id;
+
+		if (handler_identities(c, &ids) == 0 &&
+		    (id = identity_list_find(ids, blob, len)) && !id->added)
+			log_info("REMOVE_IDENTITY: %s is a key file in the key dir: remove or move the file to remove it",
+				 id->path);
+	}
+	if (r < 0)
+		return r;
+	return buf_put_u8(resp, SSH_AGENT_SUCCESS);
+}
+
+int handler_remove_all_identities(struct handler_conn *c, struct buf *req,
+				  struct buf *resp)
+{
+	int r;
+
+	if (buf_len(req) != 0)
+		return TA_ERR_TRAILING;
+	r = added_drop_all(c);
+	if (r < 0)
+		return r;
+	return buf_put_u8(resp, SSH_AGENT_SUCCESS);
+}

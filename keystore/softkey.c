@@ -1,0 +1,499 @@
+/* SPDX-License-Identifier: MIT */
+/* softkey.c - software SSH private keys from ADD_IDENTITY (see
+ * softkey.h).  Wire formats: PROTOCOL.agent and PROTOCOL.certkeys of
+ * OpenSSH. */
+#include "softkey.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+
+#include "err.h"
+
+#define RSA_MIN_BITS 1024
+
+enum softkey_kind {
+	SK_ED25519,
+	SK_ECDSA,
+	SK_RSA,
+};
+
+struct softkey {
+	enum softkey_kind kind;
+	enum sshkey_type ec_type; /* SK_ECDSA: the curve */
+	bool cert;
+	EVP_PKEY *pkey;
+	uint8_t *blob; /* what is listed: the certificate, or the key */
+	size_t blob_len;
+	uint8_t *plain; /* the public key alone */
+	size_t plain_len;
+	unsigned bits;
+};
+
+void softkey_free(struct softkey *k)
+{
+	if (!k)
+		return;
+	EVP_PKEY_free(k->pkey);
+	free(k->blob);
+	free(k->plain);
+	free(k);
+}
+
+static const struct {
+	const char *name;
+	enum softkey_kind kind;
+	enum sshkey_type ec_type;
+	bool cert;
+} types[] = {
+	{ "ssh-ed25519", SK_ED25519, 0, false },
+	{ "ssh-ed25519-cert-v01@openssh.com", SK_ED25519, 0, true },
+	{ "ecdsa-sha2-nistp256", SK_ECDSA, SSHKEY_ECDSA_P256, false },
+	{ "ecdsa-sha2-nistp384", SK_ECDSA, SSHKEY_ECDSA_P384, false },
+	{ "ecdsa-sha2-nistp521", SK_ECDSA, SSHKEY_ECDSA_P521, false },
+	{ "ecdsa-sha2-nistp256-cert-v01@openssh.com", SK_ECDSA, SSHKEY_ECDSA_P256, true },
+	{ "ecdsa-sha2-nistp384-cert-v01@openssh.com", SK_ECDSA, SSHKEY_ECDSA_P384, true },
+	{ "ecdsa-sha2-nistp521-cert-v01@openssh.com", SK_ECDSA, SSHKEY_ECDSA_P521, true },
+	{ "ssh-rsa", SK_RSA, 0, false },
+	{ "ssh-rsa-cert-v01@openssh.com", SK_RSA, 0, true },
+};
+
+static const char *ec_group(enum sshkey_type t)
+{
+	switch (t) {
+	case SSHKEY_ECDSA_P256:
+		return "P-256";
+	case SSHKEY_ECDSA_P384:
+		return "P-384";
+	case SSHKEY_ECDSA_P521:
+		return "P-521";
+	case SSHKEY_RSA:
+		break;
+	}
+	return NULL;
+}
+
+static const EVP_MD *md_of(enum ta_hash h)
+{
+	switch (h) {
+	case TA_HASH_SHA1:
+		return EVP_sha1();
+	case TA_HASH_SHA256:
+		return EVP_sha256();
+	case TA_HASH_SHA384:
+		return EVP_sha384();
+	case TA_HASH_SHA512:
+		return EVP_sha512();
+	}
+	return NULL;
+}
+
+/* The public fields, as borrowed slices of the message or certificate. */
+struct pubfields {
+	const uint8_t *pk; /* ed25519 */
+	size_t pk_len;
+	const uint8_t *curve, *q; /* ecdsa */
+	size_t curve_len, q_len;
+	const uint8_t *e, *n; /* rsa */
+	size_t e_len, n_len;
+};
+
+static int get_pubfields(struct buf *b, enum softkey_kind kind, struct pubfields *p)
+{
+	switch (kind) {
+	case SK_ED25519:
+		return buf_get_string_direct(b, &p->pk, &p->pk_len);
+	case SK_ECDSA: {
+		int r = buf_get_string_direct(b, &p->curve, &p->curve_len);
+
+		return r < 0 ? r : buf_get_string_direct(b, &p->q, &p->q_len);
+	}
+	case SK_RSA:
+		break;
+	}
+	return 0; /* rsa: e and n come in an order of their own */
+}
+
+/* The plain public key blob of the fields. */
+static int plain_blob(const struct softkey *k, const char *plain_name,
+		      const struct pubfields *p, struct buf *out)
+{
+	int r = buf_put_cstring(out, plain_name);
+
+	if (r < 0)
+		return r;
+	switch (k->kind) {
+	case SK_ED25519:
+		return buf_put_string(out, p->pk, p->pk_len);
+	case SK_ECDSA:
+		if ((r = buf_put_string(out, p->curve, p->curve_len)) < 0)
+			return r;
+		return buf_put_string(out, p->q, p->q_len);
+	case SK_RSA:
+		if ((r = buf_put_mpint(out, p->e, p->e_len)) < 0)
+			return r;
+		return buf_put_mpint(out, p->n, p->n_len);
+	}
+	return TA_ERR_INTERNAL;
+}
+
+/* The private key matches the public one (OpenSSL's pairwise check). */
+static int pairwise_ok(EVP_PKEY *pkey)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+	int ok = ctx && EVP_PKEY_pairwise_check(ctx) == 1;
+
+	EVP_PKEY_CTX_free(ctx);
+	return ok ? 0 : TA_ERR_FORMAT;
+}
+
+static int make_ecdsa(struct softkey *k, const struct pubfields *p, struct buf *b)
+{
+	const char *curve = sshkey_curve_name(k->ec_type);
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	const uint8_t *d;
+	size_t d_len;
+	BIGNUM *bn = NULL;
+	int r;
+
+	if ((r = buf_get_mpint_direct(b, &d, &d_len)) < 0)
+		return r;
+	if (p->curve_len != strlen(curve) || memcmp(p->curve, curve, p->curve_len) != 0 ||
+	    p->q_len != 1 + 2 * sshkey_ecdsa_field_len(k->ec_type) || p->q[0] != 0x04 ||
+	    d_len == 0 || d_len > sshkey_ecdsa_field_len(k->ec_type))
+		return TA_ERR_FORMAT;
+	r = TA_ERR_LIBCRYPTO;
+	bn = BN_bin2bn(d, (int)d_len, NULL);
+	bld = OSSL_PARAM_BLD_new();
+	if (!bn || !bld ||
+	    !OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+					     ec_group(k->ec_type), 0) ||
+	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, p->q, p->q_len) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, bn) ||
+	    !(params = OSSL_PARAM_BLD_to_param(bld)) ||
+	    !(ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) ||
+	    EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &k->pkey, EVP_PKEY_KEYPAIR, params) != 1)
+		goto out;
+	r = pairwise_ok(k->pkey);
+	k->bits = (unsigned)EVP_PKEY_get_bits(k->pkey);
+out:
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_clear_free(bn);
+	return r;
+}
+
+static int make_rsa(struct softkey *k, struct pubfields *p, struct buf *b)
+{
+	const uint8_t *m[4]; /* d, iqmp, p, q */
+	size_t m_len[4];
+	BIGNUM *n = NULL, *e = NULL, *d = NULL, *iqmp = NULL, *bp = NULL,
+	       *bq = NULL, *dp = NULL, *dq = NULL, *t = NULL;
+	BN_CTX *bctx = NULL;
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	int r;
+
+	/* Plain keys: n, e, d, iqmp, p, q; certificates: the certificate
+	 * gave e and n, then d, iqmp, p, q. */
+	if (!k->cert &&
+	    ((r = buf_get_mpint_direct(b, &p->n, &p->n_len)) < 0 ||
+	     (r = buf_get_mpint_direct(b, &p->e, &p->e_len)) < 0))
+		return r;
+	for (int i = 0; i < 4; i++)
+		if ((r = buf_get_mpint_direct(b, &m[i], &m_len[i])) < 0)
+			return r;
+	if (p->n_len * 8 < RSA_MIN_BITS || p->n_len * 8 > SSHKEY_MAX_RSA_BITS + 8)
+		return TA_ERR_FORMAT;
+	r = TA_ERR_LIBCRYPTO;
+	n = BN_bin2bn(p->n, (int)p->n_len, NULL);
+	e = BN_bin2bn(p->e, (int)p->e_len, NULL);
+	d = BN_bin2bn(m[0], (int)m_len[0], NULL);
+	iqmp = BN_bin2bn(m[1], (int)m_len[1], NULL);
+	bp = BN_bin2bn(m[2], (int)m_len[2], NULL);
+	bq = BN_bin2bn(m[3], (int)m_len[3], NULL);
+	dp = BN_new();
+	dq = BN_new();
+	t = BN_new();
+	bctx = BN_CTX_new();
+	if (!n || !e || !d || !iqmp || !bp || !bq || !dp || !dq || !t || !bctx)
+		goto out;
+	k->bits = (unsigned)BN_num_bits(n);
+	if (k->bits < RSA_MIN_BITS || k->bits > SSHKEY_MAX_RSA_BITS || BN_is_zero(bp) ||
+	    BN_is_zero(bq)) {
+		r = TA_ERR_FORMAT;
+		goto out;
+	}
+	/* OpenSSH sends d, iqmp, p, q; OpenSSL wants d mod p-1, q-1 too. */
+	if (!BN_sub(t, bp, BN_value_one()) || !BN_mod(dp, d, t, bctx) ||
+	    !BN_sub(t, bq, BN_value_one()) || !BN_mod(dq, d, t, bctx))
+		goto out;
+	bld = OSSL_PARAM_BLD_new();
+	if (!bld || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_D, d) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_FACTOR1, bp) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_FACTOR2, bq) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT1, dp) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT2, dq) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, iqmp) ||
+	    !(params = OSSL_PARAM_BLD_to_param(bld)) ||
+	    !(ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) ||
+	    EVP_PKEY_fromdata_init(ctx) != 1 ||
+	    EVP_PKEY_fromdata(ctx, &k->pkey, EVP_PKEY_KEYPAIR, params) != 1)
+		goto out;
+	r = pairwise_ok(k->pkey);
+out:
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_CTX_free(bctx);
+	BN_free(n);
+	BN_free(e);
+	BN_clear_free(d);
+	BN_clear_free(iqmp);
+	BN_clear_free(bp);
+	BN_clear_free(bq);
+	BN_clear_free(dp);
+	BN_clear_free(dq);
+	BN_clear_free(t);
+	return r;
+}
+
+int softkey_parse(struct buf *b, struct softkey **ret)
+{
+	_cleanup_(softkey_freep) struct softkey *k = NULL;
+	_cleanup_(buf_freep) struct buf *pb = NULL, *cb = NULL;
+	const uint8_t *name, *cert = NULL;
+	size_t name_len, cert_len = 0;
+	struct pubfields p = { 0 };
+	char plain_name[64];
+	int r, t = -1;
+
+	if ((r = buf_get_string_direct(b, &name, &name_len)) < 0)
+		return r;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (name_len == strlen(types[i].name) && memcmp(name, types[i].name, name_len) == 0)
+			t = (int)i;
+	if (t < 0)
+		return TA_ERR_KEY_TYPE;
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return TA_ERR_NOMEM;
+	k->kind = types[t].kind;
+	k->ec_type = types[t].ec_type;
+	k->cert = types[t].cert;
+	snprintf(plain_name, sizeof(plain_name), "%.*s",
+		 (int)(k->cert ? strstr(types[t].name, "-cert-v01@") - types[t].name
+			       : (ptrdiff_t)strlen(types[t].name)),
+		 types[t].name);
+	if (k->cert) {
+		if ((r = buf_get_string_direct(b, &cert, &cert_len)) < 0)
+			return r;
+		/* Its public fields, from a copy that lives as long as p. */
+		cb = buf_from(cert, cert_len);
+		if (!cb)
+			return TA_ERR_NOMEM;
+		{
+			const uint8_t *s;
+			size_t len;
+
+			if ((r = buf_get_string_direct(cb, &s, &len)) < 0)
+				return r;
+			if (len != strlen(types[t].name) || memcmp(s, types[t].name, len) != 0)
+				return TA_ERR_FORMAT;
+			if ((r = buf_get_string_direct(cb, &s, &len)) < 0) /* nonce */
+				return r;
+			if (k->kind == SK_RSA &&
+			    ((r = buf_get_mpint_direct(cb, &p.e, &p.e_len)) < 0 ||
+			     (r = buf_get_mpint_direct(cb, &p.n, &p.n_len)) < 0))
+				return r;
+			if ((r = get_pubfields(cb, k->kind, &p)) < 0)
+				return r;
+		}
+	} else if ((r = get_pubfields(b, k->kind, &p)) < 0) {
+		return r;
+	}
+	switch (k->kind) {
+	case SK_ED25519: {
+		const uint8_t *pk2;
+		size_t pk2_len;
+
+		/* Certificates repeat the public key in the private part. */
+		if (k->cert) {
+			if ((r = buf_get_string_direct(b, &pk2, &pk2_len)) < 0)
+				return r;
+			if (pk2_len != p.pk_len || memcmp(pk2, p.pk, pk2_len) != 0)
+				return TA_ERR_FORMAT;
+		}
+		{
+			const uint8_t *sk;
+			size_t sk_len, len = 32;
+			uint8_t derived[32];
+
+			if ((r = buf_get_string_direct(b, &sk, &sk_len)) < 0)
+				return r;
+			if (p.pk_len != 32 || sk_len != 64 || memcmp(sk + 32, p.pk, 32) != 0)
+				return TA_ERR_FORMAT;
+			k->pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, sk, 32);
+			if (!k->pkey)
+				return TA_ERR_LIBCRYPTO;
+			if (EVP_PKEY_get_raw_public_key(k->pkey, derived, &len) != 1 || len != 32 ||
+			    memcmp(derived, p.pk, 32) != 0)
+				return TA_ERR_FORMAT;
+			k->bits = 256;
+		}
+		break;
+	}
+	case SK_ECDSA:
+		r = make_ecdsa(k, &p, b);
+		break;
+	case SK_RSA:
+		r = make_rsa(k, &p, b);
+		break;
+	}
+	if (r < 0)
+		return r;
+	pb = buf_new(SSHKEY_MAX_BLOB);
+	if (!pb)
+		return TA_ERR_NOMEM;
+	if ((r = plain_blob(k, plain_name, &p, pb)) < 0)
+		return r;
+	k->plain_len = buf_len(pb);
+	k->plain = malloc(k->plain_len);
+	if (!k->plain)
+		return TA_ERR_NOMEM;
+	memcpy(k->plain, buf_ptr(pb), k->plain_len);
+	k->blob_len = k->cert ? cert_len : k->plain_len;
+	k->blob = malloc(k->blob_len);
+	if (!k->blob)
+		return TA_ERR_NOMEM;
+	memcpy(k->blob, k->cert ? cert : k->plain, k->blob_len);
+	*ret = TAKE_PTR(k);
+	return 0;
+}
+
+void softkey_blob(const struct softkey *k, const uint8_t **ret, size_t *ret_len)
+{
+	*ret = k->blob;
+	*ret_len = k->blob_len;
+}
+
+int softkey_fingerprint(const struct softkey *k, char **ret)
+{
+	uint8_t md[32];
+	char b64[64], *s;
+	int n;
+
+	if (ta_hash_digest(TA_HASH_SHA256, k->plain, k->plain_len, md) < 0)
+		return TA_ERR_LIBCRYPTO;
+	n = EVP_EncodeBlock((unsigned char *)b64, md, sizeof(md));
+	while (n > 0 && b64[n - 1] == '=')
+		n--;
+	b64[n] = '\0';
+	if (asprintf(&s, "SHA256:%s", b64) < 0)
+		return TA_ERR_NOMEM;
+	*ret = s;
+	return 0;
+}
+
+const char *softkey_label(const struct softkey *k)
+{
+	switch (k->kind) {
+	case SK_ED25519:
+		return k->cert ? "ED25519-CERT" : "ED25519";
+	case SK_ECDSA:
+		return k->cert ? "ECDSA-CERT" : "ECDSA";
+	case SK_RSA:
+		return k->cert ? "RSA-CERT" : "RSA";
+	}
+	return "?";
+}
+
+unsigned softkey_bits(const struct softkey *k)
+{
+	return k->bits;
+}
+
+bool softkey_is_rsa(const struct softkey *k)
+{
+	return k->kind == SK_RSA;
+}
+
+int softkey_sign(const struct softkey *k, enum ta_hash hash, const uint8_t *data,
+		 size_t len, struct buf *out)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	const EVP_MD *md = NULL;
+	const char *alg = NULL;
+	uint8_t *sig = NULL;
+	size_t sig_len = 0;
+	int r = TA_ERR_LIBCRYPTO;
+
+	switch (k->kind) {
+	case SK_ED25519:
+		alg = "ssh-ed25519";
+		break;
+	case SK_ECDSA:
+		alg = sshkey_type_name(k->ec_type);
+		md = md_of(sshkey_ecdsa_hash(k->ec_type));
+		break;
+	case SK_RSA:
+		md = md_of(hash);
+		alg = hash == TA_HASH_SHA256 ? "rsa-sha2-256"
+		      : hash == TA_HASH_SHA512 ? "rsa-sha2-512"
+		      : hash == TA_HASH_SHA1	 ? "ssh-rsa"
+						 : NULL;
+		if (!alg) {
+			EVP_MD_CTX_free(ctx);
+			return TA_ERR_INVALID_ARGUMENT;
+		}
+		break;
+	}
+	if (!ctx || EVP_DigestSignInit(ctx, NULL, md, NULL, k->pkey) != 1 ||
+	    EVP_DigestSign(ctx, NULL, &sig_len, data, len) != 1 ||
+	    !(sig = malloc(sig_len)) ||
+	    EVP_DigestSign(ctx, sig, &sig_len, data, len) != 1)
+		goto out;
+	if ((r = buf_put_cstring(out, alg)) < 0)
+		goto out;
+	if (k->kind == SK_ECDSA) {
+		/* DER (r, s) -> string(mpint r, mpint s). */
+		_cleanup_(buf_freep) struct buf *inner = buf_new(512);
+		const unsigned char *der = sig;
+		ECDSA_SIG *es = d2i_ECDSA_SIG(NULL, &der, (long)sig_len);
+		uint8_t rb[80], sb[80];
+		int rl, sl;
+
+		r = TA_ERR_LIBCRYPTO;
+		if (!es || !inner) {
+			ECDSA_SIG_free(es);
+			goto out;
+		}
+		rl = BN_bn2bin(ECDSA_SIG_get0_r(es), rb);
+		sl = BN_bn2bin(ECDSA_SIG_get0_s(es), sb);
+		ECDSA_SIG_free(es);
+		if (rl < 0 || sl < 0 || (r = buf_put_mpint(inner, rb, (size_t)rl)) < 0 ||
+		    (r = buf_put_mpint(inner, sb, (size_t)sl)) < 0)
+			goto out;
+		r = buf_put_stringb(out, inner);
+	} else {
+		r = buf_put_string(out, sig, sig_len);
+	}
+out:
+	EVP_MD_CTX_free(ctx);
+	free(sig);
+	return r;
+}

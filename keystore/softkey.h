@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/* softkey.h - ordinary (software) SSH private keys, as ssh-add sends them
+ * in ADD_IDENTITY (PROTOCOL.agent): ed25519, ecdsa P-256/384/521 and rsa,
+ * and their certificates.  They are parsed, checked (the private part
+ * must match the public one) and signed with by OpenSSL.  The agent keeps
+ * them only as the bytes ssh-add sent, in the kernel keyring. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "cleanup.h"
+#include "sshkey.h"
+
+struct softkey;
+
+/* Parse a private key from b (its type name and fields; the comment that
+ * follows in ADD_IDENTITY is left in b).  Checks that the private key
+ * belongs to the public one, and refuses rsa under 1024 bits as OpenSSH
+ * does.  TA_ERR_KEY_TYPE for a type we do not know. */
+int softkey_parse(struct buf *b, struct softkey **ret);
+void softkey_free(struct softkey *k);
+DEFINE_CLEANUP(struct softkey, softkey_free)
+
+/* The blob the agent lists: the certificate for a certificate, else the
+ * public key. */
+void softkey_blob(const struct softkey *k, const uint8_t **ret, size_t *ret_len);
+/* "SHA256:..." of the public key (of the certified key for a
+ * certificate), as ssh-add -l prints it. */
+int softkey_fingerprint(const struct softkey *k, char **ret);
+/* "ED25519", "ECDSA", "RSA" (ssh-add -l's last column; "-CERT" added for
+ * certificates), and the key size in bits. */
+const char *softkey_label(const struct softkey *k);
+unsigned softkey_bits(const struct softkey *k);
+bool softkey_is_rsa(const struct softkey *k);
+
+/* Sign data and append the SSH signature (string algorithm, string blob)
+ * to out.  hash matters for rsa only (SHA-1: ssh-rsa, SHA-256/512:
+ * rsa-sha2-*); ecdsa signs with its curve's hash, ed25519 with none. */
+int softkey_sign(const struct softkey *k, enum ta_hash hash, const uint8_t *data,
+		 size_t len, struct buf *out);

@@ -1,0 +1,125 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# ssh-add of ordinary keys (ed25519, ecdsa 256/384/521, rsa, a
+# certificate): one client script run against OpenSSH's ssh-agent and
+# against ours (--no-load, Accept=yes: a new process per connection, so
+# everything added lives in the keyring), with identical client-visible
+# outputs and exit codes; the added keys sign and log in to a real sshd;
+# removal; lifetimes that hold with no process alive; 20 clients adding
+# and removing at once; the secrets unreadable by another uid.
+. "$SRC_DIR/tests/lib/common.sh"
+. "$TEST_LIB/swtpm.sh"
+. "$TEST_LIB/agent.sh"
+swtpm_start || exit 1
+cd "$WORK" || exit 1
+export SSH_TPM_AGENT_KEYRING="ta-add-$$-$(date +%s%N)"
+add_cleanup keyring_cleanup
+mkdir k
+for spec in "ed25519 256" "ecdsa 256" "ecdsa 384" "ecdsa 521" "rsa 2048"; do
+	set -- $spec
+	ssh-keygen -q -t "$1" -b "$2" -N '' -C "key-$1-$2" -f "k/$1-$2"
+done
+ssh-keygen -q -t ed25519 -N '' -C ca -f ca
+ssh-keygen -q -s ca -I cert-id -n root k/ecdsa-256.pub
+echo payload > msg
+
+# The client script: what a user sees (stdout and stderr, exit codes).
+client() {
+	for k in ed25519-256 ecdsa-256 ecdsa-384 ecdsa-521 rsa-2048; do
+		ssh-add "k/$k" 2>&1; echo "add $k: $?"
+	done
+	ssh-add -l 2>&1; echo "-l: $?"
+	ssh-add -L 2>&1; echo "-L: $?"
+	for k in ed25519-256 ecdsa-256 ecdsa-384 ecdsa-521 rsa-2048 ecdsa-256-cert; do
+		rm -f msg.sig
+		ssh-keygen -Y sign -q -n file -f "k/$k.pub" msg 2>&1 >/dev/null; echo "sign $k: $?"
+		ssh-keygen -Y check-novalidate -n file -f "k/$k.pub" -s msg.sig < msg 2>&1; echo "verify $k: $?"
+	done
+	ssh-add -d k/ecdsa-384 2>&1; echo "-d: $?"
+	ssh-add -d k/ecdsa-384 2>&1; echo "-d again: $?"
+	ssh-add -l 2>&1; echo "-l: $?"
+	ssh-add -d k/ecdsa-256 2>&1; echo "-d with certificate: $?"
+	ssh-add -l 2>&1; echo "-l: $?"
+	ssh-add k/ecdsa-521 2>&1; echo "add again: $?"
+	ssh-add -l 2>&1; echo "-l (same place): $?"
+	ssh-add -t 2 k/ecdsa-384 2>&1; echo "-t 2: $?"
+	ssh-add -l 2>&1 | grep -c 384; echo "listed before its time"
+	sleep 3
+	ssh-add -l 2>&1 | grep -c 384; echo "listed after its time"
+	ssh-add -D 2>&1; echo "-D: $?"
+	ssh-add -l 2>&1; echo "-l: $?"
+	ssh-add -D 2>&1; echo "-D empty: $?"
+}
+
+ssh-agent -D -a "$WORK/openssh.sock" >/dev/null 2>&1 &
+AGENT_PIDS="$AGENT_PIDS $!"
+wait_socket "$WORK/openssh.sock" || exit 1
+SSH_AUTH_SOCK=$WORK/openssh.sock client > openssh.out
+activate_start accept "$WORK/ours.sock" "$WORK/ours.log" -d --no-load || exit 1
+SSH_AUTH_SOCK=$WORK/ours.sock client > ours.out
+if diff -u openssh.out ours.out > diff.out; then
+	ok "the same client script: identical output and exit codes to OpenSSH's ssh-agent"
+else
+	fail "the same client script: identical output and exit codes to OpenSSH's ssh-agent" "$(cat diff.out)"
+fi
+check_match "(the script added, signed and removed)" "Good \"file\" signature with ED25519" "$(cat ours.out)"
+check_eq "... and all 6 signatures verified" 6 "$(grep -c '^verify .*: 0$' ours.out)"
+
+# Added keys log in to a real sshd.
+S=$WORK/ours.sock
+for k in ed25519-256 ecdsa-256 rsa-2048; do SSH_AUTH_SOCK=$S ssh-add -q "k/$k"; done
+cat k/ed25519-256.pub k/rsa-2048.pub > authorized_keys
+echo "cert-authority $(cat ca.pub)" >> authorized_keys
+sshd_start "$WORK/authorized_keys" || exit 1
+check "login with an added ed25519 key" ssh_login "$S" k/ed25519-256.pub
+check "login with an added rsa key (rsa-sha2-512)" ssh_login "$S" k/rsa-2048.pub -o PubkeyAcceptedAlgorithms=rsa-sha2-512
+check "login with an added certificate" ssh_login "$S" k/ecdsa-256-cert.pub -o CertificateFile="$WORK/k/ecdsa-256-cert.pub"
+if ssh_login "$S" k/ecdsa-384.pub >/dev/null 2>&1; then
+	fail "a key not added cannot log in" "login succeeded"
+else
+	ok "a key not added cannot log in"
+fi
+
+# The secret lives only in the keyring of the agent's uid.
+kr=$(keyctl search @u keyring "$SSH_TPM_AGENT_KEYRING")
+id=
+for k in $(keyctl rlist "$kr"); do
+	case $(keyctl rdescribe "$k" 2>/dev/null) in
+	*";ssh-tpm-agent:identity:"*) id=$k ;;
+	esac
+done
+check_match "the keyring holds the added identities" "ssh-tpm-agent:identity:[0-9a-f]{64}$" "$(keyctl rdescribe "${id:-0}" 2>&1)"
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups keyctl print "$id" 2>&1)
+check_match "another uid cannot read an added key" "Permission denied" "$out"
+check_eq "... nor does the agent write it to its log" "" "$(grep -c 'PRIVATE\|BEGIN' ours.log | grep -v '^0$')"
+
+# 20 clients at once: 20 adds, then 20 removes, nothing lost or doubled.
+SSH_AUTH_SOCK=$S ssh-add -D >/dev/null
+mkdir many
+for i in $(seq 1 20); do ssh-keygen -q -t ed25519 -N '' -C "many-$i" -f "many/k$i"; done
+for i in $(seq 1 20); do SSH_AUTH_SOCK=$S ssh-add -q "many/k$i" & done
+wait_jobs() { for p in $(jobs -p); do case " $AGENT_PIDS $SSHD_PIDS $SWTPM_PIDS " in *" $p "*) ;; *) wait "$p";; esac; done; }
+wait_jobs
+check_eq "20 concurrent adds: 20 identities, each once" \
+	"$(seq 1 20 | sed 's/^/many-/' | sort)" "$(SSH_AUTH_SOCK=$S ssh-add -l | awk '{print $3}' | sort)"
+for i in $(seq 1 2 20); do SSH_AUTH_SOCK=$S ssh-add -q -d "many/k$i" 2>/dev/null & done
+for i in $(seq 2 2 20); do SSH_AUTH_SOCK=$S ssh-add -q "many/k$i" & done
+wait_jobs
+check_eq "10 removes racing 10 re-adds: exactly the even ones left" \
+	"$(seq 2 2 20 | sed 's/^/many-/' | sort)" "$(SSH_AUTH_SOCK=$S ssh-add -l | awk '{print $3}' | sort)"
+
+# What OpenSSH's agent does not do: a key-dir key cannot be removed.
+mkdir tk
+"$KEYGEN" -q -N '' -C tpm-key -f tk/id_ecdsa || exit 1
+activate_start accept "$WORK/kd.sock" "$WORK/kd.log" -d --key-dir "$WORK/tk" || exit 1
+out=$(SSH_AUTH_SOCK=$WORK/kd.sock ssh-add -d tk/id_ecdsa.pub 2>&1)
+check_eq "ssh-add -d of a key-dir key: refused" 1 $?
+check_line "... the agent says why" "$WORK/kd.log" "REMOVE_IDENTITY" "is a key file in the key dir: remove or move the file"
+check_match "-D leaves key-dir keys (they are files)" "tpm-key \(ECDSA\)" \
+	"$(SSH_AUTH_SOCK=$WORK/kd.sock ssh-add -D >/dev/null 2>&1; SSH_AUTH_SOCK=$WORK/kd.sock ssh-add -l)"
+SSH_AUTH_SOCK=$WORK/kd.sock ssh-add -q k/ed25519-256
+check_eq "added keys come after key-dir keys" "tpm-key key-ed25519-256" \
+	"$(SSH_AUTH_SOCK=$WORK/kd.sock ssh-add -l | awk '{print $3}' | paste -sd' ')"
+out=$(SSH_AUTH_SOCK=$WORK/kd.sock ssh-add -c k/ecdsa-384 2>&1)
+check_match "-c (confirm) is refused until it is supported, never ignored" "agent refused operation" "$out"
+finish
