@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -269,7 +270,7 @@ static int reap_askpass(pid_t pid, bool group, const struct waiter *w,
  * what it started too.  With one, it stays in ours: in a group of its
  * own, an askpass that reads the terminal would be stopped. */
 static int ask_program(const char *program, const char *prompt, char *buf,
-		       size_t size, const struct waiter *w, bool own_group)
+		       size_t size, const struct waiter *w, bool own_group, bool confirm)
 {
 	int p[2], status, r, k;
 	pid_t pid;
@@ -287,6 +288,9 @@ static int ask_program(const char *program, const char *prompt, char *buf,
 		if (own_group)
 			setpgid(0, 0);
 		if (stdio_to_null(1u << 0) < 0 || dup2(p[1], 1) < 0)
+			_exit(127);
+		if (confirm ? setenv("SSH_ASKPASS_PROMPT", "confirm", 1) < 0
+			    : unsetenv("SSH_ASKPASS_PROMPT") < 0)
 			_exit(127);
 		execlp(program, program, prompt, (char *)NULL);
 		_exit(127);
@@ -366,8 +370,21 @@ int ask_passphrase(const char *prompt, unsigned flags,
 		tty = -1;
 	}
 
+	if (flags & ASK_CONFIRM) {
+		if (tty >= 0)
+			close(tty);
+		if (never || !(force || display))
+			return TA_ERR_NO_PROMPT;
+		r = ask_program(program, prompt, buf, sizeof(buf), &w, !ctty, true);
+		if (r == 0 && buf[0] && strcasecmp(buf, "yes") != 0)
+			r = TA_ERR_CANCELLED;
+		explicit_bzero(buf, sizeof(buf));
+		if (r == 0 && !(*ret = strdup("")))
+			r = TA_ERR_NOMEM;
+		return r;
+	}
 	if (force || (prefer && display) || (!never && tty < 0 && display))
-		r = ask_program(program, prompt, buf, sizeof(buf), &w, !ctty);
+		r = ask_program(program, prompt, buf, sizeof(buf), &w, !ctty, false);
 	else if (tty >= 0)
 		r = ask_tty(tty, prompt, buf, sizeof(buf), &w);
 	else if (flags & ASK_ALLOW_STDIN) {

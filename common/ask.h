@@ -6,6 +6,11 @@
 
 enum {
 	ASK_ALLOW_STDIN = 1 << 0, /* no tty and no askpass: read stdin */
+	/* A yes/no question, never a secret: only the askpass program, run
+	 * with SSH_ASKPASS_PROMPT=confirm (as ssh-agent asks); yes is an exit
+	 * status 0 with an empty answer or "yes" (0 returned), anything else
+	 * TA_ERR_CANCELLED; no askpass to run is TA_ERR_NO_PROMPT. */
+	ASK_CONFIRM = 1 << 1,
 };
 
 /* Bounds on one prompt, for a handler answering a client. */

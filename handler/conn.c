@@ -2,6 +2,7 @@
 /* conn.c - one connection: its state, the peer check, then frames in,
  * replies out. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <poll.h>
@@ -40,6 +41,30 @@ int handler_conn_cache(struct handler_conn *c, struct cache **ret)
 	}
 	*ret = c->cache;
 	return 0;
+}
+
+char *handler_peer_cmdline(const struct handler_conn *c)
+{
+	char path[64], buf[257];
+	ssize_t n = -1;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)c->peer.pid);
+	fd = c->peer.pid > 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	if (fd >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n <= 0)
+		return strdup("?");
+	while (n > 0 && buf[n - 1] == '\0')
+		n--;
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = ' ';
+	buf[n] = '\0';
+	text_sanitize(buf);
+	return strdup(buf);
 }
 
 int handler_conn_state(struct handler_conn *c, struct cache **ret)

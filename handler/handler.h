@@ -64,6 +64,9 @@ int handler_identities(struct handler_conn *c, struct identity_list **ret);
 
 /* The client's executable, for logs ("?" when unknown). */
 const char *handler_peer_exe(struct handler_conn *c);
+/* The peer's command line (/proc/PID/cmdline, arguments joined by spaces,
+ * made safe to show, at most 256 bytes), or "?"; free it. */
+char *handler_peer_cmdline(const struct handler_conn *c);
 
 /* True when the client has closed its connection (nobody to answer). */
 bool handler_peer_gone(const struct handler_conn *c);

@@ -3,7 +3,8 @@
  * ssh-add, checked, then kept as the bytes ssh-add sent in the user's
  * kernel keyring (added.c).  Constraints as OpenSSH's agent takes them:
  * a lifetime (the keyring entry's timeout, so it holds with no process
- * alive); anything else is refused. */
+ * alive) and confirm (every use asked through SSH_ASKPASS); anything
+ * else is refused. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,10 +54,8 @@ static int add(struct handler_conn *c, struct buf *req, bool constrained)
 			lifetime = secs;
 			break;
 		case SSH_AGENT_CONSTRAIN_CONFIRM:
-			/* Not yet: refused rather than ignored, so that no
-			 * key meant to ask is used without asking. */
-			log_info("ADD_ID_CONSTRAINED: the confirm constraint is not supported yet");
-			return TA_ERR_UNSUPPORTED;
+			flags |= ADDED_CONFIRM;
+			break;
 		default:
 			log_info("ADD_ID_CONSTRAINED: unknown constraint %u", type);
 			return TA_ERR_UNSUPPORTED;
@@ -76,9 +75,9 @@ static int add(struct handler_conn *c, struct buf *req, bool constrained)
 			  (unsigned)geteuid(), fp);
 	if (r < 0)
 		return r;
-	log_debug("ADD_IDENTITY from pid %d uid %u: %s %s%s (%s), lifetime %u s",
+	log_debug("ADD_IDENTITY from pid %d uid %u: %s %s (%s), lifetime %u s%s",
 		  (int)c->peer.pid, (unsigned)c->peer.uid, softkey_label(k), fp,
-		  "", comment, lifetime);
+		  comment, lifetime, flags & ADDED_CONFIRM ? ", confirm" : "");
 	return 0;
 }
 

@@ -174,6 +174,29 @@ static int sign_with_passphrase(struct handler_conn *c,
 	return r;
 }
 
+/* ssh-add -c: every use asked through SSH_ASKPASS (SSH_ASKPASS_PROMPT=
+ * confirm), naming the key and the program that asks. */
+static int confirm_use(struct handler_conn *c, const char *comment, const char *fp)
+{
+	_cleanup_free_ char *prompt = NULL, *cmdline = handler_peer_cmdline(c);
+	struct ask_limits lim = prompt_limits(c);
+	char *yes = NULL;
+	int r;
+
+	if (asprintf(&prompt, "Allow use of key %s?\nKey fingerprint %s.\nRequested by %s (pid %d): %s",
+		     comment, fp, handler_peer_exe(c), (int)c->peer.pid,
+		     cmdline ? cmdline : "?") < 0)
+		return TA_ERR_NOMEM;
+	r = ask_passphrase(prompt, ASK_CONFIRM, &lim, &yes);
+	secret_free(yes);
+	if (r == TA_ERR_NO_PROMPT)
+		log_warning("%s needs confirming and there is no SSH_ASKPASS to ask with (DISPLAY or SSH_ASKPASS_REQUIRE=force): refused",
+			    fp);
+	else if (r < 0)
+		log_info("use of %s by pid %d not confirmed", fp, (int)c->peer.pid);
+	return r;
+}
+
 /* A key added with ssh-add: its private key from the keyring, parsed
  * again (it was checked when added), signed with in this process. */
 static int sign_added(struct handler_conn *c, const struct identity *id,
@@ -191,7 +214,11 @@ static int sign_added(struct handler_conn *c, const struct identity *id,
 		return r; /* removed or expired since the listing */
 	kb = buf_from(a.key, a.key_len);
 	r = kb ? softkey_parse(kb, &k) : TA_ERR_NOMEM;
-	if (r >= 0 && log_get_max() >= LOG_LEVEL_DEBUG && softkey_fingerprint(k, &fp) >= 0)
+	if (r >= 0)
+		r = softkey_fingerprint(k, &fp);
+	if (r >= 0 && (a.flags & ADDED_CONFIRM))
+		r = confirm_use(c, a.comment, fp);
+	if (r >= 0 && log_get_max() >= LOG_LEVEL_DEBUG)
 		log_debug("SIGN_REQUEST from pid %d uid %u: added key %s (%s), flags 0x%x, client %s",
 			  (int)c->peer.pid, (unsigned)c->peer.uid, fp, a.comment, flags,
 			  handler_peer_exe(c));

@@ -120,6 +120,46 @@ check_match "-D leaves key-dir keys (they are files)" "tpm-key \(ECDSA\)" \
 SSH_AUTH_SOCK=$WORK/kd.sock ssh-add -q k/ed25519-256
 check_eq "added keys come after key-dir keys" "tpm-key key-ed25519-256" \
 	"$(SSH_AUTH_SOCK=$WORK/kd.sock ssh-add -l | awk '{print $3}' | paste -sd' ')"
-out=$(SSH_AUTH_SOCK=$WORK/kd.sock ssh-add -c k/ecdsa-384 2>&1)
-check_match "-c (confirm) is refused until it is supported, never ignored" "agent refused operation" "$out"
+
+# ssh-add -c: every use is confirmed through SSH_ASKPASS.
+cat > confirm-askpass.sh <<'SH'
+#!/bin/sh
+printf 'PROMPT=%s|%s\n' "${SSH_ASKPASS_PROMPT:-}" "$1" >> "$ASKPASS_LOG"
+answer=$(cat "$ASKPASS_ANSWER")
+[ "$answer" = NO ] && exit 1
+printf '%s\n' "$answer"
+SH
+chmod +x confirm-askpass.sh
+askpass_setup
+export SSH_ASKPASS=$WORK/confirm-askpass.sh
+activate_pass "$WORK/c.sock" "$WORK/c.log" --no-load || exit 1
+out=$(SSH_AUTH_SOCK=$WORK/c.sock ssh-add -c k/ecdsa-384 2>&1)
+check_match "ssh-add -c: added, as OpenSSH says it" "Identity added: k/ecdsa-384 \(key-ecdsa-384\)" "$out"
+check_match "... with the confirm notice" "The user must confirm each use of the key" "$out"
+fp384=$(ssh-keygen -l -f k/ecdsa-384.pub | cut -d' ' -f2)
+answer ""
+check "approved (an empty answer): signs" sign_ok "$WORK/c.sock" k/ecdsa-384.pub
+check_match "the askpass was run as a confirm prompt" "^PROMPT=confirm\|Allow use of key key-ecdsa-384\?" "$(cat "$ASKPASS_LOG")"
+check_match "... naming the key's fingerprint" "Key fingerprint $fp384\." "$(cat "$ASKPASS_LOG")"
+check_match "... and the program asking, with its command line" \
+	"Requested by /usr/bin/ssh-keygen \(pid [0-9]+\): ssh-keygen -Y sign -n file -f k/ecdsa-384.pub" "$(cat "$ASKPASS_LOG")"
+answer NO
+if sign_ok "$WORK/c.sock" k/ecdsa-384.pub; then
+	fail "denied: no signature" "signed"
+else
+	ok "denied: no signature"
+fi
+answer maybe
+if sign_ok "$WORK/c.sock" k/ecdsa-384.pub; then
+	fail "an answer other than yes: no signature" "signed"
+else
+	ok "an answer other than yes: no signature"
+fi
+answer yes
+check "'yes': signs" sign_ok "$WORK/c.sock" k/ecdsa-384.pub
+check_eq "asked once per use" 4 "$(grep -c '^PROMPT=confirm' "$ASKPASS_LOG")"
+SSH_AUTH_SOCK=$WORK/c.sock ssh-add -q k/ed25519-256
+n=$(grep -c '^PROMPT=' "$ASKPASS_LOG")
+check "a key added without -c signs without asking" sign_ok "$WORK/c.sock" k/ed25519-256.pub
+check_eq "... (no prompt)" "$n" "$(grep -c '^PROMPT=' "$ASKPASS_LOG")"
 finish
