@@ -351,8 +351,16 @@ int ask_passphrase(const char *prompt, unsigned flags,
 	if (!shown)
 		return TA_ERR_NOMEM;
 	/* A key comment in the prompt comes from a file: no escape sequence
-	 * of it may reach the terminal or the askpass dialog. */
-	text_sanitize(shown);
+	 * of it may reach the terminal or the askpass dialog.  Line breaks
+	 * are the prompt's own (callers sanitize what they put in it). */
+	for (char *line = shown, *nl; line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		text_sanitize(line);
+		if (nl)
+			*nl = '\n';
+	}
 	prompt = shown;
 	if (lim) {
 		w.watch_fd = lim->watch_fd;

@@ -16,6 +16,7 @@
 #include "agent.h"
 #include "sign.h"
 #include "softkey.h"
+#include "sysutil.h"
 
 enum ta_hash handler_sign_hash(enum sshkey_type type, uint32_t flags)
 {
@@ -178,11 +179,18 @@ static int sign_with_passphrase(struct handler_conn *c,
  * confirm), naming the key and the program that asks. */
 static int confirm_use(struct handler_conn *c, const char *comment, const char *fp)
 {
-	_cleanup_free_ char *prompt = NULL, *cmdline = handler_peer_cmdline(c);
+	_cleanup_free_ char *prompt = NULL, *cmdline = handler_peer_cmdline(c),
+			    *name = strdup(comment);
 	struct ask_limits lim = prompt_limits(c);
 	char *yes = NULL;
 	int r;
 
+	/* One line each: the comment is the client's, and a line break in
+	 * it must not forge a line of the question. */
+	if (!name)
+		return TA_ERR_NOMEM;
+	text_sanitize(name);
+	comment = name;
 	if (asprintf(&prompt, "Allow use of key %s?\nKey fingerprint %s.\nRequested by %s (pid %d): %s",
 		     comment, fp, handler_peer_exe(c), (int)c->peer.pid,
 		     cmdline ? cmdline : "?") < 0)

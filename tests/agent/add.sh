@@ -139,10 +139,10 @@ check_match "... with the confirm notice" "The user must confirm each use of the
 fp384=$(ssh-keygen -l -f k/ecdsa-384.pub | cut -d' ' -f2)
 answer ""
 check "approved (an empty answer): signs" sign_ok "$WORK/c.sock" k/ecdsa-384.pub
-check_match "the askpass was run as a confirm prompt" "^PROMPT=confirm\|Allow use of key key-ecdsa-384\?" "$(cat "$ASKPASS_LOG")"
-check_match "... naming the key's fingerprint" "Key fingerprint $fp384\." "$(cat "$ASKPASS_LOG")"
+check_match "the askpass was run as a confirm prompt" "^PROMPT=confirm\|Allow use of key key-ecdsa-384\?$" "$(cat "$ASKPASS_LOG")"
+check_line "... naming the key's fingerprint (on a line of its own)" "$ASKPASS_LOG" "Key fingerprint $fp384." "^Key fingerprint "
 check_match "... and the program asking, with its command line" \
-	"Requested by /usr/bin/ssh-keygen \(pid [0-9]+\): ssh-keygen -Y sign -n file -f k/ecdsa-384.pub" "$(cat "$ASKPASS_LOG")"
+	"^Requested by /usr/bin/ssh-keygen \(pid [0-9]+\): ssh-keygen -Y sign -n file -f k/ecdsa-384.pub" "$(cat "$ASKPASS_LOG")"
 answer NO
 if sign_ok "$WORK/c.sock" k/ecdsa-384.pub; then
 	fail "denied: no signature" "signed"
