@@ -23,6 +23,8 @@ static const struct request_type request_types[] = {
 	{ SSH_AGENTC_REMOVE_IDENTITY, "REMOVE_IDENTITY", handler_remove_identity },
 	{ SSH_AGENTC_REMOVE_ALL_IDENTITIES, "REMOVE_ALL_IDENTITIES",
 	  handler_remove_all_identities },
+	{ SSH_AGENTC_LOCK, "LOCK", handler_lock },
+	{ SSH_AGENTC_UNLOCK, "UNLOCK", handler_unlock },
 };
 
 void handler_process_message(struct handler_conn *c, struct buf *req,
@@ -44,6 +46,16 @@ void handler_process_message(struct handler_conn *c, struct buf *req,
 	if (!rt) {
 		log_debug("request type %u from pid %d uid %u: not supported",
 			  type, (int)c->peer.pid, (unsigned)c->peer.uid);
+		goto fail;
+	}
+	/* Locked (ssh-add -x), by this or another handler of the user: an
+	 * empty list, and nothing else but UNLOCK. */
+	if (type != SSH_AGENTC_UNLOCK && handler_locked(c)) {
+		log_debug("%s from pid %d: the agent is locked", rt->name, (int)c->peer.pid);
+		if (type == SSH_AGENTC_REQUEST_IDENTITIES && buf_len(req) == 0 &&
+		    buf_put_u8(resp, SSH_AGENT_IDENTITIES_ANSWER) == 0 &&
+		    buf_put_u32(resp, 0) == 0)
+			return;
 		goto fail;
 	}
 	r = rt->fn(c, req, resp);

@@ -100,3 +100,7 @@ int handler_add_id_constrained(struct handler_conn *c, struct buf *req, struct b
 int handler_remove_identity(struct handler_conn *c, struct buf *req, struct buf *resp);
 int handler_remove_all_identities(struct handler_conn *c, struct buf *req,
 				  struct buf *resp);
+int handler_lock(struct handler_conn *c, struct buf *req, struct buf *resp);
+int handler_unlock(struct handler_conn *c, struct buf *req, struct buf *resp);
+/* The user's agent is locked (ssh-add -x), by any handler. */
+bool handler_locked(struct handler_conn *c);

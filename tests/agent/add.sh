@@ -46,10 +46,31 @@ client() {
 	ssh-add -l 2>&1 | grep -c 384; echo "listed before its time"
 	sleep 3
 	ssh-add -l 2>&1 | grep -c 384; echo "listed after its time"
+	# Lock: passwords through an askpass that answers $LOCKPW.
+	ssh-add -q k/ed25519-256 2>&1
+	LOCKPW= ssh-add -x 2>&1; echo "-x empty: $?"
+	LOCKPW=pw-1 ssh-add -x 2>&1; echo "-x: $?"
+	ssh-add -l 2>&1; echo "-l locked: $?"
+	ssh-add -L 2>&1; echo "-L locked: $?"
+	rm -f msg.sig
+	ssh-keygen -Y sign -q -n file -f k/ed25519-256.pub msg >/dev/null 2>&1; echo "sign locked: $?"
+	ssh-add k/ecdsa-521 2>&1; echo "add locked: $?"
+	ssh-add -D 2>&1; echo "-D locked: $?"
+	LOCKPW=pw-2 ssh-add -x 2>&1; echo "-x twice: $?"
+	LOCKPW=wrong ssh-add -X 2>&1; echo "-X wrong: $?"
+	LOCKPW=pw-1 ssh-add -X 2>&1; echo "-X: $?"
+	LOCKPW=pw-1 ssh-add -X 2>&1; echo "-X unlocked: $?"
+	ssh-add -l 2>&1; echo "-l unlocked: $?"
 	ssh-add -D 2>&1; echo "-D: $?"
 	ssh-add -l 2>&1; echo "-l: $?"
 	ssh-add -D 2>&1; echo "-D empty: $?"
 }
+cat > lockpass.sh <<'SH'
+#!/bin/sh
+printf '%s\n' "$LOCKPW"
+SH
+chmod +x lockpass.sh
+export SSH_ASKPASS=$WORK/lockpass.sh SSH_ASKPASS_REQUIRE=force DISPLAY=:0
 
 ssh-agent -D -a "$WORK/openssh.sock" >/dev/null 2>&1 &
 AGENT_PIDS="$AGENT_PIDS $!"
@@ -64,6 +85,10 @@ else
 fi
 check_match "(the script added, signed and removed)" "Good \"file\" signature with ED25519" "$(cat ours.out)"
 check_eq "... and all 6 signatures verified" 6 "$(grep -c '^verify .*: 0$' ours.out)"
+check_eq "(the script locked, was refused and unlocked)" "Agent locked.|Failed to lock agent: agent refused operation|Failed to unlock agent: agent refused operation|Agent unlocked.|Failed to unlock agent: agent refused operation" \
+	"$(grep -E '^(Agent (un)?locked|Failed to (un)?lock)' ours.out | sed -n '2,6p' | paste -sd'|')"
+check_eq "... listing nothing while locked" "The agent has no identities.|-l locked: 1" \
+	"$(grep -B1 '^-l locked' ours.out | paste -sd'|')"
 
 # Added keys log in to a real sshd.
 S=$WORK/ours.sock
@@ -121,6 +146,43 @@ SSH_AUTH_SOCK=$WORK/kd.sock ssh-add -q k/ed25519-256
 check_eq "added keys come after key-dir keys" "tpm-key key-ed25519-256" \
 	"$(SSH_AUTH_SOCK=$WORK/kd.sock ssh-add -l | awk '{print $3}' | paste -sd' ')"
 
+# The lock across handlers: TPM keys too; wrong unlocks wait longer each
+# time, counted across handlers; a malformed UNLOCK unlocks nothing.
+LK=$WORK/kd.sock
+LOCKPW=lock-pw SSH_AUTH_SOCK=$LK ssh-add -x >/dev/null 2>&1
+check_eq "locked: the key-dir TPM key is not listed" "The agent has no identities." "$(SSH_AUTH_SOCK=$LK ssh-add -l 2>&1)"
+if sign_ok "$LK" tk/id_ecdsa.pub; then fail "locked: the TPM key does not sign" "signed"; else ok "locked: the TPM key does not sign"; fi
+for i in 1 2 3; do LOCKPW=bad SSH_AUTH_SOCK=$LK ssh-add -X >/dev/null 2>&1; done
+t0=$(date +%s%N)
+LOCKPW=bad SSH_AUTH_SOCK=$LK ssh-add -X >/dev/null 2>&1
+t1=$(date +%s%N)
+check "the 4th wrong unlock (each a new handler) waits at least 300 ms" test $(( (t1 - t0) / 1000000 )) -ge 300
+cat > rawunlock.py <<'PY'
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1])
+def req(body):
+    s.sendall(struct.pack(">I", len(body)) + body)
+    n = struct.unpack(">I", s.recv(4, socket.MSG_WAITALL))[0]
+    return s.recv(n, socket.MSG_WAITALL)[0]
+pw = b"lock-pw"
+out = [req(b"\x17" + struct.pack(">I", len(pw)) + pw + b"\x00"),   # trailing byte
+       req(b"\x17" + struct.pack(">I", len(pw) + 5) + pw),          # truncated
+       req(b"\x17"),                                                 # no password
+       req(b"\x0b")]
+print(",".join(str(x) for x in out))
+PY
+check_eq "malformed UNLOCKs fail and leave it locked (an empty list after)" "5,5,5,12" "$(/usr/bin/python3 rawunlock.py "$LK")"
+check_eq "... still locked" "The agent has no identities." "$(SSH_AUTH_SOCK=$LK ssh-add -l 2>&1)"
+kr=$(keyctl search @u keyring "$SSH_TPM_AGENT_KEYRING")
+lid=
+for k in $(keyctl rlist "$kr"); do
+	case $(keyctl rdescribe "$k" 2>/dev/null) in *";ssh-tpm-agent:lock:agent") lid=$k ;; esac
+done
+check_match "the lock's hash: unreadable by another uid" "Permission denied" \
+	"$(setpriv --reuid=65534 --regid=65534 --clear-groups keyctl print "${lid:-0}" 2>&1)"
+LOCKPW=lock-pw SSH_AUTH_SOCK=$LK ssh-add -X >/dev/null 2>&1
+check_match "the right password unlocks after failures" "tpm-key \(ECDSA\)" "$(SSH_AUTH_SOCK=$LK ssh-add -l 2>&1)"
+
 # ssh-add -c: every use is confirmed through SSH_ASKPASS.
 cat > confirm-askpass.sh <<'SH'
 #!/bin/sh
@@ -130,6 +192,7 @@ answer=$(cat "$ASKPASS_ANSWER")
 printf '%s\n' "$answer"
 SH
 chmod +x confirm-askpass.sh
+unset SSH_ASKPASS SSH_ASKPASS_REQUIRE DISPLAY
 askpass_setup
 export SSH_ASKPASS=$WORK/confirm-askpass.sh
 activate_pass "$WORK/c.sock" "$WORK/c.log" --no-load || exit 1
