@@ -171,6 +171,29 @@ int cache_put(struct cache *c, enum cache_kind kind, const char *id,
 		       : TA_ERR_UNSUPPORTED;
 }
 
+int cache_flush(enum cache_kind kind)
+{
+	char prefix[64], name[256], **ids = NULL;
+	size_t n = 0;
+	int r;
+
+	snprintf(prefix, sizeof(prefix), "ssh-tpm-agent:%s:", cache_kind_name(kind));
+	r = cache_keyring_list(prefix, &ids, &n);
+	if (r < 0)
+		return r == TA_ERR_SYSTEM && (errno == EACCES || errno == ENOKEY) ? 0 : r;
+	for (size_t i = 0; i < n; i++) {
+		int k = snprintf(name, sizeof(name), "%s%s", prefix, ids[i]) < (int)sizeof(name)
+				? cache_keyring_drop(name)
+				: TA_ERR_INVALID_ARGUMENT;
+
+		if (k < 0 && r == 0)
+			r = k;
+		free(ids[i]);
+	}
+	free(ids);
+	return r;
+}
+
 int cache_list(struct cache *c, enum cache_kind kind, char ***ret_ids, size_t *ret_n)
 {
 	char prefix[64];

@@ -78,6 +78,9 @@ int cache_put(struct cache *c, enum cache_kind kind, const char *id,
  * an array of strings (free each, then it).  Records may expire or be
  * dropped by another handler between this and a cache_get. */
 int cache_list(struct cache *c, enum cache_kind kind, char ***ret_ids, size_t *ret_n);
+/* Drop every record of kind from the kernel keyring (the standalone
+ * agent's SIGUSR1). */
+int cache_flush(enum cache_kind kind);
 /* 0 also when there was nothing to drop. */
 int cache_drop(struct cache *c, enum cache_kind kind, const char *id);
 /* Drop a record from every backend that may hold it, whichever the agent

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "ask.h"
+#include "cache.h"
 #include "cleanup.h"
 #include "err.h"
 #include "log.h"
@@ -198,6 +199,20 @@ int listen_create(const char *path, int *ret_fd, struct listen_path *ret_lp)
 	return r;
 }
 
+/* SIGUSR1, as OpenSSH 10's agent: every added identity and every cached
+ * secret (passphrases, the owner password) is dropped; key-dir keys stay
+ * (they are files). */
+static void forget_all(void)
+{
+	static const enum cache_kind kinds[] = { CACHE_IDENTITY, CACHE_PASSPHRASE,
+						 CACHE_OWNER_PASSWORD };
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (cache_flush(kinds[i]) < 0)
+			log_warning("SIGUSR1: cannot drop every %s record", cache_kind_name(kinds[i]));
+	log_info("SIGUSR1: added identities and cached secrets dropped");
+}
+
 static void reap_children(void)
 {
 	while (waitpid(-1, NULL, WNOHANG) > 0)
@@ -217,6 +232,7 @@ int listen_loop(int fd, struct listen_path *lp, const struct handler_config *cfg
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &mask, &old) < 0)
 		return TA_ERR_SYSTEM;
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -237,9 +253,12 @@ int listen_loop(int fd, struct listen_path *lp, const struct handler_config *cfg
 		if (pfd[1].revents & POLLIN) {
 			bool stop = false;
 
-			while (read(sfd, &si, sizeof(si)) == sizeof(si))
-				if (si.ssi_signo != SIGCHLD)
+			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGUSR1)
+					forget_all();
+				else if (si.ssi_signo != SIGCHLD)
 					stop = true;
+			}
 			reap_children();
 			if (stop) {
 				log_info("terminating");

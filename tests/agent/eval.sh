@@ -12,6 +12,9 @@ cd "$WORK" || exit 1
 mkdir -m 0700 rt
 mkdir keys
 "$KEYGEN" -q -N '' -C evalkey -f "$WORK/keys/id_ecdsa" || exit 1
+export SSH_TPM_AGENT_KEYRING="ta-eval-$$-$(date +%s%N)"
+add_cleanup keyring_cleanup
+ssh-keygen -q -t ed25519 -N '' -C soft -f "$WORK/soft"
 daemon_cleanup() {
 	[ -n "${DPID:-}" ] && kill "$DPID" 2>/dev/null
 	return 0
@@ -32,6 +35,14 @@ check "the agent runs in the background" kill -0 "$DPID"
 check_eq "... in a session of its own" "$DPID" "$(ps -o sid= -p "$DPID" | tr -d ' ')"
 check_match "eval'd SSH_AUTH_SOCK serves: ssh-add -l" "evalkey \(ECDSA\)" "$(ssh-add -l 2>&1)"
 check "... and signs" sign_ok "$SSH_AUTH_SOCK" "$WORK/keys/id_ecdsa.pub"
+ssh-add -q "$WORK/soft"
+check_match "an added key is listed" "soft \(ED25519\)" "$(ssh-add -l 2>&1)"
+kill -USR1 "$DPID"
+i=0
+while ssh-add -l 2>&1 | grep -q soft && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+check_eq "kill -USR1 drops the added identities, keeps the key-dir key" \
+	"evalkey" "$(ssh-add -l 2>&1 | awk '{print $3}' | paste -sd' ')"
+check "... and the agent runs on" kill -0 "$DPID"
 kill "$DPID"
 i=0
 while kill -0 "$DPID" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done
