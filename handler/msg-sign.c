@@ -3,6 +3,7 @@
  * those we offer, ask for its passphrase if it has one, open the TPM,
  * sign, close the TPM. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "added.h"
@@ -37,23 +38,79 @@ static struct ask_limits prompt_limits(const struct handler_conn *c)
 				    .timeout_s = c->cfg->prompt_timeout };
 }
 
+/* The owner password's record: the hex SHA-256 of the TPM's TCTI (one
+ * password per TPM). */
+static int owner_cache_id(struct handler_conn *c, char id[65])
+{
+	_cleanup_free_ char *tcti = NULL;
+	const char *name;
+	uint8_t md[64];
+	int r;
+
+	r = tpm_describe_tcti(&c->tpm, &tcti);
+	if (r < 0)
+		return r;
+	name = tcti ? tcti : "default";
+	r = ta_hash_digest(TA_HASH_SHA256, name, strlen(name), md);
+	if (r < 0)
+		return r;
+	for (int i = 0; i < 32; i++)
+		snprintf(id + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+/* A cache record as a string (NULL when absent or holding a NUL). */
+static int cache_get_string(struct cache *cache, enum cache_kind kind, const char *id, char **ret)
+{
+	uint8_t *data = NULL;
+	size_t len = 0;
+	char *s;
+	int r;
+
+	*ret = NULL;
+	r = cache_get(cache, kind, id, &data, &len);
+	if (r < 0)
+		return r;
+	if (memchr(data, 0, len) || !(s = malloc(len + 1))) {
+		erase_and_free(data, len);
+		return TA_ERR_FORMAT;
+	}
+	memcpy(s, data, len);
+	s[len] = '\0';
+	erase_and_free(data, len);
+	*ret = s;
+	return 0;
+}
+
 /* One signature attempt: the TPM is open (and locked) only for this. */
 static int try_sign(struct handler_conn *c, const struct identity *id,
 		    const char *pass, uint32_t flags, const uint8_t *data,
 		    size_t data_len, struct buf *sig)
 {
 	_cleanup_(tpm_closep) struct tpm *t = NULL;
+	struct cache *cache = NULL;
 	int r;
+
+	bool owner_asked = false;
+	char owner_id[65];
 
 	buf_reset(sig);
 	if (c->cfg->ask_owner && !c->tpm.owner_auth) {
 		struct ask_limits lim = prompt_limits(c);
 		char *pw = NULL;
 
-		r = ask_passphrase("Enter the TPM owner password: ", 0, &lim, &pw);
-		ask_release_terminal();
-		if (r < 0)
-			return r;
+		/* Asked once, not per connection: the keyring keeps it for
+		 * the cache's timeout (--no-cache: asked every time). */
+		r = owner_cache_id(c, owner_id);
+		if (r >= 0 && handler_conn_cache(c, &cache) >= 0)
+			(void)cache_get_string(cache, CACHE_OWNER_PASSWORD, owner_id, &pw);
+		if (!pw) {
+			r = ask_passphrase("Enter the TPM owner password: ", 0, &lim, &pw);
+			ask_release_terminal();
+			if (r < 0)
+				return r;
+			owner_asked = true;
+		}
 		/* Kept for this connection, wiped when it ends. */
 		c->owner_pw = pw;
 		c->tpm.owner_auth = pw;
@@ -67,8 +124,18 @@ static int try_sign(struct handler_conn *c, const struct identity *id,
 	/* Waiting for the TPM (another handler's turn) may take long. */
 	if (handler_peer_gone(c))
 		return TA_ERR_HANGUP;
-	return keystore_sign(t, id->kf, pass, handler_sign_hash(id->key->type, flags),
-			     data, data_len, sig);
+	r = keystore_sign(t, id->kf, pass, handler_sign_hash(id->key->type, flags),
+			  data, data_len, sig);
+	if (c->owner_pw && cache && (r == 0 || r == TA_ERR_TPM_OWNER_AUTH) &&
+	    owner_cache_id(c, owner_id) >= 0) {
+		if (r == TA_ERR_TPM_OWNER_AUTH)
+			cache_drop(cache, CACHE_OWNER_PASSWORD, owner_id);
+		else if (owner_asked &&
+			 cache_put(cache, CACHE_OWNER_PASSWORD, owner_id, "ssh-tpm-agent: TPM owner password",
+				   c->owner_pw, strlen(c->owner_pw), 0) < 0)
+			log_warning("cannot cache the TPM owner password");
+	}
+	return r;
 }
 
 /* A passphrase that cannot be right never reaches the TPM, where it would

@@ -38,6 +38,22 @@ answer owner-pw-9
 activate_pass "$WORK/o.sock" o.log -o --key-dir "$WORK/keys" || exit 1
 check "agent -o (askpass) signs" sign_ok "$WORK/o.sock" keys/opt.pub
 check_match "agent -o asked for the owner password" "Enter the TPM owner password:" "$(cat "$ASKPASS_LOG")"
+check "a later handler signs too" sign_ok "$WORK/o.sock" keys/opt.pub
+check_eq "... without asking again: the owner password is cached in the keyring" 1 \
+	"$(grep -c 'Enter the TPM owner password:' "$ASKPASS_LOG")"
 check_eq "owner password in no log or file" "" "$(grep -rlF owner-pw-9 "$WORK" --exclude=askpass.answer)"
+# A wrong one is asked for, refused by the TPM, and not kept.
+kr=$(keyctl search @u keyring "$SSH_TPM_AGENT_KEYRING")
+for k in $(keyctl rlist "$kr"); do
+	case $(keyctl rdescribe "$k" 2>/dev/null) in *";ssh-tpm-agent:owner-password:"*) keyctl unlink "$k" "$kr" >/dev/null ;; esac
+done
+answer wrong-owner
+if sign_ok "$WORK/o.sock" keys/opt.pub; then fail "a wrong owner password: no signature" signed; else ok "a wrong owner password: no signature"; fi
+answer owner-pw-9
+check "... and the next connection asks again and signs" sign_ok "$WORK/o.sock" keys/opt.pub
+check_eq "... (asked twice more)" 3 "$(grep -c 'Enter the TPM owner password:' "$ASKPASS_LOG")"
+activate_pass "$WORK/nc.sock" nc.log -o --no-cache --key-dir "$WORK/keys" || exit 1
+sign_ok "$WORK/nc.sock" keys/opt.pub && sign_ok "$WORK/nc.sock" keys/opt.pub
+check_eq "--no-cache: asked at every connection" 5 "$(grep -c 'Enter the TPM owner password:' "$ASKPASS_LOG")"
 
 finish
