@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "agent.h"
 #include "buf.h"
 #include "cache.h"
 #include "cleanup.h"
@@ -24,6 +25,38 @@ void added_clear(struct added *a)
 	erase_and_free(a->key, a->key_len);
 	free(a->comment);
 	memset(a, 0, sizeof(*a));
+}
+
+#define MAX_LIFETIME (365U * 86400)
+
+int added_parse_constraints(struct buf *req, unsigned *lifetime, uint32_t *flags)
+{
+	while (buf_len(req) > 0) {
+		uint8_t type;
+		uint32_t secs;
+		int r;
+
+		if ((r = buf_get_u8(req, &type)) < 0)
+			return r;
+		switch (type) {
+		case SSH_AGENT_CONSTRAIN_LIFETIME:
+			if ((r = buf_get_u32(req, &secs)) < 0)
+				return r;
+			if (secs == 0 || secs > MAX_LIFETIME) {
+				log_info("constraint: lifetime %u s out of range", secs);
+				return TA_ERR_INVALID_ARGUMENT;
+			}
+			*lifetime = secs;
+			break;
+		case SSH_AGENT_CONSTRAIN_CONFIRM:
+			*flags |= ADDED_CONFIRM;
+			break;
+		default:
+			log_info("constraint %u: not supported, refused as OpenSSH does", type);
+			return TA_ERR_UNSUPPORTED;
+		}
+	}
+	return 0;
 }
 
 static int record_id(const uint8_t *blob, size_t len, char id[65])
@@ -191,7 +224,7 @@ int added_list(struct handler_conn *c, struct added **ret, size_t *ret_n)
 	for (size_t i = 0; i < n_ids; i++) {
 		/* Gone meanwhile (expired, removed by another handler), or
 		 * not ours to read: skipped. */
-		if (get_by_id(c, ids[i], false, &v[n]) == 0)
+		if (get_by_id(c, ids[i], true, &v[n]) == 0)
 			n++;
 	}
 	if (n > 1)

@@ -23,6 +23,12 @@ struct added {
 };
 
 #define ADDED_CONFIRM 0x1
+#define ADDED_TPM 0x2 /* key: a TSS2 key file (DER), from ssh-tpm-add */
+
+/* The constraints that end ADD_ID_CONSTRAINED (and tpm-add-key): a
+ * lifetime and confirm, as OpenSSH's agent takes them; any other one is
+ * refused (TA_ERR_UNSUPPORTED). */
+int added_parse_constraints(struct buf *req, unsigned *lifetime, uint32_t *flags);
 
 void added_clear(struct added *a);
 
@@ -35,6 +41,6 @@ int added_put(struct handler_conn *c, const uint8_t *blob, size_t blob_len,
 int added_get(struct handler_conn *c, const uint8_t *blob, size_t blob_len,
 	      struct added *ret);
 int added_drop(struct handler_conn *c, const uint8_t *blob, size_t blob_len);
-/* Every added identity, oldest first (their private keys left out). */
+/* Every added identity, oldest first. */
 int added_list(struct handler_conn *c, struct added **ret, size_t *ret_n);
 int added_drop_all(struct handler_conn *c);

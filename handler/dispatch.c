@@ -25,6 +25,7 @@ static const struct request_type request_types[] = {
 	  handler_remove_all_identities },
 	{ SSH_AGENTC_LOCK, "LOCK", handler_lock },
 	{ SSH_AGENTC_UNLOCK, "UNLOCK", handler_unlock },
+	{ SSH_AGENTC_EXTENSION, "EXTENSION", handler_extension },
 };
 
 void handler_process_message(struct handler_conn *c, struct buf *req,

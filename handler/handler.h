@@ -17,6 +17,7 @@ struct handler_config {
 	const char *key_dir;       /* where NAME.tpm keys live */
 	bool no_load;              /* --no-load: list no key-dir keys */
 	struct tpm_opts tpm;       /* how to reach the TPM */
+	bool confirm_loaded;       /* --confirm-loaded: key-dir keys ask */
 	bool ask_owner;            /* -o: ask for the owner password */
 	enum cache_backend cache;  /* where passphrases are cached */
 	unsigned cache_timeout;    /* seconds */
@@ -104,3 +105,6 @@ int handler_lock(struct handler_conn *c, struct buf *req, struct buf *resp);
 int handler_unlock(struct handler_conn *c, struct buf *req, struct buf *resp);
 /* The user's agent is locked (ssh-add -x), by any handler. */
 bool handler_locked(struct handler_conn *c);
+int handler_extension(struct handler_conn *c, struct buf *req, struct buf *resp);
+/* ssh-add -c: ask through SSH_ASKPASS whether this use may go ahead. */
+int handler_confirm_use(struct handler_conn *c, const char *comment, const char *fp);

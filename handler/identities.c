@@ -10,6 +10,7 @@
 #include "err.h"
 #include "handler.h"
 #include "log.h"
+#include "pubkey.h"
 
 /* Append the added identities to l. */
 static int append_added(struct handler_conn *c, struct identity_list *l)
@@ -33,14 +34,28 @@ static int append_added(struct handler_conn *c, struct identity_list *l)
 	}
 	l->v = grown;
 	for (size_t i = 0; i < n; i++) {
+		struct tpm_keyfile *kf = NULL;
+		struct sshkey *key = NULL;
+
 		if (identity_list_find(l, v[i].blob, v[i].blob_len))
 			continue;
+		/* A TPM key from ssh-tpm-add signs as a key-dir key does. */
+		if ((v[i].flags & ADDED_TPM) &&
+		    (keyfile_parse_der(v[i].key, v[i].key_len, &kf) < 0 ||
+		     tpm_public_to_sshkey(&kf->pub, &key) < 0)) {
+			keyfile_free(kf);
+			continue;
+		}
 		l->v[l->n++] = (struct identity){
+			.path = kf ? strdup("(added with ssh-tpm-add)") : NULL,
+			.kf = kf,
+			.key = key,
 			.blob = TAKE_PTR(v[i].blob),
 			.blob_len = v[i].blob_len,
 			.comment = TAKE_PTR(v[i].comment),
 			.is_cert = false,
 			.added = true,
+			.confirm = v[i].flags & ADDED_CONFIRM,
 		};
 	}
 out:
@@ -59,6 +74,8 @@ int handler_identities(struct handler_conn *c, struct identity_list **ret)
 		r = keydir_scan(c->cfg->key_dir, &l);
 		if (r < 0)
 			return r;
+		for (size_t i = 0; i < l->n; i++)
+			l->v[i].confirm = c->cfg->confirm_loaded;
 	} else if (!(l = calloc(1, sizeof(*l)))) {
 		return TA_ERR_NOMEM;
 	}

@@ -42,6 +42,7 @@ static unsigned arg_prompt_timeout = HANDLER_DEFAULT_PROMPT_TIMEOUT;
 static bool arg_install_user_units;
 static bool arg_start_swtpm;
 static bool arg_foreground;      /* -D */
+static bool arg_confirm_loaded;
 static int arg_shell = -1;       /* -c: 1 (csh), -s: 0 (sh), else from $SHELL */
 static char **arg_command;       /* COMMAND [ARG...] */
 
@@ -49,6 +50,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: ssh-tpm-agent [-c | -s] [-D] [-d] [-o] [-l PATH] [--key-dir PATH] [--no-load]\n"
+		"                     [--confirm-loaded]\n"
 		"                     [--no-cache | --cache keyring|secret]\n"
 		"                     [--cache-timeout SECONDS] [--prompt-timeout SECONDS]\n"
 		"                     [--tpm-timeout SECONDS] [--tcti CONF] [--swtpm]\n"
@@ -75,7 +77,7 @@ static int parse_argv(int argc, char **argv)
 	enum { OPT_PRINT_SOCKET = 0x100, OPT_KEY_DIR, OPT_NO_LOAD, OPT_NO_CACHE,
 	       OPT_HIERARCHY, OPT_INSTALL_USER_UNITS,
 	       OPT_CACHE, OPT_CACHE_TIMEOUT, OPT_PROMPT_TIMEOUT, OPT_START_SWTPM,
-	       OPT_HELP };
+	       OPT_CONFIRM_LOADED, OPT_HELP };
 	static const struct option opts[] = {
 		{ "print-socket", no_argument, NULL, OPT_PRINT_SOCKET },
 		{ "key-dir", required_argument, NULL, OPT_KEY_DIR },
@@ -88,6 +90,7 @@ static int parse_argv(int argc, char **argv)
 		{ "hierarchy", required_argument, NULL, OPT_HIERARCHY },
 		{ "install-user-units", no_argument, NULL, OPT_INSTALL_USER_UNITS },
 		{ "start-swtpm", no_argument, NULL, OPT_START_SWTPM },
+		{ "confirm-loaded", no_argument, NULL, OPT_CONFIRM_LOADED },
 		{ "help", no_argument, NULL, OPT_HELP },
 		TPM_CLI_OPTIONS,
 		{ NULL, 0, NULL, 0 },
@@ -140,6 +143,9 @@ static int parse_argv(int argc, char **argv)
 			break;
 		case OPT_START_SWTPM:
 			arg_start_swtpm = true;
+			break;
+		case OPT_CONFIRM_LOADED:
+			arg_confirm_loaded = true;
 			break;
 		case 'd':
 			log_setup(NULL, LOG_LEVEL_DEBUG);
@@ -412,6 +418,7 @@ int main(int argc, char **argv)
 	cfg = (struct handler_config){
 		.key_dir = arg_key_dir,
 		.no_load = arg_no_load,
+		.confirm_loaded = arg_confirm_loaded,
 		.tpm = arg_tpm,
 		.ask_owner = arg_ask_owner && !arg_tpm.owner_auth,
 		.cache = arg_cache,

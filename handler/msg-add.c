@@ -17,8 +17,6 @@
 #include "log.h"
 #include "softkey.h"
 
-#define MAX_LIFETIME (365U * 86400)
-
 static int add(struct handler_conn *c, struct buf *req, bool constrained)
 {
 	_cleanup_(softkey_freep) struct softkey *k = NULL;
@@ -37,30 +35,8 @@ static int add(struct handler_conn *c, struct buf *req, bool constrained)
 	key_len = before - buf_len(req);
 	if ((r = buf_get_cstring(req, &comment, NULL)) < 0)
 		return r;
-	while (constrained && buf_len(req) > 0) {
-		uint8_t type;
-		uint32_t secs;
-
-		if ((r = buf_get_u8(req, &type)) < 0)
-			return r;
-		switch (type) {
-		case SSH_AGENT_CONSTRAIN_LIFETIME:
-			if ((r = buf_get_u32(req, &secs)) < 0)
-				return r;
-			if (secs == 0 || secs > MAX_LIFETIME) {
-				log_info("ADD_ID_CONSTRAINED: lifetime %u s out of range", secs);
-				return TA_ERR_INVALID_ARGUMENT;
-			}
-			lifetime = secs;
-			break;
-		case SSH_AGENT_CONSTRAIN_CONFIRM:
-			flags |= ADDED_CONFIRM;
-			break;
-		default:
-			log_info("ADD_ID_CONSTRAINED: unknown constraint %u", type);
-			return TA_ERR_UNSUPPORTED;
-		}
-	}
+	if (constrained && (r = added_parse_constraints(req, &lifetime, &flags)) < 0)
+		return r;
 	if (buf_len(req) != 0)
 		return TA_ERR_TRAILING;
 	softkey_blob(k, &blob, &blob_len);

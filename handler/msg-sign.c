@@ -173,6 +173,9 @@ static int ask_key_passphrase(struct handler_conn *c,
 		return TA_ERR_NOMEM;
 	r = ask_passphrase(prompt, 0, &lim, &pass);
 	ask_release_terminal();
+	if (r == TA_ERR_NO_PROMPT)
+		log_warning("no terminal and no askpass to ask for the passphrase of %s (%s): run ssh-tpm-add on that key, which asks in your terminal and caches the passphrase for the agent",
+			    id->comment, fp);
 	if (r == TA_ERR_TIMEOUT)
 		log_info("no passphrase for %s within %u s (--prompt-timeout): not signing",
 			 fp, c->cfg->prompt_timeout);
@@ -244,7 +247,7 @@ static int sign_with_passphrase(struct handler_conn *c,
 
 /* ssh-add -c: every use asked through SSH_ASKPASS (SSH_ASKPASS_PROMPT=
  * confirm), naming the key and the program that asks. */
-static int confirm_use(struct handler_conn *c, const char *comment, const char *fp)
+int handler_confirm_use(struct handler_conn *c, const char *comment, const char *fp)
 {
 	_cleanup_free_ char *prompt = NULL, *cmdline = handler_peer_cmdline(c),
 			    *name = strdup(comment);
@@ -292,7 +295,7 @@ static int sign_added(struct handler_conn *c, const struct identity *id,
 	if (r >= 0)
 		r = softkey_fingerprint(k, &fp);
 	if (r >= 0 && (a.flags & ADDED_CONFIRM))
-		r = confirm_use(c, a.comment, fp);
+		r = handler_confirm_use(c, a.comment, fp);
 	if (r >= 0 && log_get_max() >= LOG_LEVEL_DEBUG)
 		log_debug("SIGN_REQUEST from pid %d uid %u: added key %s (%s), flags 0x%x, client %s",
 			  (int)c->peer.pid, (unsigned)c->peer.uid, fp, a.comment, flags,
@@ -330,7 +333,7 @@ int handler_sign_request(struct handler_conn *c, struct buf *req,
 	id = identity_list_find(ids, blob, blob_len);
 	if (!id)
 		return TA_ERR_KEY_NOT_FOUND;
-	if (id->added) {
+	if (id->added && !id->kf) {
 		sig = buf_new(4096);
 		if (!sig)
 			return TA_ERR_NOMEM;
@@ -351,6 +354,8 @@ int handler_sign_request(struct handler_conn *c, struct buf *req,
 			  id->is_cert ? " certificate" : "", id->path, flags,
 			  handler_peer_exe(c));
 
+	if (id->confirm && (r = handler_confirm_use(c, id->comment, fp)) < 0)
+		return r;
 	sig = buf_new(4096);
 	if (!sig)
 		return TA_ERR_NOMEM;

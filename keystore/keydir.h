@@ -25,6 +25,7 @@ struct identity {
 	/* Added with ssh-add (a software key in the keyring): path, kf and
 	 * key are NULL; the private key is fetched when it signs. */
 	bool added;
+	bool confirm; /* every use asked (ssh-add -c, --confirm-loaded) */
 };
 
 struct identity_list {

@@ -210,6 +210,24 @@ static int keyfile_from_asn1(const TAKEY *a, struct tpm_keyfile **ret)
 	return 0;
 }
 
+int keyfile_parse_der(const void *der, size_t len, struct tpm_keyfile **ret)
+{
+	_cleanup_(TAKEY_freep) TAKEY *a = NULL;
+	const unsigned char *p = der;
+
+	*ret = NULL;
+	if (len > KEYFILE_MAX_SIZE)
+		return TA_ERR_TOO_LARGE;
+	a = d2i_TAKEY(NULL, &p, (long)len);
+	if (!a) {
+		ERR_clear_error();
+		return TA_ERR_KEYFILE_DER;
+	}
+	if (p != (const unsigned char *)der + len)
+		return TA_ERR_TRAILING;
+	return keyfile_from_asn1(a, ret);
+}
+
 int keyfile_parse(const void *pem, size_t len, struct tpm_keyfile **ret)
 {
 	_cleanup_(BIO_free_allp) BIO *bio = NULL;
@@ -301,17 +319,14 @@ static int set_octets(ASN1_OCTET_STRING **dst, const uint8_t *p, size_t len)
 	return 0;
 }
 
-int keyfile_to_pem(const struct tpm_keyfile *k, bool with_description,
-		   char **ret_pem, size_t *ret_len)
+int keyfile_to_der(const struct tpm_keyfile *k, bool with_description,
+		   uint8_t **ret_der, size_t *ret_len)
 {
 	_cleanup_(TAKEY_freep) TAKEY *a = NULL;
-	_cleanup_(BIO_free_allp) BIO *bio = NULL;
-	_cleanup_(opensslfreep) unsigned char *der = NULL;
+	unsigned char *der = NULL;
 	uint8_t pub[sizeof(TPM2B_PUBLIC)], priv[sizeof(TPM2B_PRIVATE)];
 	size_t pub_len = 0, priv_len = 0;
-	const char *mem;
-	long mem_len;
-	char *out;
+	uint8_t *out;
 	int der_len, r;
 
 	if (Tss2_MU_TPM2B_PUBLIC_Marshal(&k->pub, pub, sizeof(pub), &pub_len) !=
@@ -353,10 +368,36 @@ int keyfile_to_pem(const struct tpm_keyfile *k, bool with_description,
 	der_len = i2d_TAKEY(a, &der);
 	if (der_len <= 0)
 		return TA_ERR_LIBCRYPTO;
+	out = malloc((size_t)der_len);
+	if (!out) {
+		OPENSSL_free(der);
+		return TA_ERR_NOMEM;
+	}
+	memcpy(out, der, (size_t)der_len);
+	OPENSSL_free(der);
+	*ret_der = out;
+	*ret_len = (size_t)der_len;
+	return 0;
+}
+
+int keyfile_to_pem(const struct tpm_keyfile *k, bool with_description,
+		   char **ret_pem, size_t *ret_len)
+{
+	_cleanup_(BIO_free_allp) BIO *bio = NULL;
+	_cleanup_free_ uint8_t *der = NULL;
+	size_t der_len = 0;
+	const char *mem;
+	long mem_len;
+	char *out;
+	int r;
+
+	r = keyfile_to_der(k, with_description, &der, &der_len);
+	if (r < 0)
+		return r;
 	bio = BIO_new(BIO_s_mem());
 	if (!bio)
 		return TA_ERR_NOMEM;
-	if (!PEM_write_bio(bio, PEM_LABEL, "", der, der_len))
+	if (!PEM_write_bio(bio, PEM_LABEL, "", der, (long)der_len))
 		return TA_ERR_LIBCRYPTO;
 	mem_len = BIO_get_mem_data(bio, &mem);
 	if (mem_len <= 0)

@@ -33,6 +33,8 @@ DEFINE_CLEANUP(struct tpm_keyfile, keyfile_free)
 /* Parse PEM text.  Every field of the draft is read; what we cannot honour
  * (policies, importable or sealed keys) is refused with its own code. */
 int keyfile_parse(const void *pem, size_t len, struct tpm_keyfile **ret);
+/* The same from DER (what the tpm-add-key agent extension carries). */
+int keyfile_parse_der(const void *der, size_t len, struct tpm_keyfile **ret);
 /* Read and parse a file (at most KEYFILE_MAX_SIZE bytes). */
 int keyfile_read(const char *path, struct tpm_keyfile **ret);
 /* The same for an open file (a regular file, else refused). */
@@ -45,3 +47,5 @@ int keyfile_dup(const struct tpm_keyfile *k, struct tpm_keyfile **ret);
  * with_description is set (see keyfile.c for why the default is not to). */
 int keyfile_to_pem(const struct tpm_keyfile *k, bool with_description,
 		   char **ret_pem, size_t *ret_len);
+int keyfile_to_der(const struct tpm_keyfile *k, bool with_description,
+		   uint8_t **ret_der, size_t *ret_len);

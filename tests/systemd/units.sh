@@ -17,7 +17,7 @@ USER_UNITS="ssh-tpm-agent.socket ssh-tpm-agent@.service ssh-tpm-swtpm.service"
 
 # --- what meson installs, and where ---------------------------------------
 {
-	for b in ssh-tpm-agent ssh-tpm-hostkeys ssh-tpm-keygen; do echo "$INSTALL_BINDIR/$b"; done
+	for b in ssh-tpm-add ssh-tpm-agent ssh-tpm-hostkeys ssh-tpm-keygen; do echo "$INSTALL_BINDIR/$b"; done
 	echo "$SYSTEMD_GENERATOR_DIR/ssh-tpm-generator"
 	for u in $SYSTEM_UNITS; do echo "$S/$u"; done
 	for u in $USER_UNITS; do echo "$U/$u"; done
