@@ -92,11 +92,12 @@ check_eq "... listing nothing while locked" "The agent has no identities.|-l loc
 
 # Added keys log in to a real sshd.
 S=$WORK/ours.sock
-for k in ed25519-256 ecdsa-256 rsa-2048; do SSH_AUTH_SOCK=$S ssh-add -q "k/$k"; done
-cat k/ed25519-256.pub k/rsa-2048.pub > authorized_keys
+for k in ed25519-256 ecdsa-256 ecdsa-521 rsa-2048; do SSH_AUTH_SOCK=$S ssh-add -q "k/$k"; done
+cat k/ed25519-256.pub k/ecdsa-521.pub k/rsa-2048.pub > authorized_keys
 echo "cert-authority $(cat ca.pub)" >> authorized_keys
 sshd_start "$WORK/authorized_keys" || exit 1
 check "login with an added ed25519 key" ssh_login "$S" k/ed25519-256.pub
+check "login with an added ecdsa key" ssh_login "$S" k/ecdsa-521.pub
 check "login with an added rsa key (rsa-sha2-512)" ssh_login "$S" k/rsa-2048.pub -o PubkeyAcceptedAlgorithms=rsa-sha2-512
 check "login with an added certificate" ssh_login "$S" k/ecdsa-256-cert.pub -o CertificateFile="$WORK/k/ecdsa-256-cert.pub"
 if ssh_login "$S" k/ecdsa-384.pub >/dev/null 2>&1; then
@@ -116,20 +117,65 @@ done
 check_match "the keyring holds the added identities" "ssh-tpm-agent:identity:[0-9a-f]{64}$" "$(keyctl rdescribe "${id:-0}" 2>&1)"
 out=$(setpriv --reuid=65534 --regid=65534 --clear-groups keyctl print "$id" 2>&1)
 check_match "another uid cannot read an added key" "Permission denied" "$out"
+# ... and in no file: the ed25519 key's 32-byte seed (from its OpenSSH
+# key file) is searched in every file the test can read but that file.
+cat > seed.py <<'PY'
+import base64, os, struct, sys
+text = open(sys.argv[1]).read().split("-----")[2]
+raw = base64.b64decode("".join(text.split()))
+p = raw.index(b"\0") + 1
+def s():
+    global p
+    n = struct.unpack(">I", raw[p:p + 4])[0]; p += 4
+    v = raw[p:p + n]; p += n
+    return v
+s(); s(); s(); p += 4; s()          # cipher, kdf, kdfopts, nkeys, public key
+priv = s(); q = 8                   # two check words
+def t():
+    global q
+    n = struct.unpack(">I", priv[q:q + 4])[0]; q += 4
+    v = priv[q:q + n]; q += n
+    return v
+t(); t(); seed = t()[:32]           # type, public, private (seed || public)
+# A control: the search must find the seed where it is written raw.
+open(os.environ["SEED_CONTROL"], "wb").write(b"x" + seed + b"y")
+hits = []
+for top in sys.argv[3:]:
+    for dirpath, dirs, files in os.walk(top):
+        for f in files:
+            path = os.path.join(dirpath, f)
+            if path == sys.argv[2] or not os.path.isfile(path) or os.path.islink(path):
+                continue
+            try:
+                with open(path, "rb") as fh:
+                    if seed in fh.read(64 << 20):
+                        hits.append(path)
+            except OSError:
+                pass
+print("\n".join(hits))
+PY
+check_eq "an added key's secret is in no file (work dir, runtime dirs, /tmp, /var/tmp) but the control" \
+	"$WORK/control.bin" \
+	"$(SEED_CONTROL=$WORK/control.bin /usr/bin/python3 seed.py k/ed25519-256 "$WORK/k/ed25519-256" "$WORK" /tmp /var/tmp /run 2>/dev/null | sort -u)"
 check_eq "... nor does the agent write it to its log" "" "$(grep -c 'PRIVATE\|BEGIN' ours.log | grep -v '^0$')"
+
+out=$(SSH_AUTH_SOCK=$S ssh-add -s /nonexistent/pkcs11.so </dev/null 2>&1)
+check_eq "ssh-add -s (PKCS#11): a clean refusal" 1 $?
+check_match "... agent refused" "Could not add card \"/nonexistent/pkcs11.so\": agent refused operation" "$out"
 
 # 20 clients at once: 20 adds, then 20 removes, nothing lost or doubled.
 SSH_AUTH_SOCK=$S ssh-add -D >/dev/null
 mkdir many
 for i in $(seq 1 20); do ssh-keygen -q -t ed25519 -N '' -C "many-$i" -f "many/k$i"; done
-for i in $(seq 1 20); do SSH_AUTH_SOCK=$S ssh-add -q "many/k$i" & done
-wait_jobs() { for p in $(jobs -p); do case " $AGENT_PIDS $SSHD_PIDS $SWTPM_PIDS " in *" $p "*) ;; *) wait "$p";; esac; done; }
-wait_jobs
+P=""
+for i in $(seq 1 20); do SSH_AUTH_SOCK=$S ssh-add -q "many/k$i" & P="$P $!"; done
+wait $P
 check_eq "20 concurrent adds: 20 identities, each once" \
 	"$(seq 1 20 | sed 's/^/many-/' | sort)" "$(SSH_AUTH_SOCK=$S ssh-add -l | awk '{print $3}' | sort)"
-for i in $(seq 1 2 20); do SSH_AUTH_SOCK=$S ssh-add -q -d "many/k$i" 2>/dev/null & done
-for i in $(seq 2 2 20); do SSH_AUTH_SOCK=$S ssh-add -q "many/k$i" & done
-wait_jobs
+P=""
+for i in $(seq 1 2 20); do SSH_AUTH_SOCK=$S ssh-add -q -d "many/k$i" 2>/dev/null & P="$P $!"; done
+for i in $(seq 2 2 20); do SSH_AUTH_SOCK=$S ssh-add -q "many/k$i" & P="$P $!"; done
+wait $P
 check_eq "10 removes racing 10 re-adds: exactly the even ones left" \
 	"$(seq 2 2 20 | sed 's/^/many-/' | sort)" "$(SSH_AUTH_SOCK=$S ssh-add -l | awk '{print $3}' | sort)"
 
