@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "err.h"
+#include "sysutil.h"
 
 static const char *log_progname = "ssh-tpm-agent";
 static enum log_level log_max = LOG_LEVEL_INFO;
@@ -37,6 +38,8 @@ log_vline(enum log_level l, const char *suffix, const char *fmt, va_list ap)
 	if (l > log_max)
 		return;
 	vsnprintf(line, sizeof(line), fmt, ap);
+	/* One line each, whatever a key comment or a peer put in it. */
+	text_sanitize(line);
 	fprintf(stderr, "%s: %s%s%s\n", log_progname,
 		l == LOG_LEVEL_DEBUG ? "debug: " : "", line, suffix ? suffix : "");
 	errno = saved;

@@ -278,6 +278,16 @@ void text_sanitize(char *s)
 		/* Overlong 2-byte forms and the C1 controls U+0080..U+009F. */
 		if (ok && n == 2 && (p[0] < 0xc2 || (p[0] == 0xc2 && p[1] < 0xa0)))
 			ok = false;
+		/* Line and paragraph separators (U+2028, U+2029) and the bidi
+		 * controls (U+202A..U+202E, U+2066..U+2069): a dialog would
+		 * break a line there, or show the text reordered. */
+		if (ok && n == 3 && p[0] == 0xe2 &&
+		    ((p[1] == 0x80 && p[2] >= 0xa8 && p[2] <= 0xae) ||
+		     (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9))) {
+			memset(p, '?', 3);
+			p += 3;
+			continue;
+		}
 		if (!ok) {
 			*p++ = '?';
 			continue;

@@ -23,6 +23,7 @@ struct added {
 };
 
 #define ADDED_CONFIRM 0x1
+#define ADDED_MAX_COMMENT 1024
 #define ADDED_TPM 0x2 /* key: a TSS2 key file (DER), from ssh-tpm-add */
 
 /* The constraints that end ADD_ID_CONSTRAINED (and tpm-add-key): a

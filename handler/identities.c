@@ -37,8 +37,16 @@ static int append_added(struct handler_conn *c, struct identity_list *l)
 		struct tpm_keyfile *kf = NULL;
 		struct sshkey *key = NULL;
 
-		if (identity_list_find(l, v[i].blob, v[i].blob_len))
+		struct identity *same = (struct identity *)identity_list_find(l, v[i].blob,
+									     v[i].blob_len);
+
+		/* Added again over a key-dir key (ssh-tpm-add -c of
+		 * ~/.ssh/id_ecdsa.tpm): listed once, with the added
+		 * constraint.  (Its lifetime cannot remove a file.) */
+		if (same) {
+			same->confirm = same->confirm || (v[i].flags & ADDED_CONFIRM);
 			continue;
+		}
 		/* A TPM key from ssh-tpm-add signs as a key-dir key does. */
 		if ((v[i].flags & ADDED_TPM) &&
 		    (keyfile_parse_der(v[i].key, v[i].key_len, &kf) < 0 ||

@@ -35,6 +35,13 @@ static int add(struct handler_conn *c, struct buf *req, bool constrained)
 	key_len = before - buf_len(req);
 	if ((r = buf_get_cstring(req, &comment, NULL)) < 0)
 		return r;
+	/* The keyring's per-user quota (20000 bytes by default) is shared
+	 * with every cached passphrase: no room for essays. */
+	if (strlen(comment) > ADDED_MAX_COMMENT) {
+		log_info("ADD_IDENTITY: a comment of %zu bytes (at most %d)", strlen(comment),
+			 ADDED_MAX_COMMENT);
+		return TA_ERR_TOO_LARGE;
+	}
 	if (constrained && (r = added_parse_constraints(req, &lifetime, &flags)) < 0)
 		return r;
 	if (buf_len(req) != 0)

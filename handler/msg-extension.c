@@ -14,6 +14,7 @@
 #include "keyfile.h"
 #include "log.h"
 #include "pubkey.h"
+#include "softkey.h"
 #include "sshkey.h"
 
 #define TPM_ADD_KEY "tpm-add-key"
@@ -53,9 +54,16 @@ static int tpm_add_key(struct handler_conn *c, struct buf *req)
 	}
 	if ((r = sshkey_fingerprint(key, &fp)) < 0)
 		return r;
+	if (kf->description && strlen(kf->description) > ADDED_MAX_COMMENT) {
+		log_info(TPM_ADD_KEY ": a description of %zu bytes (at most %d)",
+			 strlen(kf->description), ADDED_MAX_COMMENT);
+		return TA_ERR_TOO_LARGE;
+	}
 	if (cert_len) {
 		/* A certificate of this very key, or nothing. */
-		r = sshkey_cert_public_key(cert, cert_len, &certified);
+		r = softkey_cert_check(cert, cert_len);
+		if (r >= 0)
+			r = sshkey_cert_public_key(cert, cert_len, &certified);
 		if (r < 0 || !sshkey_equal(certified, key)) {
 			log_info(TPM_ADD_KEY ": the certificate is not one of %s", fp);
 			return r < 0 ? r : TA_ERR_INVALID_ARGUMENT;

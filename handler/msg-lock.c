@@ -90,40 +90,9 @@ static int pw_hash(const uint8_t *pw, size_t len, const uint8_t salt[LOCK_SALT],
 		       : TA_ERR_LIBCRYPTO;
 }
 
-int handler_lock(struct handler_conn *c, struct buf *req, struct buf *resp)
-{
-	struct lock_record l = { .version = LOCK_VERSION };
-	const uint8_t *pw;
-	size_t len;
-	int r;
-
-	if ((r = buf_get_string_direct(req, &pw, &len)) < 0)
-		return r;
-	if (buf_len(req) != 0)
-		return TA_ERR_TRAILING;
-	if (len == 0) {
-		log_info("LOCK with an empty password: refused, as OpenSSH does");
-		return TA_ERR_INVALID_ARGUMENT;
-	}
-	if (handler_locked(c)) {
-		log_info("LOCK: already locked");
-		return TA_ERR_INVALID_ARGUMENT;
-	}
-	if (RAND_bytes(l.salt, sizeof(l.salt)) != 1)
-		return TA_ERR_LIBCRYPTO;
-	r = pw_hash(pw, len, l.salt, l.hash);
-	if (r >= 0)
-		r = lock_write(c, &l);
-	OPENSSL_cleanse(&l, sizeof(l));
-	if (r == TA_ERR_UNSUPPORTED)
-		log_error("no kernel keyring to keep the lock in: not locked");
-	if (r < 0)
-		return r;
-	log_info("agent locked by pid %d", (int)c->peer.pid);
-	return buf_put_u8(resp, SSH_AGENT_SUCCESS);
-}
-
-/* Unlock attempts of the user's handlers take turns. */
+/* LOCK and UNLOCK of the user's handlers take turns (a lock file in the
+ * runtime dir): one lock at a time, and no lock that no unlock could
+ * undo. */
 static int unlock_turn(struct handler_conn *c)
 {
 	_cleanup_free_ char *dir = NULL, *path = NULL;
@@ -142,6 +111,48 @@ static int unlock_turn(struct handler_conn *c)
 		return r;
 	}
 	return fd; /* the turn lasts until it is closed */
+}
+
+int handler_lock(struct handler_conn *c, struct buf *req, struct buf *resp)
+{
+	struct lock_record l = { .version = LOCK_VERSION };
+	const uint8_t *pw;
+	size_t len;
+	int r, turn;
+
+	if ((r = buf_get_string_direct(req, &pw, &len)) < 0)
+		return r;
+	if (buf_len(req) != 0)
+		return TA_ERR_TRAILING;
+	if (len == 0) {
+		log_info("LOCK with an empty password: refused, as OpenSSH does");
+		return TA_ERR_INVALID_ARGUMENT;
+	}
+	turn = unlock_turn(c);
+	if (turn < 0) {
+		log_error_r(turn, "LOCK: no turn to take (the runtime dir?): not locked");
+		return turn;
+	}
+	if (handler_locked(c)) {
+		log_info("LOCK: already locked");
+		close(turn);
+		return TA_ERR_INVALID_ARGUMENT;
+	}
+	if (RAND_bytes(l.salt, sizeof(l.salt)) != 1) {
+		close(turn);
+		return TA_ERR_LIBCRYPTO;
+	}
+	r = pw_hash(pw, len, l.salt, l.hash);
+	if (r >= 0)
+		r = lock_write(c, &l);
+	OPENSSL_cleanse(&l, sizeof(l));
+	close(turn);
+	if (r == TA_ERR_UNSUPPORTED)
+		log_error("no kernel keyring to keep the lock in: not locked");
+	if (r < 0)
+		return r;
+	log_info("agent locked by pid %d", (int)c->peer.pid);
+	return buf_put_u8(resp, SSH_AGENT_SUCCESS);
 }
 
 int handler_unlock(struct handler_conn *c, struct buf *req, struct buf *resp)

@@ -168,8 +168,13 @@ static int ask_key_passphrase(struct handler_conn *c,
 	int r;
 
 	*ret = NULL;
-	if (asprintf(&prompt, "Enter passphrase for TPM key %s (%s): ",
-		     id->comment, fp) < 0)
+	_cleanup_free_ char *name = strdup(id->comment);
+
+	/* One line: a comment from ssh-tpm-add is the client's. */
+	if (!name)
+		return TA_ERR_NOMEM;
+	text_sanitize(name);
+	if (asprintf(&prompt, "Enter passphrase for TPM key %s (%s): ", name, fp) < 0)
 		return TA_ERR_NOMEM;
 	r = ask_passphrase(prompt, 0, &lim, &pass);
 	ask_release_terminal();
@@ -250,19 +255,20 @@ static int sign_with_passphrase(struct handler_conn *c,
 int handler_confirm_use(struct handler_conn *c, const char *comment, const char *fp)
 {
 	_cleanup_free_ char *prompt = NULL, *cmdline = handler_peer_cmdline(c),
-			    *name = strdup(comment);
+			    *name = strdup(comment), *exe = strdup(handler_peer_exe(c));
 	struct ask_limits lim = prompt_limits(c);
 	char *yes = NULL;
 	int r;
 
 	/* One line each: the comment is the client's, and a line break in
 	 * it must not forge a line of the question. */
-	if (!name)
+	if (!name || !exe)
 		return TA_ERR_NOMEM;
 	text_sanitize(name);
+	text_sanitize(exe);
 	comment = name;
 	if (asprintf(&prompt, "Allow use of key %s?\nKey fingerprint %s.\nRequested by %s (pid %d): %s",
-		     comment, fp, handler_peer_exe(c), (int)c->peer.pid,
+		     comment, fp, exe, (int)c->peer.pid,
 		     cmdline ? cmdline : "?") < 0)
 		return TA_ERR_NOMEM;
 	r = ask_passphrase(prompt, ASK_CONFIRM, &lim, &yes);

@@ -12,6 +12,7 @@
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ecdsa.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
@@ -272,6 +273,218 @@ out:
 	return r;
 }
 
+/* A public key of a CA, from its blob. */
+static int ca_key(const uint8_t *blob, size_t len, EVP_PKEY **ret, int *ret_kind,
+		  enum sshkey_type *ret_ec)
+{
+	_cleanup_(buf_freep) struct buf *b = buf_from(blob, len);
+	const uint8_t *name, *f1, *f2;
+	size_t name_len, l1, l2;
+	OSSL_PARAM_BLD *bld = NULL;
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	BIGNUM *n = NULL, *e = NULL;
+	int r, t = -1;
+
+	if (!b)
+		return TA_ERR_NOMEM;
+	if ((r = buf_get_string_direct(b, &name, &name_len)) < 0)
+		return r;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (!types[i].cert && name_len == strlen(types[i].name) &&
+		    memcmp(name, types[i].name, name_len) == 0)
+			t = (int)i;
+	if (t < 0)
+		return TA_ERR_KEY_TYPE;
+	*ret_kind = types[t].kind;
+	*ret_ec = types[t].ec_type;
+	switch (types[t].kind) {
+	case SK_ED25519:
+		if ((r = buf_get_string_direct(b, &f1, &l1)) < 0)
+			return r;
+		if (l1 != 32 || buf_len(b) != 0)
+			return TA_ERR_FORMAT;
+		*ret = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, f1, 32);
+		return *ret ? 0 : TA_ERR_LIBCRYPTO;
+	case SK_ECDSA:
+		if ((r = buf_get_string_direct(b, &f1, &l1)) < 0 ||
+		    (r = buf_get_string_direct(b, &f2, &l2)) < 0)
+			return r;
+		if (buf_len(b) != 0 || l1 != strlen(sshkey_curve_name(types[t].ec_type)) ||
+		    memcmp(f1, sshkey_curve_name(types[t].ec_type), l1) != 0)
+			return TA_ERR_FORMAT;
+		bld = OSSL_PARAM_BLD_new();
+		r = TA_ERR_FORMAT;
+		if (bld && OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME,
+							   ec_group(types[t].ec_type), 0) &&
+		    OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, f2, l2) &&
+		    (params = OSSL_PARAM_BLD_to_param(bld)) &&
+		    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) &&
+		    EVP_PKEY_fromdata_init(ctx) == 1 &&
+		    EVP_PKEY_fromdata(ctx, ret, EVP_PKEY_PUBLIC_KEY, params) == 1)
+			r = 0;
+		break;
+	case SK_RSA:
+		if ((r = buf_get_mpint_direct(b, &f1, &l1)) < 0 ||
+		    (r = buf_get_mpint_direct(b, &f2, &l2)) < 0)
+			return r;
+		if (buf_len(b) != 0 || l2 * 8 < RSA_MIN_BITS || l2 * 8 > SSHKEY_MAX_RSA_BITS + 8)
+			return TA_ERR_FORMAT;
+		e = BN_bin2bn(f1, (int)l1, NULL);
+		n = BN_bin2bn(f2, (int)l2, NULL);
+		bld = OSSL_PARAM_BLD_new();
+		r = TA_ERR_FORMAT;
+		if (e && n && bld && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) &&
+		    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e) &&
+		    (params = OSSL_PARAM_BLD_to_param(bld)) &&
+		    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) &&
+		    EVP_PKEY_fromdata_init(ctx) == 1 &&
+		    EVP_PKEY_fromdata(ctx, ret, EVP_PKEY_PUBLIC_KEY, params) == 1)
+			r = 0;
+		break;
+	}
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(n);
+	BN_free(e);
+	return r;
+}
+
+/* sig (string algorithm, string blob) is pkey's signature of data. */
+static int verify_sig(EVP_PKEY *pkey, int kind, enum sshkey_type ec, const uint8_t *sig,
+		      size_t sig_len, const uint8_t *data, size_t data_len)
+{
+	_cleanup_(buf_freep) struct buf *b = buf_from(sig, sig_len);
+	const EVP_MD *md = NULL;
+	const uint8_t *alg, *blob;
+	size_t alg_len, blob_len;
+	unsigned char *der = NULL;
+	EVP_MD_CTX *ctx = NULL;
+	int r, der_len = 0, ok = 0;
+
+	if (!b)
+		return TA_ERR_NOMEM;
+	if ((r = buf_get_string_direct(b, &alg, &alg_len)) < 0 ||
+	    (r = buf_get_string_direct(b, &blob, &blob_len)) < 0)
+		return r;
+	if (buf_len(b) != 0)
+		return TA_ERR_FORMAT;
+#define ALG_IS(s) (alg_len == strlen(s) && memcmp(alg, s, alg_len) == 0)
+	switch (kind) {
+	case SK_ED25519:
+		if (!ALG_IS("ssh-ed25519") || blob_len != 64)
+			return TA_ERR_FORMAT;
+		break;
+	case SK_ECDSA: {
+		_cleanup_(buf_freep) struct buf *in = buf_from(blob, blob_len);
+		const uint8_t *rb, *sb;
+		size_t rl, sl;
+		ECDSA_SIG *es;
+		BIGNUM *br, *bs;
+
+		if (!ALG_IS(sshkey_type_name(ec)) || !in)
+			return TA_ERR_FORMAT;
+		if ((r = buf_get_mpint_direct(in, &rb, &rl)) < 0 ||
+		    (r = buf_get_mpint_direct(in, &sb, &sl)) < 0)
+			return r;
+		if (buf_len(in) != 0)
+			return TA_ERR_FORMAT;
+		es = ECDSA_SIG_new();
+		br = BN_bin2bn(rb, (int)rl, NULL);
+		bs = BN_bin2bn(sb, (int)sl, NULL);
+		if (!es || !br || !bs || ECDSA_SIG_set0(es, br, bs) != 1) {
+			ECDSA_SIG_free(es);
+			BN_free(br);
+			BN_free(bs);
+			return TA_ERR_LIBCRYPTO;
+		}
+		der_len = i2d_ECDSA_SIG(es, &der);
+		ECDSA_SIG_free(es);
+		if (der_len <= 0)
+			return TA_ERR_LIBCRYPTO;
+		blob = der;
+		blob_len = (size_t)der_len;
+		md = md_of(sshkey_ecdsa_hash(ec));
+		break;
+	}
+	case SK_RSA:
+		md = ALG_IS("rsa-sha2-256")   ? EVP_sha256()
+		     : ALG_IS("rsa-sha2-512") ? EVP_sha512()
+		     : ALG_IS("ssh-rsa")      ? EVP_sha1()
+					      : NULL;
+		if (!md)
+			return TA_ERR_FORMAT;
+		break;
+	}
+#undef ALG_IS
+	ctx = EVP_MD_CTX_new();
+	ok = ctx && EVP_DigestVerifyInit(ctx, NULL, md, NULL, pkey) == 1 &&
+	     EVP_DigestVerify(ctx, blob, blob_len, data, data_len) == 1;
+	EVP_MD_CTX_free(ctx);
+	OPENSSL_free(der);
+	ERR_clear_error();
+	return ok ? 0 : TA_ERR_FORMAT;
+}
+
+int softkey_cert_check(const uint8_t *cert, size_t len)
+{
+	_cleanup_(buf_freep) struct buf *b = buf_from(cert, len);
+	const uint8_t *s, *ca, *sig;
+	size_t slen, ca_len, sig_len, signed_len;
+	uint64_t u64;
+	uint32_t u32;
+	EVP_PKEY *pkey = NULL;
+	enum sshkey_type ec = 0;
+	int r, t = -1, kind = 0;
+
+	if (!b)
+		return TA_ERR_NOMEM;
+	if ((r = buf_get_string_direct(b, &s, &slen)) < 0)
+		return r;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (types[i].cert && slen == strlen(types[i].name) && memcmp(s, types[i].name, slen) == 0)
+			t = (int)i;
+	if (t < 0)
+		return TA_ERR_KEY_TYPE;
+	if ((r = buf_get_string_direct(b, &s, &slen)) < 0) /* nonce */
+		return r;
+	switch (types[t].kind) {
+	case SK_ED25519:
+		r = buf_get_string_direct(b, &s, &slen);
+		break;
+	case SK_ECDSA:
+		if ((r = buf_get_string_direct(b, &s, &slen)) >= 0)
+			r = buf_get_string_direct(b, &s, &slen);
+		break;
+	case SK_RSA:
+		if ((r = buf_get_mpint_direct(b, &s, &slen)) >= 0)
+			r = buf_get_mpint_direct(b, &s, &slen);
+		break;
+	}
+	if (r < 0 || (r = buf_get_u64(b, &u64)) < 0 || (r = buf_get_u32(b, &u32)) < 0 ||
+	    (r = buf_get_string_direct(b, &s, &slen)) < 0 || /* key id */
+	    (r = buf_get_string_direct(b, &s, &slen)) < 0 || /* principals */
+	    (r = buf_get_u64(b, &u64)) < 0 || (r = buf_get_u64(b, &u64)) < 0 ||
+	    (r = buf_get_string_direct(b, &s, &slen)) < 0 || /* critical options */
+	    (r = buf_get_string_direct(b, &s, &slen)) < 0 || /* extensions */
+	    (r = buf_get_string_direct(b, &s, &slen)) < 0 || /* reserved */
+	    (r = buf_get_string_direct(b, &ca, &ca_len)) < 0)
+		return r < 0 ? r : TA_ERR_FORMAT;
+	if (u32 != 1 && u32 != 2)
+		return TA_ERR_FORMAT;
+	signed_len = len - buf_len(b);
+	if ((r = buf_get_string_direct(b, &sig, &sig_len)) < 0)
+		return r;
+	if (buf_len(b) != 0)
+		return TA_ERR_TRAILING;
+	r = ca_key(ca, ca_len, &pkey, &kind, &ec);
+	if (r >= 0)
+		r = verify_sig(pkey, kind, ec, sig, sig_len, cert, signed_len);
+	EVP_PKEY_free(pkey);
+	return r;
+}
+
 int softkey_parse(struct buf *b, struct softkey **ret)
 {
 	_cleanup_(softkey_freep) struct softkey *k = NULL;
@@ -301,6 +514,10 @@ int softkey_parse(struct buf *b, struct softkey **ret)
 		 types[t].name);
 	if (k->cert) {
 		if ((r = buf_get_string_direct(b, &cert, &cert_len)) < 0)
+			return r;
+		/* All of it well formed and signed by its CA, as OpenSSH's
+		 * agent checks: clients refuse a whole listing otherwise. */
+		if ((r = softkey_cert_check(cert, cert_len)) < 0)
 			return r;
 		/* Its public fields, from a copy that lives as long as p. */
 		cb = buf_from(cert, cert_len);

@@ -22,6 +22,10 @@ struct softkey;
  * does.  TA_ERR_KEY_TYPE for a type we do not know. */
 int softkey_parse(struct buf *b, struct softkey **ret);
 void softkey_free(struct softkey *k);
+/* A certificate (of a key type we hold) that is well formed to its last
+ * byte and signed by the CA key it names (ed25519, ecdsa or rsa): 0, else
+ * TA_ERR_FORMAT / TA_ERR_KEY_TYPE. */
+int softkey_cert_check(const uint8_t *cert, size_t len);
 DEFINE_CLEANUP(struct softkey, softkey_free)
 
 /* The blob the agent lists: the certificate for a certificate, else the

@@ -8,6 +8,7 @@
  * kernel keyring's passphrase cache: a handler with no way to ask then
  * signs without asking. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,23 +127,41 @@ static int send_key(int fd, const uint8_t *der, size_t der_len, const uint8_t *c
 	return type == SSH_AGENT_SUCCESS ? 0 : TA_ERR_CANCELLED;
 }
 
+/* The first line of a regular file of at most 64 KiB, or NULL (a FIFO or
+ * a device in its place is not read: nothing here may hang or fill
+ * memory). */
+static char *first_line(const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	char *buf;
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > 65536)
+		return NULL;
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		return NULL;
+	n = read(fd, buf, (size_t)st.st_size);
+	if (n < 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return buf;
+}
+
 /* NAME.pub's comment, else the key file's description, else "". */
 static char *key_comment(const char *base, const struct tpm_keyfile *kf)
 {
 	_cleanup_free_ char *pub = NULL, *line = NULL, *type = NULL, *comment = NULL;
 	_cleanup_free_ uint8_t *blob = NULL;
-	size_t len = 0, blob_len;
-	FILE *f;
+	size_t blob_len;
 
-	if (asprintf(&pub, "%s.pub", base) >= 0 && (f = fopen(pub, "re"))) {
-		if (getline(&line, &len, f) > 0) {
-			line[strcspn(line, "\n")] = '\0';
-			if (sshkey_parse_pub_line(line, &blob, &blob_len, &type, &comment) == 0 &&
-			    comment)
-				return TAKE_PTR(comment);
-		}
-		fclose(f);
-	}
+	if (asprintf(&pub, "%s.pub", base) >= 0 && (line = first_line(pub)) &&
+	    sshkey_parse_pub_line(line, &blob, &blob_len, &type, &comment) == 0 && comment)
+		return TAKE_PTR(comment);
 	return strdup(kf->description ? kf->description : "");
 }
 
@@ -190,7 +209,6 @@ static int add_one(int fd, const char *path, bool quiet_missing)
 			    *line = NULL, *ctype = NULL, *ccomment = NULL;
 	_cleanup_free_ uint8_t *der = NULL, *cert = NULL;
 	size_t der_len = 0, cert_len = 0, n;
-	FILE *f;
 	int r;
 
 	if (!base)
@@ -232,13 +250,9 @@ static int add_one(int fd, const char *path, bool quiet_missing)
 		printf("The user must confirm each use of the key\n");
 	if (asprintf(&cert_path, "%s-cert.pub", base) < 0)
 		return 1;
-	f = fopen(cert_path, "re");
-	if (!f)
+	if (access(cert_path, F_OK) < 0)
 		return 0;
-	n = 0;
-	if (getline(&line, &n, f) > 0)
-		line[strcspn(line, "\n")] = '\0';
-	fclose(f);
+	line = first_line(cert_path);
 	if (!line || sshkey_parse_pub_line(line, &cert, &cert_len, &ctype, &ccomment) < 0 ||
 	    !strstr(ctype, "-cert-v01@openssh.com")) {
 		log_error("%s: not a certificate", cert_path);

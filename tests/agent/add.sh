@@ -159,6 +159,38 @@ check_eq "an added key's secret is in no file (work dir, runtime dirs, /tmp, /va
 	"$(SEED_CONTROL=$WORK/control.bin /usr/bin/python3 seed.py k/ed25519-256 "$WORK/k/ed25519-256" "$WORK" /tmp /var/tmp /run 2>/dev/null | sort -u)"
 check_eq "... nor does the agent write it to its log" "" "$(grep -c 'PRIVATE\|BEGIN' ours.log | grep -v '^0$')"
 
+# Certificates are checked whole (to their last byte, and their CA's
+# signature): one bad one in a listing makes ssh refuse every identity.
+ssh-keygen -q -t ed25519 -N '' -C certkey -f k/certkey
+ssh-keygen -q -s ca -I cid -n root k/certkey.pub
+cat > badcert.py <<'PY'
+import base64, socket, struct, sys
+def s(b): return struct.pack(">I", len(b)) + b
+text = open(sys.argv[2]).read().split("-----")[2]
+raw = base64.b64decode("".join(text.split()))
+p = raw.index(b"\0") + 1
+def g(buf, off):
+    n = struct.unpack(">I", buf[off:off + 4])[0]
+    return buf[off + 4:off + 4 + n], off + 4 + n
+_, p = g(raw, p); _, p = g(raw, p); _, p = g(raw, p); p += 4; _, p = g(raw, p)
+priv, _ = g(raw, p)
+q = 8
+_, q = g(priv, q); pk, q = g(priv, q); sk, q = g(priv, q)
+cert = base64.b64decode(open(sys.argv[3]).read().split()[1])
+T = b"ssh-ed25519-cert-v01@openssh.com"
+def add(c):
+    sock = socket.socket(socket.AF_UNIX); sock.connect(sys.argv[1])
+    body = b"\x11" + s(T) + s(c) + s(pk) + s(sk) + s(b"certkey")
+    sock.sendall(struct.pack(">I", len(body)) + body)
+    n = struct.unpack(">I", sock.recv(4, socket.MSG_WAITALL))[0]
+    return sock.recv(n, socket.MSG_WAITALL)[0]
+flipped = cert[:-3] + bytes([cert[-3] ^ 1]) + cert[-2:]
+print(",".join(str(add(c)) for c in (cert + b"GARBAGE", flipped, cert)))
+PY
+check_eq "a certificate with trailing bytes or a bad CA signature: FAILURE; a good one: SUCCESS" "5,5,6" \
+	"$(/usr/bin/python3 badcert.py "$S" k/certkey k/certkey-cert.pub)"
+check_match "... and the listing stays readable" "certkey \(ED25519-CERT\)" "$(SSH_AUTH_SOCK=$S ssh-add -l 2>&1)"
+
 out=$(SSH_AUTH_SOCK=$S ssh-add -s /nonexistent/pkcs11.so </dev/null 2>&1)
 check_eq "ssh-add -s (PKCS#11): a clean refusal" 1 $?
 check_match "... agent refused" "Could not add card \"/nonexistent/pkcs11.so\": agent refused operation" "$out"

@@ -113,6 +113,14 @@ answer CANCEL
 if sign_ok "$WORK/c.sock" home/.ssh/id_rsa.pub; then fail "ssh-tpm-add -c: denied, no signature" signed; else ok "ssh-tpm-add -c: denied, no signature"; fi
 : > "$ASKPASS_LOG"
 answer ""
+SSH_AUTH_SOCK=$WORK/c.sock ssh-add -D >/dev/null
+activate_pass "$WORK/ck.sock" "$WORK/ck.log" --key-dir "$WORK/kd" || exit 1
+SSH_AUTH_SOCK=$WORK/ck.sock "$ADD" -c kd/id_ecdsa.tpm >/dev/null
+check "ssh-tpm-add -c of a key-dir key: it asks now" sign_ok "$WORK/ck.sock" kd/id_ecdsa.pub
+check_match "... (asked)" "Allow use of key plain-ecdsa" "$(cat "$ASKPASS_LOG")"
+check_eq "... and it is listed once" 1 "$(SSH_AUTH_SOCK=$WORK/ck.sock ssh-add -l | grep -c plain-ecdsa)"
+SSH_AUTH_SOCK=$WORK/ck.sock ssh-add -D >/dev/null
+: > "$ASKPASS_LOG"
 activate_pass "$WORK/cl.sock" "$WORK/cl.log" --confirm-loaded --key-dir "$WORK/kd" || exit 1
 check "--confirm-loaded: a key-dir key asks, then signs" sign_ok "$WORK/cl.sock" kd/id_ecdsa.pub
 check_match "... asked" "Allow use of key plain-ecdsa" "$(cat "$ASKPASS_LOG")"
