@@ -191,6 +191,15 @@ check_eq "a certificate with trailing bytes or a bad CA signature: FAILURE; a go
 	"$(/usr/bin/python3 badcert.py "$S" k/certkey k/certkey-cert.pub)"
 check_match "... and the listing stays readable" "certkey \(ED25519-CERT\)" "$(SSH_AUTH_SOCK=$S ssh-add -l 2>&1)"
 
+check_eq "an sk-* (FIDO) key: a clean FAILURE" 5 "$(/usr/bin/python3 -c '
+import socket, struct, sys
+def s(b): return struct.pack(">I", len(b)) + b
+body = b"\x11" + s(b"sk-ssh-ed25519@openssh.com") + s(b"\x00" * 32) + s(b"ssh:") + b"\x01" + s(b"h") + s(b"") + s(b"c")
+k = socket.socket(socket.AF_UNIX); k.connect(sys.argv[1])
+k.sendall(struct.pack(">I", len(body)) + body)
+n = struct.unpack(">I", k.recv(4, socket.MSG_WAITALL))[0]
+print(k.recv(n, socket.MSG_WAITALL)[0])' "$S")"
+
 out=$(SSH_AUTH_SOCK=$S ssh-add -s /nonexistent/pkcs11.so </dev/null 2>&1)
 check_eq "ssh-add -s (PKCS#11): a clean refusal" 1 $?
 check_match "... agent refused" "Could not add card \"/nonexistent/pkcs11.so\": agent refused operation" "$out"
