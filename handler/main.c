@@ -315,6 +315,7 @@ static int run_command(int fd, struct listen_path *lp, const struct handler_conf
 	pid_t parent = getpid(), pid;
 	char num[32];
 	sigset_t mask, old;
+	int r;
 
 	/* Blocked from before the fork until listen_loop takes them: a
 	 * COMMAND that fails at once still has its socket removed. */
@@ -345,10 +346,14 @@ static int run_command(int fd, struct listen_path *lp, const struct handler_conf
 		kill(pid, SIGTERM);
 		return 1;
 	}
+	/* The child owns the socket (and removes it). */
+	free(lp->path);
+	lp->path = NULL;
 	execvp(arg_command[0], arg_command);
-	log_error("%s: %s", arg_command[0], strerror(errno));
+	r = errno;
+	log_error("%s: %s", arg_command[0], strerror(r));
 	kill(pid, SIGTERM);
-	return errno == ENOENT ? 127 : 126;
+	return r == ENOENT ? 127 : 126;
 }
 
 static bool fd_is_socket(int fd, bool *ret_listening)
