@@ -149,12 +149,17 @@ askpass_setup() {
 	export SSH_ASKPASS="$ASKPASS" SSH_ASKPASS_REQUIRE=force DISPLAY=:0
 	export ASKPASS_LOG="$WORK/askpass.log" ASKPASS_ANSWER="$WORK/askpass.answer"
 	: > "$ASKPASS_LOG"
+	# A keyring the test named before is still cleaned up at exit.
+	TA_KEYRINGS="${TA_KEYRINGS:-} ${SSH_TPM_AGENT_KEYRING:-}"
 	export SSH_TPM_AGENT_KEYRING="ta-test-$$-$(date +%s%N)"
 	add_cleanup keyring_cleanup
 }
+# Unlink every keyring this test used (our agents' records live there).
 keyring_cleanup() {
-	kr=$(keyctl search @u keyring "$SSH_TPM_AGENT_KEYRING" 2>/dev/null) &&
-		keyctl unlink "$kr" @u >/dev/null 2>&1
+	for n in ${TA_KEYRINGS:-} ${SSH_TPM_AGENT_KEYRING:-}; do
+		kr=$(keyctl search @u keyring "$n" 2>/dev/null) &&
+			keyctl unlink "$kr" @u >/dev/null 2>&1
+	done
 	return 0
 }
 askpass_calls() { grep -c . "$ASKPASS_LOG"; }
