@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* added.c - identities added with ssh-add, as cache records (added.h).
- * A record: u32 version (1), u64 seq, string blob, string private key,
- * string comment, u32 flags. */
+ * A record: u32 version (2), u64 seq, u32 flags, string blob, string
+ * comment, string key -- the key last, so that a listing reads past no
+ * secret it does not need. */
 #include "added.h"
 
 #include <stdio.h>
@@ -17,7 +18,7 @@
 #include "log.h"
 #include "sshkey.h"
 
-#define ADDED_VERSION 1
+#define ADDED_VERSION 2
 
 void added_clear(struct added *a)
 {
@@ -71,6 +72,8 @@ static int record_id(const uint8_t *blob, size_t len, char id[65])
 	return 0;
 }
 
+/* with_key: the private key too (a TPM key file, which listing needs,
+ * comes always; it is no secret without its TPM). */
 static int decode(const uint8_t *data, size_t len, bool with_key, struct added *ret)
 {
 	_cleanup_(buf_freep) struct buf *b = buf_from(data, len);
@@ -84,19 +87,12 @@ static int decode(const uint8_t *data, size_t len, bool with_key, struct added *
 		return r;
 	if (version != ADDED_VERSION)
 		return TA_ERR_FORMAT;
-	if ((r = buf_get_u64(b, &a.seq)) < 0 ||
-	    (r = buf_get_string(b, &a.blob, &a.blob_len)) < 0)
+	if ((r = buf_get_u64(b, &a.seq)) < 0 || (r = buf_get_u32(b, &a.flags)) < 0 ||
+	    (r = buf_get_string(b, &a.blob, &a.blob_len)) < 0 ||
+	    (r = buf_get_cstring(b, &a.comment, NULL)) < 0)
 		goto fail;
-	if (with_key)
-		r = buf_get_string(b, &a.key, &a.key_len);
-	else {
-		const uint8_t *skip;
-		size_t n;
-
-		r = buf_get_string_direct(b, &skip, &n);
-	}
-	if (r < 0 || (r = buf_get_cstring(b, &a.comment, NULL)) < 0 ||
-	    (r = buf_get_u32(b, &a.flags)) < 0)
+	if ((with_key || (a.flags & ADDED_TPM)) &&
+	    (r = buf_get_string(b, &a.key, &a.key_len)) < 0)
 		goto fail;
 	*ret = a;
 	return 0;
@@ -171,9 +167,8 @@ int added_put(struct handler_conn *c, const uint8_t *blob, size_t blob_len,
 		seq = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	}
 	if ((r = buf_put_u32(b, ADDED_VERSION)) < 0 || (r = buf_put_u64(b, seq)) < 0 ||
-	    (r = buf_put_string(b, blob, blob_len)) < 0 ||
-	    (r = buf_put_string(b, key, key_len)) < 0 ||
-	    (r = buf_put_cstring(b, comment)) < 0 || (r = buf_put_u32(b, flags)) < 0)
+	    (r = buf_put_u32(b, flags)) < 0 || (r = buf_put_string(b, blob, blob_len)) < 0 ||
+	    (r = buf_put_cstring(b, comment)) < 0 || (r = buf_put_string(b, key, key_len)) < 0)
 		return r;
 	if (asprintf(&label, "ssh-tpm-agent: identity %s", comment) < 0)
 		return TA_ERR_NOMEM;
@@ -224,7 +219,7 @@ int added_list(struct handler_conn *c, struct added **ret, size_t *ret_n)
 	for (size_t i = 0; i < n_ids; i++) {
 		/* Gone meanwhile (expired, removed by another handler), or
 		 * not ours to read: skipped. */
-		if (get_by_id(c, ids[i], true, &v[n]) == 0)
+		if (get_by_id(c, ids[i], false, &v[n]) == 0)
 			n++;
 	}
 	if (n > 1)

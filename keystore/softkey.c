@@ -81,20 +81,6 @@ static const char *ec_group(enum sshkey_type t)
 	return NULL;
 }
 
-static const EVP_MD *md_of(enum ta_hash h)
-{
-	switch (h) {
-	case TA_HASH_SHA1:
-		return EVP_sha1();
-	case TA_HASH_SHA256:
-		return EVP_sha256();
-	case TA_HASH_SHA384:
-		return EVP_sha384();
-	case TA_HASH_SHA512:
-		return EVP_sha512();
-	}
-	return NULL;
-}
 
 /* The public fields, as borrowed slices of the message or certificate. */
 struct pubfields {
@@ -405,7 +391,7 @@ static int verify_sig(EVP_PKEY *pkey, int kind, enum sshkey_type ec, const uint8
 			return TA_ERR_LIBCRYPTO;
 		blob = der;
 		blob_len = (size_t)der_len;
-		md = md_of(sshkey_ecdsa_hash(ec));
+		md = ta_hash_md(sshkey_ecdsa_hash(ec));
 		break;
 	}
 	case SK_RSA:
@@ -665,10 +651,10 @@ int softkey_sign(const struct softkey *k, enum ta_hash hash, const uint8_t *data
 		break;
 	case SK_ECDSA:
 		alg = sshkey_type_name(k->ec_type);
-		md = md_of(sshkey_ecdsa_hash(k->ec_type));
+		md = ta_hash_md(sshkey_ecdsa_hash(k->ec_type));
 		break;
 	case SK_RSA:
-		md = md_of(hash);
+		md = ta_hash_md(hash);
 		alg = hash == TA_HASH_SHA256 ? "rsa-sha2-256"
 		      : hash == TA_HASH_SHA512 ? "rsa-sha2-512"
 		      : hash == TA_HASH_SHA1	 ? "ssh-rsa"

@@ -96,7 +96,7 @@ size_t ta_hash_len(enum ta_hash h)
 	return 0;
 }
 
-static const EVP_MD *ta_hash_md(enum ta_hash h)
+const EVP_MD *ta_hash_md(enum ta_hash h)
 {
 	switch (h) {
 	case TA_HASH_SHA1:

@@ -51,6 +51,8 @@ enum ta_hash sshkey_ecdsa_hash(enum sshkey_type t);
 /* Key size in bits, as ssh-keygen -l prints it. */
 unsigned sshkey_bits(const struct sshkey *k);
 size_t ta_hash_len(enum ta_hash h);
+/* OpenSSL's digest for h. */
+const struct evp_md_st *ta_hash_md(enum ta_hash h);
 /* Digest data with h; out must hold 64 bytes. */
 int ta_hash_digest(enum ta_hash h, const void *data, size_t len, uint8_t *out);
 

@@ -130,8 +130,8 @@ def main():
                                      dict(env, SSH_AUTH_SOCK=socks["system"]), R),
         }
 
-        # The generator: a fake root with a TPM, our units and Debian's
-        # ssh.service (full path), and one without a TPM.
+        # The generator: a root of its inputs (a sysfs tpmrm entry, our
+        # units, Debian's ssh.service: the full path), and one without a TPM.
         groot = os.path.join(work, "groot")
         udir = os.path.dirname(units["system"])
         os.makedirs(groot + "/sys/class/tpmrm/tpmrm0")

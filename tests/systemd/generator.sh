@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# ssh-tpm-generator against fake roots (sys/class/tpmrm, the config file,
-# unit dirs: $SSH_TPM_GENERATOR_ROOT) and kernel command lines
+# ssh-tpm-generator (the real program) against test roots of its inputs
+# (sys/class/tpmrm, the config file, unit dirs: $SSH_TPM_GENERATOR_ROOT,
+# as the issue asks) and kernel command lines
 # ($SYSTEMD_PROC_CMDLINE): exactly the expected tree for each case, run
 # twice, three dirs; quiet unless something is wrong; it touches nothing
 # but its output dir (strace); and systemd loads what it wrote.
@@ -13,7 +14,8 @@ GEN=$GENERATOR_BIN
 cd "$WORK" || exit 1
 UD=$SYSTEMD_SYSTEM_UNIT_DIR
 
-# mkroot NAME SSHD_LAYOUT: a fake root with a TPM and our installed units;
+# mkroot NAME SSHD_LAYOUT: a root of generator inputs (a sysfs tpmrm entry,
+# our installed units);
 # SSHD_LAYOUT is debian (ssh.service + the sshd.service alias), fedora
 # (sshd.service + sshd@.service), or none.
 mkroot() {
