@@ -52,6 +52,13 @@ static inline void closep(int *fd)
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
+/* Free p, give NULL: h->name = mfree(h->name). */
+static inline void *mfree(void *p)
+{
+	free(p);
+	return NULL;
+}
+
 /* Secrets of known length: wiped, then freed (OpenSSH freezero). */
 static inline void erase_and_free(void *p, size_t len)
 {

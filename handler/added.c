@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* added.c - identities added with ssh-add, as cache records (added.h).
- * A record: u32 version (2), u64 seq, u32 flags, string blob, string
- * comment, string key -- the key last, so that a listing reads past no
- * secret it does not need. */
+ * A record: u32 version (3), u64 seq, u32 flags, string blob, string
+ * comment, string destination constraints, string key -- the key last,
+ * so that a listing reads past no secret it does not need.  (Version 2,
+ * without the constraints, is still read.) */
 #include "added.h"
 
 #include <stdio.h>
@@ -14,24 +15,63 @@
 #include "buf.h"
 #include "cache.h"
 #include "cleanup.h"
+#include "dest.h"
 #include "err.h"
 #include "log.h"
 #include "sshkey.h"
 
-#define ADDED_VERSION 2
+#define ADDED_VERSION 3
+#define RESTRICT_DEST "restrict-destination-v00@openssh.com"
 
 void added_clear(struct added *a)
 {
 	free(a->blob);
 	erase_and_free(a->key, a->key_len);
 	free(a->comment);
+	free(a->dest);
 	memset(a, 0, sizeof(*a));
 }
 
 #define MAX_LIFETIME (365U * 86400)
 
-int added_parse_constraints(struct buf *req, unsigned *lifetime, uint32_t *flags)
+/* string name, then the extension's own fields. */
+static int parse_extension(struct buf *req, const uint8_t **dest, size_t *dest_len)
 {
+	_cleanup_free_ char *name = NULL;
+	struct dest_set d;
+	int r;
+
+	if ((r = buf_get_cstring(req, &name, NULL)) < 0)
+		return r;
+	if (strcmp(name, RESTRICT_DEST) != 0) {
+		log_info("constraint '%s': not supported for this key, refused", name);
+		return TA_ERR_UNSUPPORTED;
+	}
+	if (*dest) {
+		log_info("constraint " RESTRICT_DEST " given twice");
+		return TA_ERR_FORMAT;
+	}
+	if ((r = buf_get_string_direct(req, dest, dest_len)) < 0)
+		return r;
+	r = dest_parse(*dest, *dest_len, &d);
+	if (r < 0) {
+		log_info("constraint " RESTRICT_DEST ": %s", ta_strerror(r));
+		return r;
+	}
+	dest_set_clear(&d);
+	/* An empty list restricts nothing (as in OpenSSH's agent). */
+	if (*dest_len == 0)
+		*dest = NULL;
+	return 0;
+}
+
+int added_parse_constraints(struct buf *req, unsigned *lifetime, uint32_t *flags,
+			    const uint8_t **dest, size_t *dest_len)
+{
+	bool have_lifetime = false, have_confirm = false;
+
+	*dest = NULL;
+	*dest_len = 0;
 	while (buf_len(req) > 0) {
 		uint8_t type;
 		uint32_t secs;
@@ -41,6 +81,11 @@ int added_parse_constraints(struct buf *req, unsigned *lifetime, uint32_t *flags
 			return r;
 		switch (type) {
 		case SSH_AGENT_CONSTRAIN_LIFETIME:
+			if (have_lifetime) {
+				log_info("constraint: lifetime given twice");
+				return TA_ERR_FORMAT;
+			}
+			have_lifetime = true;
 			if ((r = buf_get_u32(req, &secs)) < 0)
 				return r;
 			if (secs == 0 || secs > MAX_LIFETIME) {
@@ -50,7 +95,16 @@ int added_parse_constraints(struct buf *req, unsigned *lifetime, uint32_t *flags
 			*lifetime = secs;
 			break;
 		case SSH_AGENT_CONSTRAIN_CONFIRM:
+			if (have_confirm) {
+				log_info("constraint: confirm given twice");
+				return TA_ERR_FORMAT;
+			}
+			have_confirm = true;
 			*flags |= ADDED_CONFIRM;
+			break;
+		case SSH_AGENT_CONSTRAIN_EXTENSION:
+			if ((r = parse_extension(req, dest, dest_len)) < 0)
+				return r;
 			break;
 		default:
 			log_info("constraint %u: not supported, refused as OpenSSH does", type);
@@ -85,12 +139,16 @@ static int decode(const uint8_t *data, size_t len, bool with_key, struct added *
 		return TA_ERR_NOMEM;
 	if ((r = buf_get_u32(b, &version)) < 0)
 		return r;
-	if (version != ADDED_VERSION)
+	if (version != ADDED_VERSION && version != 2)
 		return TA_ERR_FORMAT;
 	if ((r = buf_get_u64(b, &a.seq)) < 0 || (r = buf_get_u32(b, &a.flags)) < 0 ||
 	    (r = buf_get_string(b, &a.blob, &a.blob_len)) < 0 ||
 	    (r = buf_get_cstring(b, &a.comment, NULL)) < 0)
 		goto fail;
+	if (version == ADDED_VERSION && (r = buf_get_string(b, &a.dest, &a.dest_len)) < 0)
+		goto fail;
+	if (a.dest_len == 0)
+		a.dest = mfree(a.dest);
 	if ((with_key || (a.flags & ADDED_TPM)) &&
 	    (r = buf_get_string(b, &a.key, &a.key_len)) < 0)
 		goto fail;
@@ -142,7 +200,7 @@ int added_get(struct handler_conn *c, const uint8_t *blob, size_t blob_len,
 
 int added_put(struct handler_conn *c, const uint8_t *blob, size_t blob_len,
 	      const uint8_t *key, size_t key_len, const char *comment,
-	      uint32_t flags, unsigned lifetime)
+	      const uint8_t *dest, size_t dest_len, uint32_t flags, unsigned lifetime)
 {
 	_cleanup_(buf_freep) struct buf *b = buf_new(CACHE_MAX_RECORD);
 	_cleanup_free_ char *label = NULL;
@@ -158,17 +216,24 @@ int added_put(struct handler_conn *c, const uint8_t *blob, size_t blob_len,
 	if ((r = record_id(blob, blob_len, id)) < 0 ||
 	    (r = handler_conn_state(c, &cache)) < 0)
 		return r;
-	/* Added again: it keeps its place, as in OpenSSH's agent. */
+	/* Added again: it keeps its place, as in OpenSSH's agent -- unless
+	 * its constraints hide it from this connection. */
 	if (get_by_id(c, id, false, &old) == 0) {
 		seq = old.seq;
+		r = dest_permitted(c, old.dest, old.dest_len, NULL);
 		added_clear(&old);
+		if (r < 0) {
+			log_info("not replacing an identity this connection may not see");
+			return TA_ERR_INVALID_ARGUMENT;
+		}
 	} else {
 		clock_gettime(CLOCK_REALTIME, &ts);
 		seq = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	}
 	if ((r = buf_put_u32(b, ADDED_VERSION)) < 0 || (r = buf_put_u64(b, seq)) < 0 ||
 	    (r = buf_put_u32(b, flags)) < 0 || (r = buf_put_string(b, blob, blob_len)) < 0 ||
-	    (r = buf_put_cstring(b, comment)) < 0 || (r = buf_put_string(b, key, key_len)) < 0)
+	    (r = buf_put_cstring(b, comment)) < 0 || (r = buf_put_string(b, dest, dest_len)) < 0 ||
+	    (r = buf_put_string(b, key, key_len)) < 0)
 		return r;
 	if (asprintf(&label, "ssh-tpm-agent: identity %s", comment) < 0)
 		return TA_ERR_NOMEM;
@@ -185,7 +250,10 @@ int added_drop(struct handler_conn *c, const uint8_t *blob, size_t blob_len)
 
 	if ((r = added_get(c, blob, blob_len, &a)) < 0)
 		return r;
+	r = dest_permitted(c, a.dest, a.dest_len, NULL);
 	added_clear(&a);
+	if (r < 0)
+		return r; /* not visible here: not removed, as OpenSSH */
 	if ((r = record_id(blob, blob_len, id)) < 0 ||
 	    (r = handler_conn_state(c, &cache)) < 0)
 		return r;

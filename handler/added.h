@@ -19,6 +19,8 @@ struct added {
 	uint8_t *key;     /* the private key as ssh-add sent it (secret) */
 	size_t key_len;
 	char *comment;
+	uint8_t *dest;    /* destination constraints (dest.h), as sent */
+	size_t dest_len;
 	uint32_t flags;   /* ADDED_CONFIRM */
 };
 
@@ -27,9 +29,12 @@ struct added {
 #define ADDED_TPM 0x2 /* key: a TSS2 key file (DER), from ssh-tpm-add */
 
 /* The constraints that end ADD_ID_CONSTRAINED (and tpm-add-key): a
- * lifetime and confirm, as OpenSSH's agent takes them; any other one is
- * refused (TA_ERR_UNSUPPORTED). */
-int added_parse_constraints(struct buf *req, unsigned *lifetime, uint32_t *flags);
+ * lifetime, confirm and destinations (restrict-destination-v00@
+ * openssh.com, checked; *dest points into req), each at most once, as
+ * OpenSSH's agent takes them; any other one is refused
+ * (TA_ERR_UNSUPPORTED). */
+int added_parse_constraints(struct buf *req, unsigned *lifetime, uint32_t *flags,
+			    const uint8_t **dest, size_t *dest_len);
 
 void added_clear(struct added *a);
 
@@ -37,7 +42,7 @@ void added_clear(struct added *a);
  * 0: until removed. */
 int added_put(struct handler_conn *c, const uint8_t *blob, size_t blob_len,
 	      const uint8_t *key, size_t key_len, const char *comment,
-	      uint32_t flags, unsigned lifetime);
+	      const uint8_t *dest, size_t dest_len, uint32_t flags, unsigned lifetime);
 /* The identity listed with blob: TA_ERR_KEY_NOT_FOUND when none. */
 int added_get(struct handler_conn *c, const uint8_t *blob, size_t blob_len,
 	      struct added *ret);

@@ -12,6 +12,7 @@
 
 #include "agent.h"
 #include "err.h"
+#include "fallback.h"
 #include "handler.h"
 #include "log.h"
 #include "sysutil.h"
@@ -25,6 +26,8 @@ void handler_conn_done(struct handler_conn *c)
 {
 	cache_close(c->cache);
 	cache_close(c->state);
+	handler_bindings_clear(c);
+	fallback_close_all(c);
 	secret_free(c->owner_pw);
 	free(c->peer.exe);
 	*c = (struct handler_conn){ .fd = -1 };

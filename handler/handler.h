@@ -22,6 +22,8 @@ struct handler_config {
 	enum cache_backend cache;  /* where passphrases are cached */
 	unsigned cache_timeout;    /* seconds */
 	unsigned prompt_timeout;   /* seconds a passphrase prompt may take */
+	char **fallbacks;          /* -A: fallback agents' sockets, in order */
+	size_t n_fallbacks;
 };
 
 #define HANDLER_DEFAULT_PROMPT_TIMEOUT 120 /* seconds */
@@ -34,8 +36,30 @@ struct handler_peer {
 	char *exe; /* its executable (handler_peer_exe), or NULL */
 };
 
+/* A session bound to the connection (session-bind@openssh.com): the
+ * host key, the session id it signed (and the signature, to bind the
+ * same session at a fallback agent). */
+struct handler_binding {
+	uint8_t *hostkey;
+	size_t hostkey_len;
+	uint8_t *sid;
+	size_t sid_len;
+	uint8_t *sig;
+	size_t sig_len;
+	bool forwarded;
+};
+
+#define HANDLER_MAX_BINDINGS 16 /* as OpenSSH's agent */
+#define HANDLER_MAX_SID 128
+
+/* A fallback agent's connection, opened when first needed. */
+struct handler_fallback {
+	int fd;      /* -1: not connected */
+	bool dead;   /* could not be reached in this connection: skipped */
+};
+
 /* One connection: everything a handler owns, and only for the connection
- * (session bindings and lock checks will live here too). */
+ * (its session bindings and its fallback connections included). */
 struct handler_conn {
 	const struct handler_config *cfg;
 	int fd;                   /* the client's connection (-1: none); its
@@ -48,6 +72,14 @@ struct handler_conn {
 	struct tpm_opts tpm;      /* cfg->tpm, with this connection's owner
 				   * password once asked */
 	char *owner_pw;           /* asked in this connection: wiped at its end */
+	const uint8_t *request;   /* the request being served, whole (type */
+	size_t request_len;       /* byte first), for passing it on */
+	struct handler_binding bindings[HANDLER_MAX_BINDINGS];
+	size_t n_bindings;
+	bool bind_failed;         /* a session-bind was refused */
+	struct handler_fallback *fallbacks; /* cfg->n_fallbacks of them */
+	unsigned hops;            /* the client is an ssh-tpm-agent's fallback
+				   * connection, this many agents deep */
 };
 
 /* fd may be -1 (no connection: tests, fuzzing). */
@@ -58,10 +90,14 @@ void handler_conn_done(struct handler_conn *c);
 int handler_conn_cache(struct handler_conn *c, struct cache **ret);
 int handler_conn_state(struct handler_conn *c, struct cache **ret);
 
-/* The identities this agent offers, in order: the key dir's (unless
- * --no-load); added and fallback identities will follow.  The one source
- * for both listing and signing. */
+/* The identities this agent holds, in order: the key dir's (unless
+ * --no-load), then the added ones.  The one source for both listing and
+ * signing.  Destination-constrained ones are in, whatever the
+ * connection's bindings (handler_permitted says). */
 int handler_identities(struct handler_conn *c, struct identity_list **ret);
+/* May this identity be listed / used on this connection (destination
+ * constraints against its session bindings)? */
+bool handler_permitted(struct handler_conn *c, const struct identity *id);
 
 /* The client's executable, for logs ("?" when unknown). */
 const char *handler_peer_exe(struct handler_conn *c);
@@ -106,5 +142,15 @@ int handler_unlock(struct handler_conn *c, struct buf *req, struct buf *resp);
 /* The user's agent is locked (ssh-add -x), by any handler. */
 bool handler_locked(struct handler_conn *c);
 int handler_extension(struct handler_conn *c, struct buf *req, struct buf *resp);
-/* ssh-add -c: ask through SSH_ASKPASS whether this use may go ahead. */
-int handler_confirm_use(struct handler_conn *c, const char *comment, const char *fp);
+/* Forget the connection's session bindings. */
+void handler_bindings_clear(struct handler_conn *c);
+/* session-bind@openssh.com (allowed while locked). */
+int handler_session_bind(struct handler_conn *c, struct buf *req, struct buf *resp);
+/* A request we do not serve ourselves (the whole of c->request): the
+ * reply of the first fallback agent that does not fail it. */
+int handler_pass_through(struct handler_conn *c, struct buf *resp);
+/* ssh-add -c: ask through SSH_ASKPASS whether this use may go ahead
+ * (dest_user: the target user of a destination-constrained key's
+ * login, or NULL). */
+int handler_confirm_use(struct handler_conn *c, const char *comment, const char *fp,
+			const char *dest_user);

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* identities.c - the one source of the identities this agent offers, for
  * listing and for signing alike: the key dir first, then the keys added
- * with ssh-add (cache records, oldest first, none twice); fallback
- * agents' identities will come after those. */
+ * with ssh-add (cache records, oldest first, none twice).  Fallback
+ * agents' identities come after those (fallback.c). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "added.h"
+#include "dest.h"
 #include "err.h"
 #include "handler.h"
 #include "log.h"
@@ -45,6 +46,12 @@ static int append_added(struct handler_conn *c, struct identity_list *l)
 		 * constraint.  (Its lifetime cannot remove a file.) */
 		if (same) {
 			same->confirm = same->confirm || (v[i].flags & ADDED_CONFIRM);
+			/* ... and its destination constraints (ssh-tpm-add -h
+			 * is a restriction asked for). */
+			if (v[i].dest && !same->dest) {
+				same->dest = TAKE_PTR(v[i].dest);
+				same->dest_len = v[i].dest_len;
+			}
 			continue;
 		}
 		/* A TPM key from ssh-tpm-add signs as a key-dir key does. */
@@ -64,6 +71,8 @@ static int append_added(struct handler_conn *c, struct identity_list *l)
 			.is_cert = false,
 			.added = true,
 			.confirm = v[i].flags & ADDED_CONFIRM,
+			.dest = TAKE_PTR(v[i].dest),
+			.dest_len = v[i].dest_len,
 		};
 	}
 out:
@@ -92,4 +101,9 @@ int handler_identities(struct handler_conn *c, struct identity_list **ret)
 		return r;
 	*ret = TAKE_PTR(l);
 	return 0;
+}
+
+bool handler_permitted(struct handler_conn *c, const struct identity *id)
+{
+	return dest_permitted(c, id->dest, id->dest_len, NULL) == 0;
 }

@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -45,11 +46,52 @@ static bool arg_foreground;      /* -D */
 static bool arg_confirm_loaded;
 static int arg_shell = -1;       /* -c: 1 (csh), -s: 0 (sh), else from $SHELL */
 static char **arg_command;       /* COMMAND [ARG...] */
+static char **arg_fallbacks;     /* -A SOCKET, in order */
+static size_t arg_n_fallbacks;
+
+/* -A SOCKET: kept absolute (the agent may change directory when it goes
+ * to the background), at most what a socket address holds. */
+static int add_fallback(const char *path)
+{
+	struct sockaddr_un sa;
+	char **grown, *abs = NULL, *cwd = NULL;
+
+	if (!*path) {
+		log_error("invalid -A '': no socket path (is SSH_AUTH_SOCK set?)");
+		return -1;
+	}
+	if (path[0] == '/') {
+		abs = strdup(path);
+	} else if ((cwd = getcwd(NULL, 0))) {
+		if (asprintf(&abs, "%s/%s", cwd, path) < 0)
+			abs = NULL;
+	}
+	free(cwd);
+	if (!abs) {
+		log_error("-A '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (strlen(abs) >= sizeof(sa.sun_path)) {
+		log_error("invalid -A '%s': longer than a socket path may be (%zu bytes)", abs,
+			  sizeof(sa.sun_path) - 1);
+		free(abs);
+		return -1;
+	}
+	grown = realloc(arg_fallbacks, (arg_n_fallbacks + 1) * sizeof(*grown));
+	if (!grown) {
+		free(abs);
+		return -1;
+	}
+	arg_fallbacks = grown;
+	arg_fallbacks[arg_n_fallbacks++] = abs;
+	return 0;
+}
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ssh-tpm-agent [-c | -s] [-D] [-d] [-o] [-l PATH] [--key-dir PATH] [--no-load]\n"
+		"usage: ssh-tpm-agent [-c | -s] [-D] [-d] [-o] [-l PATH] [-A SOCKET]... [--key-dir PATH]\n"
+		"                     [--no-load]\n"
 		"                     [--confirm-loaded]\n"
 		"                     [--no-cache | --cache keyring|secret]\n"
 		"                     [--cache-timeout SECONDS] [--prompt-timeout SECONDS]\n"
@@ -111,7 +153,9 @@ static int parse_argv(int argc, char **argv)
 			arg_socket = optarg;
 			break;
 		case 'A':
-			return not_yet("-A");
+			if (add_fallback(optarg) < 0)
+				return -1;
+			break;
 		case 'o':
 			arg_ask_owner = true;
 			break;
@@ -429,6 +473,8 @@ int main(int argc, char **argv)
 		.cache = arg_cache,
 		.cache_timeout = arg_cache_timeout,
 		.prompt_timeout = arg_prompt_timeout,
+		.fallbacks = arg_fallbacks,
+		.n_fallbacks = arg_n_fallbacks,
 	};
 
 	n = sd_listen_fds(1);

@@ -1,15 +1,24 @@
 /* SPDX-License-Identifier: MIT */
-/* msg-extension.c - SSH_AGENTC_EXTENSION.  "tpm-add-key", the Go
- * ssh-tpm-agent's extension that ssh-tpm-add speaks (either tool with
- * either agent): u8 17|25, string "TPMKEY", string TSS2 key (DER; PEM
- * taken too), string certificate (empty for none), then constraints.  The
- * key file's contents travel, so the agent never opens a path a client
- * names.  Any other extension gets FAILURE, as OpenSSH's agent gives. */
+/* msg-extension.c - SSH_AGENTC_EXTENSION.
+ * - "session-bind@openssh.com" (PROTOCOL.agent): the host key's
+ *   signature over the session id is checked, and the binding kept for
+ *   this connection (the handler's lifetime), as OpenSSH's agent keeps it
+ *   for the socket.  Refused: EXTENSION_FAILURE, as OpenSSH answers.
+ * - "query": the extensions we answer ourselves.
+ * - "tpm-add-key", the Go ssh-tpm-agent's extension that ssh-tpm-add
+ *   speaks (either tool with either agent): u8 17|25, string "TPMKEY",
+ *   string TSS2 key (DER; PEM taken too), string certificate (empty for
+ *   none), then constraints.  The key file's contents travel, so the
+ *   agent never opens a path a client names.
+ * Any other extension goes to the fallback agents; with none that takes
+ * it, FAILURE, as OpenSSH's agent gives. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "added.h"
 #include "agent.h"
 #include "err.h"
+#include "fallback.h"
 #include "handler.h"
 #include "keyfile.h"
 #include "log.h"
@@ -18,6 +27,8 @@
 #include "sshkey.h"
 
 #define TPM_ADD_KEY "tpm-add-key"
+#define SESSION_BIND "session-bind@openssh.com"
+#define QUERY "query"
 
 static int tpm_add_key(struct handler_conn *c, struct buf *req)
 {
@@ -28,6 +39,8 @@ static int tpm_add_key(struct handler_conn *c, struct buf *req)
 	_cleanup_free_ char *fp = NULL;
 	const uint8_t *tag, *kbytes, *cert;
 	size_t tag_len, k_len, cert_len, der_len = 0;
+	const uint8_t *dest = NULL;
+	size_t dest_len = 0;
 	unsigned lifetime = 0;
 	uint32_t flags = ADDED_TPM;
 	uint8_t type;
@@ -42,7 +55,7 @@ static int tpm_add_key(struct handler_conn *c, struct buf *req)
 		log_info(TPM_ADD_KEY ": not a TPM key message (type %u)", type);
 		return TA_ERR_FORMAT;
 	}
-	if ((r = added_parse_constraints(req, &lifetime, &flags)) < 0)
+	if ((r = added_parse_constraints(req, &lifetime, &flags, &dest, &dest_len)) < 0)
 		return r;
 	r = k_len > 10 && memcmp(kbytes, "-----BEGIN", 10) == 0 ? keyfile_parse(kbytes, k_len, &kf)
 								 : keyfile_parse_der(kbytes, k_len, &kf);
@@ -80,13 +93,122 @@ static int tpm_add_key(struct handler_conn *c, struct buf *req)
 	if ((r = keyfile_to_der(kf, true, &der, &der_len)) < 0)
 		return r;
 	r = added_put(c, buf_ptr(blob), buf_len(blob), der, der_len,
-		      kf->description ? kf->description : "", flags, lifetime);
+		      kf->description ? kf->description : "", dest, dest_len, flags, lifetime);
 	if (r < 0)
 		return r;
 	log_debug(TPM_ADD_KEY " from pid %d uid %u: %s%s (%s), lifetime %u s%s", (int)c->peer.pid,
 		  (unsigned)c->peer.uid, fp, cert_len ? " certificate" : "",
 		  kf->description ? kf->description : "", lifetime,
 		  flags & ADDED_CONFIRM ? ", confirm" : "");
+	return 0;
+}
+
+static void binding_clear(struct handler_binding *b)
+{
+	free(b->hostkey);
+	free(b->sid);
+	free(b->sig);
+	memset(b, 0, sizeof(*b));
+}
+
+void handler_bindings_clear(struct handler_conn *c)
+{
+	for (size_t i = 0; i < c->n_bindings; i++)
+		binding_clear(&c->bindings[i]);
+	c->n_bindings = 0;
+}
+
+static bool same(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+	return al == bl && memcmp(a, b, al) == 0;
+}
+
+/* string host key, string session id, string signature, bool forwarding
+ * -- the rules of OpenSSH's process_ext_session_bind. */
+static int session_bind(struct handler_conn *c, struct buf *req)
+{
+	_cleanup_(binding_clear) struct handler_binding nb = { 0 };
+	_cleanup_free_ char *fp = NULL;
+	const uint8_t *key, *sid, *sig;
+	size_t key_len, sid_len, sig_len;
+	uint8_t fwd;
+	int r;
+
+	c->bind_failed = true; /* until it is recorded */
+	if ((r = buf_get_string_direct(req, &key, &key_len)) < 0 ||
+	    (r = buf_get_string_direct(req, &sid, &sid_len)) < 0 ||
+	    (r = buf_get_string_direct(req, &sig, &sig_len)) < 0 || (r = buf_get_u8(req, &fwd)) < 0)
+		return r;
+	if (buf_len(req) != 0)
+		return TA_ERR_TRAILING;
+	if (sid_len > HANDLER_MAX_SID || sid_len == 0) {
+		log_info(SESSION_BIND ": a session id of %zu bytes", sid_len);
+		return TA_ERR_FORMAT;
+	}
+	r = softkey_verify(key, key_len, sig, sig_len, sid, sid_len);
+	if (r < 0) {
+		log_info(SESSION_BIND ": the host key's signature of the session id does not verify: %s",
+			 ta_strerror(r));
+		return r;
+	}
+	for (size_t i = 0; i < c->n_bindings; i++) {
+		const struct handler_binding *b = &c->bindings[i];
+		bool sid_match = same(sid, sid_len, b->sid, b->sid_len);
+
+		if (!b->forwarded) {
+			log_info(SESSION_BIND ": this connection is bound for a login already");
+			return TA_ERR_INVALID_ARGUMENT;
+		}
+		if (sid_match && same(key, key_len, b->hostkey, b->hostkey_len)) {
+			c->bind_failed = false;
+			return 0; /* recorded already */
+		}
+		if (sid_match) {
+			log_info(SESSION_BIND ": the session id is bound to another host key");
+			return TA_ERR_INVALID_ARGUMENT;
+		}
+	}
+	if (c->n_bindings >= HANDLER_MAX_BINDINGS) {
+		log_info(SESSION_BIND ": more than %d sessions bound", HANDLER_MAX_BINDINGS);
+		return TA_ERR_TOO_LARGE;
+	}
+	nb.forwarded = fwd != 0;
+	if (!(nb.hostkey = malloc(key_len)) || !(nb.sid = malloc(sid_len)) ||
+	    !(nb.sig = malloc(sig_len)))
+		return TA_ERR_NOMEM;
+	memcpy(nb.hostkey, key, key_len);
+	nb.hostkey_len = key_len;
+	memcpy(nb.sid, sid, sid_len);
+	nb.sid_len = sid_len;
+	memcpy(nb.sig, sig, sig_len);
+	nb.sig_len = sig_len;
+	c->bindings[c->n_bindings++] = nb;
+	memset(&nb, 0, sizeof(nb));
+	c->bind_failed = false;
+	log_debug(SESSION_BIND " from pid %d: session %zu bound%s", (int)c->peer.pid,
+		  c->n_bindings, fwd ? " (forwarding)" : "");
+	fallback_bind(c, &c->bindings[c->n_bindings - 1]);
+	return 0;
+}
+
+int handler_session_bind(struct handler_conn *c, struct buf *req, struct buf *resp)
+{
+	int r = session_bind(c, req);
+
+	buf_reset(resp);
+	return buf_put_u8(resp, r < 0 ? SSH_AGENT_EXTENSION_FAILURE : SSH_AGENT_SUCCESS);
+}
+
+static int query(struct buf *req, struct buf *resp)
+{
+	int r;
+
+	if (buf_len(req) != 0)
+		return TA_ERR_TRAILING;
+	if ((r = buf_put_u8(resp, SSH_AGENT_EXTENSION_RESPONSE)) < 0 ||
+	    (r = buf_put_cstring(resp, QUERY)) < 0 || (r = buf_put_cstring(resp, SESSION_BIND)) < 0 ||
+	    (r = buf_put_cstring(resp, TPM_ADD_KEY)) < 0)
+		return r;
 	return 0;
 }
 
@@ -97,10 +219,26 @@ int handler_extension(struct handler_conn *c, struct buf *req, struct buf *resp)
 
 	if ((r = buf_get_cstring(req, &name, NULL)) < 0)
 		return r;
-	if (strcmp(name, TPM_ADD_KEY) != 0) {
-		log_debug("extension '%s': not supported", name);
-		return TA_ERR_UNSUPPORTED;
+	if (strcmp(name, SESSION_BIND) == 0)
+		return handler_session_bind(c, req, resp);
+	if (strcmp(name, QUERY) == 0)
+		return query(req, resp);
+	if (strcmp(name, FALLBACK_HOPS) == 0) {
+		uint32_t hops;
+
+		if ((r = buf_get_u32(req, &hops)) < 0)
+			return r;
+		/* Deeper only: a client cannot make us shallower. */
+		if (hops > c->hops)
+			c->hops = hops;
+		return buf_put_u8(resp, SSH_AGENT_SUCCESS);
 	}
-	r = tpm_add_key(c, req);
-	return r < 0 ? r : buf_put_u8(resp, SSH_AGENT_SUCCESS);
+	if (strcmp(name, TPM_ADD_KEY) == 0) {
+		r = tpm_add_key(c, req);
+		return r < 0 ? r : buf_put_u8(resp, SSH_AGENT_SUCCESS);
+	}
+	if (c->cfg->n_fallbacks > 0)
+		return handler_pass_through(c, resp);
+	log_debug("extension '%s': not supported", name);
+	return TA_ERR_UNSUPPORTED;
 }

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* msg-identities.c - REQUEST_IDENTITIES: every identity we offer (key
- * dir keys and their certificates).  Reads files only; the TPM is not
- * opened. */
+ * dir keys and their certificates, added keys this connection may see),
+ * then the fallback agents' (none twice).  Reads files and the keyring
+ * only; the TPM is not opened. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
+#include "fallback.h"
 #include "handler.h"
 #include "keydir.h"
 #include "log.h"
@@ -13,7 +16,7 @@
 int handler_request_identities(struct handler_conn *c, struct buf *req,
 			       struct buf *resp)
 {
-	_cleanup_(identity_list_freep) struct identity_list *ids = NULL;
+	_cleanup_(identity_list_freep) struct identity_list *ids = NULL, *fb = NULL;
 	size_t n;
 	int r;
 
@@ -22,6 +25,33 @@ int handler_request_identities(struct handler_conn *c, struct buf *req,
 	r = handler_identities(c, &ids);
 	if (r < 0)
 		return r;
+	if (c->cfg->n_fallbacks > 0) {
+		r = fallback_identities(c, ids, &fb);
+		if (r < 0)
+			return r;
+	}
+	/* Hidden by its destination constraints: not listed (a fallback's
+	 * copy of the same key stays hidden too: ours is the one that
+	 * would sign). */
+	n = 0;
+	for (size_t i = 0; i < ids->n; i++) {
+		if (!handler_permitted(c, &ids->v[i])) {
+			identity_clear(&ids->v[i]);
+			continue;
+		}
+		ids->v[n++] = ids->v[i];
+	}
+	ids->n = n;
+	if (fb && fb->n > 0) {
+		struct identity *grown = realloc(ids->v, (ids->n + fb->n) * sizeof(*grown));
+
+		if (!grown)
+			return TA_ERR_NOMEM;
+		ids->v = grown;
+		memcpy(ids->v + ids->n, fb->v, fb->n * sizeof(*grown));
+		ids->n += fb->n;
+		fb->n = 0;
+	}
 	n = ids->n;
 	/* Answer only what fits in one frame (clients have the same limit). */
 	for (size_t i = 0, size = 5; i < n; i++) {

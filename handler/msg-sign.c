@@ -9,7 +9,9 @@
 #include "added.h"
 #include "ask.h"
 #include "cache.h"
+#include "dest.h"
 #include "err.h"
+#include "fallback.h"
 #include "handler.h"
 #include "keydir.h"
 #include "log.h"
@@ -252,23 +254,29 @@ static int sign_with_passphrase(struct handler_conn *c,
 
 /* ssh-add -c: every use asked through SSH_ASKPASS (SSH_ASKPASS_PROMPT=
  * confirm), naming the key and the program that asks. */
-int handler_confirm_use(struct handler_conn *c, const char *comment, const char *fp)
+int handler_confirm_use(struct handler_conn *c, const char *comment, const char *fp,
+			const char *dest_user)
 {
 	_cleanup_free_ char *prompt = NULL, *cmdline = handler_peer_cmdline(c),
-			    *name = strdup(comment), *exe = strdup(handler_peer_exe(c));
+			    *name = strdup(comment), *exe = strdup(handler_peer_exe(c)),
+			    *user = dest_user ? strdup(dest_user) : NULL;
 	struct ask_limits lim = prompt_limits(c);
 	char *yes = NULL;
 	int r;
 
 	/* One line each: the comment is the client's, and a line break in
 	 * it must not forge a line of the question. */
-	if (!name || !exe)
+	if (!name || !exe || (dest_user && !user))
 		return TA_ERR_NOMEM;
 	text_sanitize(name);
 	text_sanitize(exe);
+	if (user)
+		text_sanitize(user);
 	comment = name;
-	if (asprintf(&prompt, "Allow use of key %s?\nKey fingerprint %s.\nRequested by %s (pid %d): %s",
-		     comment, fp, exe, (int)c->peer.pid,
+	/* A destination-constrained key says where (as OpenSSH's does). */
+	if (asprintf(&prompt, "Allow use of key %s?\nKey fingerprint %s.%s%s%s\nRequested by %s (pid %d): %s",
+		     comment, fp, user ? "\npublic key authentication request for user \"" : "",
+		     user ? user : "", user ? "\" to listed host" : "", exe, (int)c->peer.pid,
 		     cmdline ? cmdline : "?") < 0)
 		return TA_ERR_NOMEM;
 	r = ask_passphrase(prompt, ASK_CONFIRM, &lim, &yes);
@@ -283,7 +291,7 @@ int handler_confirm_use(struct handler_conn *c, const char *comment, const char 
 
 /* A key added with ssh-add: its private key from the keyring, parsed
  * again (it was checked when added), signed with in this process. */
-static int sign_added(struct handler_conn *c, const struct identity *id,
+static int sign_added(struct handler_conn *c, const struct identity *id, const char *dest_user,
 		      uint32_t flags, const uint8_t *data, size_t data_len,
 		      struct buf *sig)
 {
@@ -301,7 +309,7 @@ static int sign_added(struct handler_conn *c, const struct identity *id,
 	if (r >= 0)
 		r = softkey_fingerprint(k, &fp);
 	if (r >= 0 && (a.flags & ADDED_CONFIRM))
-		r = handler_confirm_use(c, a.comment, fp);
+		r = handler_confirm_use(c, a.comment, fp, dest_user);
 	if (r >= 0 && log_get_max() >= LOG_LEVEL_DEBUG)
 		log_debug("SIGN_REQUEST from pid %d uid %u: added key %s (%s), flags 0x%x, client %s",
 			  (int)c->peer.pid, (unsigned)c->peer.uid, fp, a.comment, flags,
@@ -315,12 +323,33 @@ static int sign_added(struct handler_conn *c, const struct identity *id,
 	return r;
 }
 
+/* A key we do not hold: the first fallback agent that lists it signs
+ * (its answer, whatever it is, is the client's). */
+static int sign_fallback(struct handler_conn *c, const uint8_t *blob, size_t blob_len,
+			 struct buf *resp)
+{
+	size_t i;
+	int r;
+
+	if (c->cfg->n_fallbacks == 0)
+		return TA_ERR_KEY_NOT_FOUND;
+	r = fallback_find(c, blob, blob_len, &i);
+	if (r < 0)
+		return r;
+	r = fallback_call(c, i, c->request, c->request_len, resp, fallback_slow_ms(c));
+	if (r < 0)
+		return r;
+	log_debug("SIGN_REQUEST from pid %d: signed by fallback agent %s", (int)c->peer.pid,
+		  c->cfg->fallbacks[i]);
+	return 0;
+}
+
 int handler_sign_request(struct handler_conn *c, struct buf *req,
 			 struct buf *resp)
 {
 	_cleanup_(identity_list_freep) struct identity_list *ids = NULL;
 	_cleanup_(buf_freep) struct buf *sig = NULL;
-	_cleanup_free_ char *fp = NULL;
+	_cleanup_free_ char *fp = NULL, *dest_user = NULL;
 	const struct identity *id;
 	const uint8_t *blob, *data;
 	size_t blob_len, data_len;
@@ -338,12 +367,18 @@ int handler_sign_request(struct handler_conn *c, struct buf *req,
 		return r;
 	id = identity_list_find(ids, blob, blob_len);
 	if (!id)
-		return TA_ERR_KEY_NOT_FOUND;
+		return sign_fallback(c, blob, blob_len, resp);
+	if (id->dest) {
+		r = dest_check_sign(c, id->dest, id->dest_len, blob, blob_len, data, data_len,
+				    &dest_user);
+		if (r < 0)
+			return r;
+	}
 	if (id->added && !id->kf) {
 		sig = buf_new(4096);
 		if (!sig)
 			return TA_ERR_NOMEM;
-		r = sign_added(c, id, flags, data, data_len, sig);
+		r = sign_added(c, id, dest_user, flags, data, data_len, sig);
 		if (r < 0)
 			return r;
 		if ((r = buf_put_u8(resp, SSH_AGENT_SIGN_RESPONSE)) != 0 ||
@@ -360,7 +395,7 @@ int handler_sign_request(struct handler_conn *c, struct buf *req,
 			  id->is_cert ? " certificate" : "", id->path, flags,
 			  handler_peer_exe(c));
 
-	if (id->confirm && (r = handler_confirm_use(c, id->comment, fp)) < 0)
+	if (id->confirm && (r = handler_confirm_use(c, id->comment, fp, dest_user)) < 0)
 		return r;
 	sig = buf_new(4096);
 	if (!sig)

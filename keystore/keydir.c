@@ -26,6 +26,7 @@ void identity_clear(struct identity *id)
 	sshkey_free(id->key);
 	free(id->blob);
 	free(id->comment);
+	free(id->dest);
 	memset(id, 0, sizeof(*id));
 }
 

@@ -26,6 +26,10 @@ struct identity {
 	 * key are NULL; the private key is fetched when it signs. */
 	bool added;
 	bool confirm; /* every use asked (ssh-add -c, --confirm-loaded) */
+	uint8_t *dest; /* destination constraints (ssh-add -h), as sent */
+	size_t dest_len;
+	unsigned fallback; /* listed by fallback agent number fallback - 1
+			    * (only blob and comment are set); 0: ours */
 };
 
 struct identity_list {

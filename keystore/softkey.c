@@ -413,13 +413,28 @@ static int verify_sig(EVP_PKEY *pkey, int kind, enum sshkey_type ec, const uint8
 	return ok ? 0 : TA_ERR_FORMAT;
 }
 
-int softkey_cert_check(const uint8_t *cert, size_t len)
+/* The plain type name of a certificate type ("ssh-ed25519" for
+ * "ssh-ed25519-cert-v01@openssh.com"). */
+static const char *plain_name_of(int t)
+{
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (!types[i].cert && types[i].kind == types[t].kind &&
+		    types[i].ec_type == types[t].ec_type)
+			return types[i].name;
+	return NULL;
+}
+
+/* Walk a certificate to its end, check its CA's signature; fill in info
+ * (may be NULL) and, when plain is not NULL, the certified key's own
+ * blob. */
+static int cert_parse(const uint8_t *cert, size_t len, struct softkey_cert *info,
+		      struct buf **plain)
 {
 	_cleanup_(buf_freep) struct buf *b = buf_from(cert, len);
-	const uint8_t *s, *ca, *sig;
-	size_t slen, ca_len, sig_len, signed_len;
+	struct softkey_cert ci = { 0 };
+	const uint8_t *s, *ca, *sig, *fields;
+	size_t slen, ca_len, sig_len, signed_len, fields_len;
 	uint64_t u64;
-	uint32_t u32;
 	EVP_PKEY *pkey = NULL;
 	enum sshkey_type ec = 0;
 	int r, t = -1, kind = 0;
@@ -435,6 +450,8 @@ int softkey_cert_check(const uint8_t *cert, size_t len)
 		return TA_ERR_KEY_TYPE;
 	if ((r = buf_get_string_direct(b, &s, &slen)) < 0) /* nonce */
 		return r;
+	fields = buf_ptr(b);
+	fields_len = buf_len(b);
 	switch (types[t].kind) {
 	case SK_ED25519:
 		r = buf_get_string_direct(b, &s, &slen);
@@ -448,25 +465,86 @@ int softkey_cert_check(const uint8_t *cert, size_t len)
 			r = buf_get_mpint_direct(b, &s, &slen);
 		break;
 	}
-	if (r < 0 || (r = buf_get_u64(b, &u64)) < 0 || (r = buf_get_u32(b, &u32)) < 0 ||
+	fields_len -= buf_len(b);
+	if (r < 0 || (r = buf_get_u64(b, &u64)) < 0 || (r = buf_get_u32(b, &ci.type)) < 0 ||
 	    (r = buf_get_string_direct(b, &s, &slen)) < 0 || /* key id */
-	    (r = buf_get_string_direct(b, &s, &slen)) < 0 || /* principals */
-	    (r = buf_get_u64(b, &u64)) < 0 || (r = buf_get_u64(b, &u64)) < 0 ||
-	    (r = buf_get_string_direct(b, &s, &slen)) < 0 || /* critical options */
+	    (r = buf_get_string_direct(b, &ci.principals, &ci.principals_len)) < 0 ||
+	    (r = buf_get_u64(b, &ci.valid_after)) < 0 || (r = buf_get_u64(b, &ci.valid_before)) < 0 ||
+	    (r = buf_get_string_direct(b, &s, &ci.critical_len)) < 0 ||
 	    (r = buf_get_string_direct(b, &s, &slen)) < 0 || /* extensions */
 	    (r = buf_get_string_direct(b, &s, &slen)) < 0 || /* reserved */
 	    (r = buf_get_string_direct(b, &ca, &ca_len)) < 0)
 		return r < 0 ? r : TA_ERR_FORMAT;
-	if (u32 != 1 && u32 != 2)
+	if (ci.type != SOFTKEY_CERT_USER && ci.type != SOFTKEY_CERT_HOST)
 		return TA_ERR_FORMAT;
 	signed_len = len - buf_len(b);
 	if ((r = buf_get_string_direct(b, &sig, &sig_len)) < 0)
 		return r;
 	if (buf_len(b) != 0)
 		return TA_ERR_TRAILING;
+	ci.ca = ca;
+	ci.ca_len = ca_len;
+	{
+		_cleanup_(buf_freep) struct buf *sb = buf_from(sig, sig_len);
+
+		if (!sb)
+			return TA_ERR_NOMEM;
+		if ((r = buf_get_string_direct(sb, &ci.sig_alg, &ci.sig_alg_len)) < 0)
+			return r;
+	}
 	r = ca_key(ca, ca_len, &pkey, &kind, &ec);
 	if (r >= 0)
 		r = verify_sig(pkey, kind, ec, sig, sig_len, cert, signed_len);
+	EVP_PKEY_free(pkey);
+	if (r < 0)
+		return r;
+	if (plain) {
+		struct buf *p = buf_new(SSHKEY_MAX_BLOB);
+
+		if (!p)
+			return TA_ERR_NOMEM;
+		if ((r = buf_put_cstring(p, plain_name_of(t))) < 0 ||
+		    (r = buf_put(p, fields, fields_len)) < 0) {
+			buf_free(p);
+			return r;
+		}
+		*plain = p;
+	}
+	if (info)
+		*info = ci;
+	return 0;
+}
+
+int softkey_cert_check(const uint8_t *cert, size_t len)
+{
+	return cert_parse(cert, len, NULL, NULL);
+}
+
+int softkey_cert_parse(const uint8_t *cert, size_t len, struct softkey_cert *ret)
+{
+	return cert_parse(cert, len, ret, NULL);
+}
+
+int softkey_verify(const uint8_t *key, size_t key_len, const uint8_t *sig, size_t sig_len,
+		   const uint8_t *data, size_t data_len)
+{
+	_cleanup_(buf_freep) struct buf *plain = NULL;
+	EVP_PKEY *pkey = NULL;
+	enum sshkey_type ec = 0;
+	int r, kind = 0;
+
+	/* A certificate signs with the key it certifies (checked first,
+	 * CA signature and all). */
+	r = cert_parse(key, key_len, NULL, &plain);
+	if (r == 0) {
+		key = buf_ptr(plain);
+		key_len = buf_len(plain);
+	} else if (r != TA_ERR_KEY_TYPE) {
+		return r;
+	}
+	r = ca_key(key, key_len, &pkey, &kind, &ec);
+	if (r >= 0)
+		r = verify_sig(pkey, kind, ec, sig, sig_len, data, data_len);
 	EVP_PKEY_free(pkey);
 	return r;
 }

@@ -28,6 +28,29 @@ void softkey_free(struct softkey *k);
 int softkey_cert_check(const uint8_t *cert, size_t len);
 DEFINE_CLEANUP(struct softkey, softkey_free)
 
+/* What a certificate says (PROTOCOL.certkeys); pointers into its blob. */
+#define SOFTKEY_CERT_USER 1
+#define SOFTKEY_CERT_HOST 2
+struct softkey_cert {
+	uint32_t type;                /* SOFTKEY_CERT_USER or _HOST */
+	const uint8_t *principals;    /* a list of strings */
+	size_t principals_len;
+	uint64_t valid_after, valid_before;
+	size_t critical_len;          /* 0: no critical options */
+	const uint8_t *ca;            /* the CA's public key blob */
+	size_t ca_len;
+	const uint8_t *sig_alg;       /* the CA signature's algorithm */
+	size_t sig_alg_len;
+};
+/* softkey_cert_check, and what the certificate says. */
+int softkey_cert_parse(const uint8_t *cert, size_t len, struct softkey_cert *ret);
+/* sig (string algorithm, string blob) is the signature of data by the
+ * public key (ed25519, ecdsa, rsa, or a certificate of one: its CA's
+ * signature is checked too) in key: 0, else TA_ERR_FORMAT (a bad
+ * signature), TA_ERR_KEY_TYPE. */
+int softkey_verify(const uint8_t *key, size_t key_len, const uint8_t *sig, size_t sig_len,
+		   const uint8_t *data, size_t data_len);
+
 /* The blob the agent lists: the certificate for a certificate, else the
  * public key. */
 void softkey_blob(const struct softkey *k, const uint8_t **ret, size_t *ret_len);

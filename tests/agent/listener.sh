@@ -91,10 +91,12 @@ check_eq "non-socket path: file untouched" precious "$(cat "$WORK/file.sock")"
 python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.close()" "$WORK/stale.sock"
 check_eq "immediate EOF: next client served" "$(ssh-keygen -l -f keys/k.pub)" "$(SSH_AUTH_SOCK=$WORK/stale.sock ssh-add -l 2>&1)"
 
-# Unimplemented options say so instead of pretending.
-out=$("$AGENT" -A /tmp/x 2>&1)
-check_eq "-A: exit 1" 1 "$?"
-check_match "-A: not implemented yet" "option '-A' is not implemented yet" "$out"
+# -A with an unset SSH_AUTH_SOCK, or a path no socket can have: refused.
+out=$("$AGENT" -D -l "$WORK/never.sock" -A "" 2>&1)
+check_match "-A '': exit 1, says why" "^1:.*-A '': no socket path" "$?:$out"
+out=$("$AGENT" -D -l "$WORK/never.sock" -A "/$(printf '%0120d' 0)" 2>&1)
+check_match "-A too long: exit 1, says why" "^1:.*longer than a socket path" "$?:$out"
+check_eq "-A refused: no socket made" "no" "$([ -e "$WORK/never.sock" ] && echo yes || echo no)"
 out=$("$AGENT" --bogus 2>&1)
 check_match "unknown option" "unknown option '--bogus'" "$out"
 
