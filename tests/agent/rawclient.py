@@ -44,6 +44,71 @@ def reply_or_raise(s):
     return str(body[0])
 
 
+def body_or_none(s):
+    hdr = recv_exact(s, 4)
+    if hdr is None:
+        return None
+    (n,) = struct.unpack(">I", hdr)
+    return recv_exact(s, n)
+
+
+def request(s, body):
+    s.sendall(ssh_string(body))
+    return body_or_none(s)
+
+
+def strings(b):
+    out = []
+    while b:
+        (n,) = struct.unpack(">I", b[:4])
+        out.append(b[4:4 + n])
+        b = b[4 + n:]
+    return out
+
+
+class HostKey:
+    """An ed25519 host key made and used with the openssl command."""
+
+    def __init__(self, workdir):
+        import os
+        import subprocess
+        self.pem = os.path.join(workdir, "bindkey.pem")
+        subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", self.pem],
+                       check=True, capture_output=True)
+        der = subprocess.run(["openssl", "pkey", "-in", self.pem, "-pubout", "-outform", "DER"],
+                             check=True, capture_output=True).stdout
+        self.blob = ssh_string(b"ssh-ed25519") + ssh_string(der[-32:])
+
+    def sign(self, data):
+        import subprocess
+        with open(self.pem + ".data", "wb") as f:
+            f.write(data)
+        sig = subprocess.run(["openssl", "pkeyutl", "-sign", "-rawin", "-inkey", self.pem,
+                              "-in", self.pem + ".data"],
+                             check=True, capture_output=True).stdout
+        return ssh_string(b"ssh-ed25519") + ssh_string(sig)
+
+
+def bind(s, key, sid, sig, fwd):
+    body = (bytes([27]) + ssh_string(b"session-bind@openssh.com") + ssh_string(key.blob) +
+            ssh_string(sid) + ssh_string(sig) + bytes([fwd]))
+    r = request(s, body)
+    return str(r[0]) if r else "closed"
+
+
+def listed(s):
+    r = request(s, bytes([11]))
+    (n,) = struct.unpack(">I", r[1:5])
+    rest, names = r[5:], []
+    for _ in range(n):
+        (bl,) = struct.unpack(">I", rest[:4])
+        rest = rest[4 + bl:]
+        (cl,) = struct.unpack(">I", rest[:4])
+        names.append(rest[4:4 + cl].decode())
+        rest = rest[4 + cl:]
+    return "listed:" + ",".join(names)
+
+
 def connect(path):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(20)
@@ -131,6 +196,21 @@ def main():
         else:
             (alg_len,) = struct.unpack(">I", resp[5:9])
             out.append(resp[9:9 + alg_len].decode())
+    elif case == "query":
+        r = request(s, bytes([27]) + ssh_string(b"query"))
+        out.append(" ".join([str(r[0])] + [x.decode() for x in strings(r[1:])]))
+    elif case in ("bind-forged", "bind-twice"):
+        import os
+        key = HostKey(os.path.dirname(os.path.abspath(sys.argv[3])))
+        sid1, sid2 = os.urandom(32), os.urandom(32)
+        if case == "bind-forged":
+            sig = bytearray(key.sign(sid1))
+            sig[-1] ^= 1
+            out.append(bind(s, key, sid1, bytes(sig), 0) + " " + listed(s))
+        else:
+            out.append(bind(s, key, sid1, key.sign(sid1), 0))
+            out.append(bind(s, key, sid2, key.sign(sid2), 0))
+            out.append(bind(s, key, sid1, key.sign(sid1), 1))
     elif case == "identities-trailing":
         s.sendall(struct.pack(">IBB", 2, 11, 0))
         out.append(reply(s))

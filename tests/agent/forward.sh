@@ -1,0 +1,101 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Agent forwarding as OpenSSH 8.9+ does it: an added software key and a TPM
+# key log in to sshd on 127.0.0.1 through our agent (Accept=yes: one
+# handler per connection, so every binding lives with its connection);
+# `ssh -A` into it, then `ssh-add -l` and `ssh-keygen -Y sign` on the far
+# side through the forwarded socket (session-bind accepted, the forwarding
+# bind recorded); a key added with `ssh-add -h` for another host is refused
+# for this one and hidden from the forwarded listing; query; a forged bind.
+. "$SRC_DIR/tests/lib/common.sh"
+. "$TEST_LIB/swtpm.sh"
+. "$TEST_LIB/agent.sh"
+swtpm_start || exit 1
+cd "$WORK" || exit 1
+mkdir keys
+"$KEYGEN" -q -N '' -t ecdsa -C tpm-key -f keys/tpm || exit 1
+ssh-keygen -q -t ed25519 -N '' -C soft-key -f soft
+ssh-keygen -q -t ed25519 -N '' -C other-host-key -f elsewhere
+ssh-keygen -q -t ed25519 -N '' -C other-host -f otherhost
+cat keys/tpm.pub soft.pub elsewhere.pub > authorized_keys
+sshd_start "$WORK/authorized_keys" || exit 1
+# Hosts for ssh-add -h: this sshd as "testhost", another one elsewhere.
+echo "testhost $(cut -d' ' -f1-2 hostkey.pub)" > hosts
+echo "otherhost $(cut -d' ' -f1-2 otherhost.pub)" >> hosts
+
+export SSH_TPM_AGENT_KEYRING="ta-fwd-$$-$(date +%s%N)"
+add_cleanup keyring_cleanup
+activate_start accept "$WORK/agent.sock" "$WORK/agent.log" -d --key-dir "$WORK/keys" || exit 1
+export SSH_AUTH_SOCK="$WORK/agent.sock"
+S=$SSH_AUTH_SOCK
+check "ssh-add of a software key" ssh-add soft
+check "ssh-add -h otherhost of another key" ssh-add -h otherhost -H hosts elsewhere
+
+fwd() { # PUBKEY COMMAND: ssh -A into the test sshd, run COMMAND there
+	pub=$1
+	shift
+	ssh -F /dev/null -A -o IdentitiesOnly=yes -o IdentityFile="$pub" \
+		-o UserKnownHostsFile="$WORK/known_hosts" -o StrictHostKeyChecking=yes \
+		-o BatchMode=yes -o ConnectTimeout=10 -p "$SSHD_PORT" root@127.0.0.1 "$@"
+}
+
+check "login with the added software key" ssh_login "$S" soft.pub
+check "login with the TPM key" ssh_login "$S" keys/tpm.pub
+check_line "session-bind accepted for the login" agent.log "session-bind" "session 1 bound$"
+
+# The far side lists through the forwarded socket: both keys, not the one
+# restricted to otherhost.
+far=$(fwd soft.pub 'ssh-add -l; echo "exit $?"' 2>&1)
+check_match "far side: ssh-add -l lists the TPM key" "SHA256:[^ ]+ tpm-key \(ECDSA\)" "$far"
+check_match "far side: ssh-add -l lists the software key" "SHA256:[^ ]+ soft-key \(ED25519\)" "$far"
+case $far in
+*other-host-key*) fail "far side: the otherhost key is hidden" "$far" ;;
+*) ok "far side: the otherhost key is hidden" ;;
+esac
+check_line "the forwarding was bound" agent.log "session-bind" "bound \(forwarding\)$"
+
+# ssh-keygen -Y sign on the far side, with each key, verified here.
+echo payload > msg
+for k in keys/tpm soft; do
+	sig=$(fwd soft.pub "cd '$WORK' && printf 'payload\n' > far.msg && rm -f far.msg.sig && ssh-keygen -Y sign -q -n file -f '$WORK/$k.pub' far.msg >/dev/null 2>&1 && cat far.msg.sig" 2>/dev/null)
+	printf '%s\n' "$sig" > "far-$(basename $k).sig"
+	if ssh-keygen -Y check-novalidate -n file -f "$k.pub" -s "far-$(basename $k).sig" < msg >/dev/null 2>&1; then
+		ok "far side: ssh-keygen -Y sign with $(basename $k)"
+	else
+		fail "far side: ssh-keygen -Y sign with $(basename $k)" "[$sig]"
+	fi
+done
+
+# The key restricted to otherhost cannot log in here (sshd would take it).
+if ssh_login "$S" elsewhere.pub >/dev/null 2>&1; then
+	fail "a key added with -h otherhost is refused for this host" "login succeeded"
+else
+	ok "a key added with -h otherhost is refused for this host"
+fi
+check_line "the refusal is logged" agent.log "destination" "not permitted|refusing"
+# ... and added again for this host, it logs in.
+check "ssh-add -h testhost" ssh-add -h "testhost" -H hosts elsewhere
+check "the same key, restricted to this host, logs in" ssh -F /dev/null -o IdentitiesOnly=yes \
+	-o IdentityFile="$WORK/elsewhere.pub" -o HostKeyAlias=testhost \
+	-o UserKnownHostsFile="$WORK/hosts" -o StrictHostKeyChecking=yes -o BatchMode=yes \
+	-p "$SSHD_PORT" root@127.0.0.1 true
+# Locally (no session bound) it is listed, and signing anything but a
+# login is refused, as OpenSSH refuses it.
+check_match "locally: the restricted key is listed" "other-host-key" "$(ssh-add -l)"
+if ssh-keygen -Y sign -q -n file -f elsewhere.pub msg >/dev/null 2>&1; then
+	fail "locally: the restricted key signs no file" "it signed"
+else
+	ok "locally: the restricted key signs no file"
+fi
+
+# query, and session-bind by hand: a forged signature, then a bind after
+# a login bind.
+out=$(python3 "$SRC_DIR/tests/agent/rawclient.py" query "$SSH_AUTH_SOCK" 2>&1)
+check_eq "query: extension response naming session-bind" \
+	"29 query session-bind@openssh.com tpm-add-key" "$out"
+out=$(python3 "$SRC_DIR/tests/agent/rawclient.py" bind-forged "$SSH_AUTH_SOCK" "$WORK/msg" 2>&1)
+check_eq "session-bind with a bad signature: EXTENSION_FAILURE, then restricted keys hidden" \
+	"28 listed:tpm-key,soft-key" "$out"
+out=$(python3 "$SRC_DIR/tests/agent/rawclient.py" bind-twice "$SSH_AUTH_SOCK" "$WORK/msg" 2>&1)
+check_eq "a session-bind after a login bind: EXTENSION_FAILURE (either kind)" "6,28,28" "$out"
+finish
