@@ -12,7 +12,7 @@ build-essential meson ninja-build pkg-config
 libtss2-dev libssl-dev libsystemd-dev libsecret-1-dev libkeyutils-dev libcriterion-dev
 swtpm swtpm-tools tpm2-tools tpm2-openssl
 libtss2-tcti-tabrmd0
-openssh-client openssh-server
+openssh-client openssh-server gpg-agent softhsm2
 openssl systemd keyutils dbus dbus-bin dbus-daemon gnome-keyring libsecret-tools
 util-linux iproute2 procps valgrind python3
 clang libclang-rt-14-dev

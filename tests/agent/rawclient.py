@@ -118,7 +118,8 @@ def connect(path):
 
 def main():
     case, path = sys.argv[1], sys.argv[2]
-    blob = open(sys.argv[3], "rb").read() if len(sys.argv) > 3 else b""
+    blob = (open(sys.argv[3], "rb").read()
+            if len(sys.argv) > 3 and case != "list-wait-list" else b"")
     ident = struct.pack(">IB", 1, 11)
     s = connect(path)
     out = []
@@ -211,6 +212,15 @@ def main():
             out.append(bind(s, key, sid1, key.sign(sid1), 0))
             out.append(bind(s, key, sid2, key.sign(sid2), 0))
             out.append(bind(s, key, sid1, key.sign(sid1), 1))
+    elif case == "list-wait-list":
+        # One connection: list, wait for the flag file, list again.
+        import os
+        out.append(listed(s))
+        open(sys.argv[3] + ".first", "w").close()
+        deadline = time.time() + 30
+        while not os.path.exists(sys.argv[3]) and time.time() < deadline:
+            time.sleep(0.05)
+        out.append(listed(s))
     elif case == "identities-trailing":
         s.sendall(struct.pack(">IBB", 2, 11, 0))
         out.append(reply(s))
