@@ -128,7 +128,6 @@ static bool same(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 static int session_bind(struct handler_conn *c, struct buf *req)
 {
 	_cleanup_(binding_clear) struct handler_binding nb = { 0 };
-	_cleanup_free_ char *fp = NULL;
 	const uint8_t *key, *sid, *sig;
 	size_t key_len, sid_len, sig_len;
 	uint8_t fwd;

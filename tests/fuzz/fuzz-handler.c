@@ -38,6 +38,8 @@ static void remove_keydir(void)
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static char *fallbacks[] = { "/nonexistent/fuzz-fallback.sock" };
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *src = getenv("TEST_DATA_DIR");
@@ -72,6 +74,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.key_dir = keydir;
 	cfg.tpm.tcti = "swtpm:path=/nonexistent/fuzz.sock";
 	cfg.cache = CACHE_NONE;
+	/* A fallback agent that is never there: what we do not hold takes
+	 * the pass-through path, and finds nobody. */
+	cfg.fallbacks = fallbacks;
+	cfg.n_fallbacks = 1;
 	return 0;
 }
 
@@ -145,9 +151,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (buf_len(resp) == 0 || buf_get_u8(resp, &type) < 0)
 		abort();
 	if (type != SSH_AGENT_FAILURE && type != SSH_AGENT_SUCCESS &&
-	    type != SSH_AGENT_IDENTITIES_ANSWER && type != SSH_AGENT_SIGN_RESPONSE)
+	    type != SSH_AGENT_IDENTITIES_ANSWER && type != SSH_AGENT_SIGN_RESPONSE &&
+	    type != SSH_AGENT_EXTENSION_FAILURE && type != SSH_AGENT_EXTENSION_RESPONSE)
 		abort();
-	if ((type == SSH_AGENT_FAILURE || type == SSH_AGENT_SUCCESS) && buf_len(resp) != 0)
+	if ((type == SSH_AGENT_FAILURE || type == SSH_AGENT_SUCCESS ||
+	     type == SSH_AGENT_EXTENSION_FAILURE) && buf_len(resp) != 0)
 		abort();
 	buf_free(req);
 	buf_free(resp);
