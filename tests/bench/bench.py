@@ -217,6 +217,27 @@ def main():
             res["added list " + mode] = timed(["ssh-add", "-l"], e, R)
             res["added sign " + mode] = timed(sign_cmd(addk + "/k0.pub"), e, R)
 
+        # The proxy example: OpenSSH's agent (10 keys; an ecdsa key) behind
+        # ours (--no-load -A): what a fallback costs per request.
+        for mode in ("accept", "standalone"):
+            for kind in ("list", "ecdsa"):
+                sock = "%s/proxy-%s-%s.sock" % (work, mode, kind)
+                fb = ["--no-load", "-A", sdirs[kind][1]]
+                if mode == "accept":
+                    cmd = ["systemd-socket-activate", "--accept", "-l", sock,
+                           "-E", "SSH_TPM_AGENT_TCTI", "-E", "TSS2_LOG",
+                           "-E", "SSH_TPM_AGENT_KEYRING", agent] + fb
+                else:
+                    cmd = [agent, "-D", "-l", sock] + fb
+                procs.append(subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
+                                              stderr=subprocess.DEVNULL))
+                wait_sock(sock)
+                e = dict(env, SSH_AUTH_SOCK=sock)
+                if kind == "list":
+                    res["proxy list " + mode] = timed(["ssh-add", "-l"], e, R)
+                else:
+                    res["proxy sign " + mode] = timed(sign_cmd(sdirs["ecdsa"][0] + "/k0.pub"), e, R)
+
         # Process start alone: what every Accept=yes connection pays before
         # any work (fork + exec + dynamic linking of 15 libraries).
         res["start true"] = timed(["/bin/true"], env, R)
@@ -259,6 +280,14 @@ def main():
         o, acc, std = (res["added %s %s" % (what, m)] for m in ("openssh", "accept", "standalone"))
         lines.append("| %s | %.2f | %.2f | %.2f | %.2f× (standalone %.2f×) | standalone ≤ 1.30× |"
                      % (label, o, acc, std, acc / o, std / o))
+    o = res["openssh list"]
+    lines.append("| `ssh-add -l` through us, OpenSSH's agent (10 keys) as `-A` | %.2f | %.2f | %.2f | %.2f× (standalone %.2f×) | (none) |"
+                 % (o, res["proxy list accept"], res["proxy list standalone"],
+                    res["proxy list accept"] / o, res["proxy list standalone"] / o))
+    o = res["openssh sign ecdsa"]
+    lines.append("| `ssh-keygen -Y sign` through us, the `-A` agent's ecdsa key | %.2f | %.2f | %.2f | %.2f× (standalone %.2f×) | (none) |"
+                 % (o, res["proxy sign accept"], res["proxy sign standalone"],
+                    res["proxy sign accept"] / o, res["proxy sign standalone"] / o))
     lines.append("")
     lines.append("| raw TPM, in-process (open + SRK + Load + Sign + flush + close) | ms |")
     lines.append("| --- | ---: |")
