@@ -93,6 +93,8 @@ fi
 out=$(python3 "$SRC_DIR/tests/agent/rawclient.py" query "$SSH_AUTH_SOCK" 2>&1)
 check_eq "query: extension response naming session-bind" \
 	"29 query session-bind@openssh.com tpm-add-key" "$out"
+out=$(python3 "$SRC_DIR/tests/agent/rawclient.py" ext-unknown "$SSH_AUTH_SOCK" 2>&1)
+check_eq "an unknown extension: FAILURE; a malformed session-bind: EXTENSION_FAILURE (as OpenSSH 9.4+; 9.2 says FAILURE)" "5,28" "$out"
 out=$(python3 "$SRC_DIR/tests/agent/rawclient.py" bind-forged "$SSH_AUTH_SOCK" "$WORK/msg" 2>&1)
 check_eq "session-bind with a bad signature: EXTENSION_FAILURE, then restricted keys hidden" \
 	"28 listed:tpm-key,soft-key" "$out"

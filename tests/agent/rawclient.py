@@ -212,6 +212,11 @@ def main():
             out.append(bind(s, key, sid1, key.sign(sid1), 0))
             out.append(bind(s, key, sid2, key.sign(sid2), 0))
             out.append(bind(s, key, sid1, key.sign(sid1), 1))
+    elif case == "ext-unknown":
+        r = request(s, bytes([27]) + ssh_string(b"no-such-extension@example.com"))
+        out.append(str(r[0]) if r else "closed")
+        r = request(s, bytes([27]) + ssh_string(b"session-bind@openssh.com") + b"\x00")
+        out.append(str(r[0]) if r else "closed")
     elif case == "list-wait-list":
         # One connection: list, wait for the flag file, list again.
         import os
