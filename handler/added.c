@@ -304,7 +304,7 @@ out:
 	return r;
 }
 
-int added_drop_all(struct handler_conn *c)
+int added_drop_all(struct handler_conn *c, const struct identity_list *keep)
 {
 	struct cache *cache;
 	char **ids = NULL;
@@ -315,8 +315,17 @@ int added_drop_all(struct handler_conn *c)
 	    (r = cache_list(cache, CACHE_IDENTITY, &ids, &n)) < 0)
 		return r;
 	for (size_t i = 0; i < n; i++) {
-		int k = cache_drop(cache, CACHE_IDENTITY, ids[i]);
+		bool stays = false;
+		int k = 0;
 
+		for (size_t j = 0; keep && j < keep->n && !stays; j++) {
+			char id[65];
+
+			stays = record_id(keep->v[j].blob, keep->v[j].blob_len, id) == 0 &&
+				strcmp(id, ids[i]) == 0;
+		}
+		if (!stays)
+			k = cache_drop(cache, CACHE_IDENTITY, ids[i]);
 		if (k < 0 && r == 0)
 			r = k;
 		free(ids[i]);

@@ -50,4 +50,5 @@ int added_drop(struct handler_conn *c, const uint8_t *blob, size_t blob_len);
 /* Every added identity, oldest first (the private keys of software keys
  * left out; TPM key files in). */
 int added_list(struct handler_conn *c, struct added **ret, size_t *ret_n);
-int added_drop_all(struct handler_conn *c);
+/* keep (may be NULL): identities whose records stay. */
+int added_drop_all(struct handler_conn *c, const struct identity_list *keep);

@@ -7,7 +7,9 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -15,9 +17,8 @@
 #include "agent.h"
 #include "err.h"
 #include "log.h"
+#include "softkey.h"
 #include "sysutil.h"
-
-#define SESSION_BIND "session-bind@openssh.com"
 
 unsigned fallback_slow_ms(const struct handler_conn *c)
 {
@@ -152,34 +153,17 @@ static int exchange(struct handler_conn *c, int fd, const uint8_t *req, size_t l
 	return 0;
 }
 
-static int bind_request(const struct handler_binding *b, struct buf *m)
+/* Pass one session-bind request on; a fallback that does not take it
+ * (gpg-agent, an older agent) is told nothing more about it. */
+static int send_bind(struct handler_conn *c, size_t i, int fd, const uint8_t *msg, size_t len)
 {
-	int r;
-
-	if ((r = buf_put_u8(m, SSH_AGENTC_EXTENSION)) < 0 ||
-	    (r = buf_put_cstring(m, SESSION_BIND)) < 0 ||
-	    (r = buf_put_string(m, b->hostkey, b->hostkey_len)) < 0 ||
-	    (r = buf_put_string(m, b->sid, b->sid_len)) < 0 ||
-	    (r = buf_put_string(m, b->sig, b->sig_len)) < 0 ||
-	    (r = buf_put_u8(m, b->forwarded)) < 0)
-		return r;
-	return 0;
-}
-
-/* Pass one binding on; a fallback that does not take it (gpg-agent, an
- * older agent) is told nothing more about it. */
-static int send_bind(struct handler_conn *c, size_t i, int fd, const struct handler_binding *b)
-{
-	_cleanup_(buf_freep) struct buf *m = buf_new(4 * HANDLER_MAX_SID + 2 * SSHKEY_MAX_BLOB);
 	_cleanup_(buf_freep) struct buf *resp = buf_new(AGENT_MAX_LEN);
 	uint8_t t = 0;
 	int r;
 
-	if (!m || !resp)
+	if (!resp)
 		return TA_ERR_NOMEM;
-	if ((r = bind_request(b, m)) < 0)
-		return r;
-	r = exchange(c, fd, buf_ptr(m), buf_len(m), resp, monotonic_ms() + FALLBACK_QUICK_MS);
+	r = exchange(c, fd, msg, len, resp, monotonic_ms() + FALLBACK_QUICK_MS);
 	if (r < 0)
 		return r;
 	(void)buf_get_u8(resp, &t);
@@ -204,6 +188,22 @@ static int send_hops(struct handler_conn *c, int fd)
 	return exchange(c, fd, buf_ptr(m), buf_len(m), resp, monotonic_ms() + FALLBACK_QUICK_MS);
 }
 
+/* The socket our client reached us on, as a fallback: a loop of one. */
+static bool is_own_socket(const struct handler_conn *c, const char *path)
+{
+	struct sockaddr_un own = { 0 };
+	socklen_t len = sizeof(own);
+	size_t off = offsetof(struct sockaddr_un, sun_path);
+	struct stat a, b;
+
+	if (c->fd < 0 || getsockname(c->fd, (struct sockaddr *)&own, &len) < 0 ||
+	    own.sun_family != AF_UNIX || len <= off + 1 || own.sun_path[0] == '\0')
+		return false;
+	own.sun_path[len - off < sizeof(own.sun_path) ? len - off : sizeof(own.sun_path) - 1] = '\0';
+	return stat(own.sun_path, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
 static int connect_fallback(struct handler_conn *c, size_t i, int *ret_fd)
 {
 	const char *path = c->cfg->fallbacks[i];
@@ -214,6 +214,10 @@ static int connect_fallback(struct handler_conn *c, size_t i, int *ret_fd)
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return TA_ERR_INVALID_ARGUMENT;
+	if (is_own_socket(c, path)) {
+		log_debug("fallback agent %s is this agent's own socket: skipped", path);
+		return TA_ERR_UNSUPPORTED;
+	}
 	if (c->hops + 1 >= FALLBACK_MAX_HOPS) {
 		log_debug("fallback agent %s: %u agents deep already (fallbacks in a loop?): skipped",
 			  path, c->hops + 1);
@@ -244,8 +248,13 @@ static int connect_fallback(struct handler_conn *c, size_t i, int *ret_fd)
 		close(fd);
 		return TA_ERR_UNSUPPORTED;
 	}
-	for (size_t k = 0; k < c->n_bindings; k++) {
-		r = send_bind(c, i, fd, &c->bindings[k]);
+	if (c->bind_requests_lost) {
+		log_debug("fallback agent %s: more session binds than we keep to pass on: skipped", path);
+		close(fd);
+		return TA_ERR_UNSUPPORTED;
+	}
+	for (size_t k = 0; k < c->n_bind_requests; k++) {
+		r = send_bind(c, i, fd, c->bind_requests[k].msg, c->bind_requests[k].len);
 		if (r < 0) {
 			log_debug_r(r, "fallback agent %s: passing on a session binding", path);
 			close(fd);
@@ -335,6 +344,13 @@ static int list_one(struct handler_conn *c, size_t i, struct identity_list *l,
 			log_debug("fallback agent %s: a malformed identity list", c->cfg->fallbacks[i]);
 			return 0;
 		}
+		/* One broken key would make ssh-add refuse the whole list,
+		 * ours too. */
+		if (softkey_pubkey_check(id.blob, id.blob_len) < 0) {
+			log_debug("fallback agent %s: a malformed key in its list: left out",
+				  c->cfg->fallbacks[i]);
+			continue;
+		}
 		if ((ours && identity_list_find(ours, id.blob, id.blob_len)) ||
 		    identity_list_find(l, id.blob, id.blob_len))
 			continue;
@@ -384,7 +400,7 @@ int fallback_find(struct handler_conn *c, const uint8_t *blob, size_t len, size_
 	return TA_ERR_KEY_NOT_FOUND;
 }
 
-void fallback_bind(struct handler_conn *c, const struct handler_binding *b)
+void fallback_bind(struct handler_conn *c, const uint8_t *msg, size_t len)
 {
 	if (!c->fallbacks)
 		return;
@@ -394,7 +410,7 @@ void fallback_bind(struct handler_conn *c, const struct handler_binding *b)
 
 		if (f->fd < 0)
 			continue;
-		r = send_bind(c, i, f->fd, b);
+		r = send_bind(c, i, f->fd, msg, len);
 		if (r < 0) {
 			/* Reconnected later, with every binding. */
 			log_debug_r(r, "fallback agent %s: passing on a session binding",

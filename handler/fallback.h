@@ -22,7 +22,7 @@
  * deep it is (FALLBACK_HOPS, u32), and an agent this deep calls no
  * fallbacks. */
 #define FALLBACK_HOPS "fallback-hops@ssh-tpm-agent"
-#define FALLBACK_MAX_HOPS 4
+#define FALLBACK_MAX_HOPS 3
 
 /* Send one request (type byte first) to fallback i, read its reply into
  * resp (reset first).  Connects when needed, once more when a kept
@@ -41,9 +41,10 @@ int fallback_identities(struct handler_conn *c, const struct identity_list *ours
 /* The first fallback that lists blob: its number, or TA_ERR_KEY_NOT_FOUND. */
 int fallback_find(struct handler_conn *c, const uint8_t *blob, size_t len, size_t *ret_i);
 
-/* A new session binding: passed on to every fallback connected now (those
- * connected later get every binding when they connect).  Their answers do
- * not matter: ours is the one the client gets. */
-void fallback_bind(struct handler_conn *c, const struct handler_binding *b);
+/* A session-bind request (whole, type byte first): passed on to every
+ * fallback connected now (those connected later get every one when they
+ * connect).  Their answers do not matter: ours is the one the client
+ * gets. */
+void fallback_bind(struct handler_conn *c, const uint8_t *msg, size_t len);
 
 void fallback_close_all(struct handler_conn *c);

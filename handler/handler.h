@@ -37,20 +37,26 @@ struct handler_peer {
 };
 
 /* A session bound to the connection (session-bind@openssh.com): the
- * host key, the session id it signed (and the signature, to bind the
- * same session at a fallback agent). */
+ * host key and the session id it signed. */
 struct handler_binding {
 	uint8_t *hostkey;
 	size_t hostkey_len;
 	uint8_t *sid;
 	size_t sid_len;
-	uint8_t *sig;
-	size_t sig_len;
 	bool forwarded;
+};
+
+/* A session-bind request as the client sent it, accepted or not: every
+ * fallback agent gets each one and judges it itself. */
+struct handler_bind_request {
+	uint8_t *msg;
+	size_t len;
 };
 
 #define HANDLER_MAX_BINDINGS 16 /* as OpenSSH's agent */
 #define HANDLER_MAX_SID 128
+#define HANDLER_MAX_BIND_REQUESTS 32
+#define HANDLER_MAX_BIND_REQUEST (64 * 1024)
 
 /* A fallback agent's connection, opened when first needed. */
 struct handler_fallback {
@@ -77,6 +83,10 @@ struct handler_conn {
 	struct handler_binding bindings[HANDLER_MAX_BINDINGS];
 	size_t n_bindings;
 	bool bind_failed;         /* a session-bind was refused */
+	struct handler_bind_request bind_requests[HANDLER_MAX_BIND_REQUESTS];
+	size_t n_bind_requests;
+	bool bind_requests_lost;  /* more than we keep: fallbacks that were
+				   * not connected then cannot be told */
 	struct handler_fallback *fallbacks; /* cfg->n_fallbacks of them */
 	unsigned hops;            /* the client is an ssh-tpm-agent's fallback
 				   * connection, this many agents deep */
@@ -144,6 +154,9 @@ bool handler_locked(struct handler_conn *c);
 int handler_extension(struct handler_conn *c, struct buf *req, struct buf *resp);
 /* Forget the connection's session bindings. */
 void handler_bindings_clear(struct handler_conn *c);
+/* The connection came through a forwarding (a session was bound, or a
+ * bind was tried): OpenSSH's socket_is_remote. */
+bool handler_is_remote(const struct handler_conn *c);
 /* session-bind@openssh.com (allowed while locked). */
 int handler_session_bind(struct handler_conn *c, struct buf *req, struct buf *resp);
 /* A request we do not serve ourselves (the whole of c->request): the

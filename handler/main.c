@@ -77,6 +77,12 @@ static int add_fallback(const char *path)
 		free(abs);
 		return -1;
 	}
+	for (size_t i = 0; i < arg_n_fallbacks; i++)
+		if (strcmp(arg_fallbacks[i], abs) == 0) {
+			log_warning("-A %s given twice: asked once", abs);
+			free(abs);
+			return 0;
+		}
 	grown = realloc(arg_fallbacks, (arg_n_fallbacks + 1) * sizeof(*grown));
 	if (!grown) {
 		free(abs);

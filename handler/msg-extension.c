@@ -107,7 +107,6 @@ static void binding_clear(struct handler_binding *b)
 {
 	free(b->hostkey);
 	free(b->sid);
-	free(b->sig);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -116,6 +115,35 @@ void handler_bindings_clear(struct handler_conn *c)
 	for (size_t i = 0; i < c->n_bindings; i++)
 		binding_clear(&c->bindings[i]);
 	c->n_bindings = 0;
+	for (size_t i = 0; i < c->n_bind_requests; i++)
+		free(c->bind_requests[i].msg);
+	c->n_bind_requests = 0;
+}
+
+bool handler_is_remote(const struct handler_conn *c)
+{
+	return c->n_bindings > 0 || c->bind_failed;
+}
+
+/* Kept for fallbacks that connect later, and passed on to those that are
+ * connected: each fallback judges every bind itself, as if the client
+ * spoke to it (a host key type we cannot check is no reason for a
+ * fallback to think the connection local). */
+static void pass_bind_on(struct handler_conn *c)
+{
+	struct handler_bind_request *b = &c->bind_requests[c->n_bind_requests];
+
+	if (c->cfg->n_fallbacks == 0)
+		return;
+	if (c->n_bind_requests >= HANDLER_MAX_BIND_REQUESTS ||
+	    c->request_len > HANDLER_MAX_BIND_REQUEST || !(b->msg = malloc(c->request_len))) {
+		c->bind_requests_lost = true;
+	} else {
+		memcpy(b->msg, c->request, c->request_len);
+		b->len = c->request_len;
+		c->n_bind_requests++;
+	}
+	fallback_bind(c, c->request, c->request_len);
 }
 
 static bool same(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
@@ -133,6 +161,7 @@ static int session_bind(struct handler_conn *c, struct buf *req)
 	uint8_t fwd;
 	int r;
 
+	pass_bind_on(c);
 	c->bind_failed = true; /* until it is recorded */
 	if ((r = buf_get_string_direct(req, &key, &key_len)) < 0 ||
 	    (r = buf_get_string_direct(req, &sid, &sid_len)) < 0 ||
@@ -172,21 +201,17 @@ static int session_bind(struct handler_conn *c, struct buf *req)
 		return TA_ERR_TOO_LARGE;
 	}
 	nb.forwarded = fwd != 0;
-	if (!(nb.hostkey = malloc(key_len)) || !(nb.sid = malloc(sid_len)) ||
-	    !(nb.sig = malloc(sig_len)))
+	if (!(nb.hostkey = malloc(key_len)) || !(nb.sid = malloc(sid_len)))
 		return TA_ERR_NOMEM;
 	memcpy(nb.hostkey, key, key_len);
 	nb.hostkey_len = key_len;
 	memcpy(nb.sid, sid, sid_len);
 	nb.sid_len = sid_len;
-	memcpy(nb.sig, sig, sig_len);
-	nb.sig_len = sig_len;
 	c->bindings[c->n_bindings++] = nb;
 	memset(&nb, 0, sizeof(nb));
 	c->bind_failed = false;
 	log_debug(SESSION_BIND " from pid %d: session %zu bound%s", (int)c->peer.pid,
 		  c->n_bindings, fwd ? " (forwarding)" : "");
-	fallback_bind(c, &c->bindings[c->n_bindings - 1]);
 	return 0;
 }
 
@@ -228,6 +253,8 @@ int handler_extension(struct handler_conn *c, struct buf *req, struct buf *resp)
 		if ((r = buf_get_u32(req, &hops)) < 0)
 			return r;
 		/* Deeper only: a client cannot make us shallower. */
+		if (hops > FALLBACK_MAX_HOPS)
+			hops = FALLBACK_MAX_HOPS;
 		if (hops > c->hops)
 			c->hops = hops;
 		return buf_put_u8(resp, SSH_AGENT_SUCCESS);

@@ -18,11 +18,13 @@ int handler_pass_through(struct handler_conn *c, struct buf *resp)
 	if (!r1)
 		return TA_ERR_NOMEM;
 	/* As OpenSSH's agent (without -Oallow-remote-pkcs11): no provider
-	 * loaded from across a forwarding. */
+	 * loaded from across a forwarding -- nor a key of a type we cannot
+	 * read, whose constraints could name one (sk-provider@openssh.com). */
 	if ((type == SSH_AGENTC_ADD_SMARTCARD_KEY ||
-	     type == SSH_AGENTC_ADD_SMARTCARD_KEY_CONSTRAINED) &&
-	    (c->n_bindings > 0 || c->bind_failed)) {
-		log_info("refusing to add a PKCS#11 provider over a forwarded connection");
+	     type == SSH_AGENTC_ADD_SMARTCARD_KEY_CONSTRAINED || type == SSH_AGENTC_ADD_IDENTITY ||
+	     type == SSH_AGENTC_ADD_ID_CONSTRAINED) &&
+	    handler_is_remote(c)) {
+		log_info("refusing to pass on a provider or a key we do not hold from a forwarded connection");
 		return TA_ERR_INVALID_ARGUMENT;
 	}
 	for (size_t i = 0; i < c->cfg->n_fallbacks; i++) {

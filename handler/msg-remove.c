@@ -4,7 +4,10 @@
  * removing one is refused (delete or move its file instead); removing all
  * removes every added identity and leaves the key dir alone.  A key a
  * fallback agent holds is removed there (the one that lists it); removing
- * all removes all at every fallback agent too. */
+ * all removes all at every fallback agent too.
+ * A record over a key-dir key (ssh-tpm-add -c or -h of ~/.ssh/id_ecdsa.tpm)
+ * is what constrains that key: removing it would not remove the key, only
+ * its constraints, so a forwarded connection cannot. */
 #include "added.h"
 #include "agent.h"
 #include "err.h"
@@ -13,8 +16,18 @@
 #include "keydir.h"
 #include "log.h"
 
+/* The key dir's identities, for a forwarded connection (else none). */
+static int keydir_for_remote(struct handler_conn *c, struct identity_list **ret)
+{
+	*ret = NULL;
+	if (!handler_is_remote(c) || c->cfg->no_load)
+		return 0;
+	return keydir_scan(c->cfg->key_dir, ret);
+}
+
 int handler_remove_identity(struct handler_conn *c, struct buf *req, struct buf *resp)
 {
+	_cleanup_(identity_list_freep) struct identity_list *kd = NULL;
 	const uint8_t *blob;
 	size_t len;
 	int r;
@@ -23,6 +36,12 @@ int handler_remove_identity(struct handler_conn *c, struct buf *req, struct buf 
 		return r;
 	if (buf_len(req) != 0)
 		return TA_ERR_TRAILING;
+	if ((r = keydir_for_remote(c, &kd)) < 0)
+		return r;
+	if (kd && identity_list_find(kd, blob, len)) {
+		log_info("REMOVE_IDENTITY from a forwarded connection: the constraints of a key-dir key stay");
+		return TA_ERR_INVALID_ARGUMENT;
+	}
 	r = added_drop(c, blob, len);
 	if (r == TA_ERR_KEY_NOT_FOUND) {
 		_cleanup_(identity_list_freep) struct identity_list *ids = NULL;
@@ -45,11 +64,14 @@ int handler_remove_identity(struct handler_conn *c, struct buf *req, struct buf 
 int handler_remove_all_identities(struct handler_conn *c, struct buf *req,
 				  struct buf *resp)
 {
+	_cleanup_(identity_list_freep) struct identity_list *kd = NULL;
 	int r;
 
 	if (buf_len(req) != 0)
 		return TA_ERR_TRAILING;
-	r = added_drop_all(c);
+	if ((r = keydir_for_remote(c, &kd)) < 0)
+		return r;
+	r = added_drop_all(c, kd);
 	for (size_t i = 0; i < c->cfg->n_fallbacks; i++) {
 		_cleanup_(buf_freep) struct buf *fr = buf_new(AGENT_MAX_LEN);
 		uint8_t t = 0;

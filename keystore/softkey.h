@@ -44,6 +44,10 @@ struct softkey_cert {
 };
 /* softkey_cert_check, and what the certificate says. */
 int softkey_cert_parse(const uint8_t *cert, size_t len, struct softkey_cert *ret);
+/* A public key (or certificate) blob as a client can read it: well
+ * formed to its last byte for the types we know and for ssh-dss and
+ * sk-* keys; a type nobody here knows passes (clients skip those). */
+int softkey_pubkey_check(const uint8_t *blob, size_t len);
 /* sig (string algorithm, string blob) is the signature of data by the
  * public key (ed25519, ecdsa, rsa, or a certificate of one: its CA's
  * signature is checked too) in key: 0, else TA_ERR_FORMAT (a bad

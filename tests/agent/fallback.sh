@@ -43,6 +43,7 @@ add_cleanup daemon_cleanup
 oa_start || exit 1
 export SSH_AUTH_SOCK="$WORK/openssh.sock"
 ssh-keygen -q -t rsa -b 2048 -N '' -C ssh-agent -f id_rsa
+echo payload > msg
 check_eq "ssh-add id_rsa (to OpenSSH's agent)" "Identity added: id_rsa (ssh-agent)" "$(ssh-add id_rsa 2>&1)"
 # Private keys out of ssh-keygen's reach: a signature must come from an
 # agent, not from a file next to the .pub.
@@ -120,6 +121,13 @@ check_eq "... clears the fallback too" "The agent has no identities." \
 check_eq "... and leaves our key-dir key" "ssh-tpm-agent" "$(ssh-add -l | awk '{print $3}')"
 SSH_AUTH_SOCK="$WORK/openssh.sock" ssh-add -q private/id_rsa
 
+# A bind we refuse still reaches the fallback (it judges it itself), and
+# nothing we do not hold is passed on from that connection.
+out=$(python3 "$RAW" bind-forged-add-unknown "$SSH_AUTH_SOCK" "$WORK/msg" 2>&1)
+check_eq "forged bind, then an add of an unknown key type: EXTENSION_FAILURE, FAILURE" "28,5" "$out"
+check_line "... the fallback was told of the bind" ours.log "$WORK/openssh.sock" "did not take the session binding"
+check_line "... the add was not passed on" ours.log "refusing to pass on" "forwarded connection"
+
 # Killed, the fallback leaves our keys working.
 oa_stop
 out=$(ssh-add -L 2>&1)
@@ -150,10 +158,32 @@ check_eq "another uid's fallback: not asked" "ssh-tpm-agent" "$(SSH_AUTH_SOCK=$W
 check_line "... a debug line says why" o.log "other/agent.sock" "run by uid $U, not by uid 0: skipped"
 kill "$OTHER"
 
+# A fallback that lists a malformed key: left out, the rest still listed.
+ssh-keygen -q -t ed25519 -N '' -C good-fallback-key -f good
+python3 "$RAW" fake-fallback "$WORK/fake.sock" good.pub &
+FAKE=$!
+stop_fake() { kill "$FAKE" 2>/dev/null; }
+add_cleanup stop_fake
+i=0
+while [ ! -S fake.sock ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done
+agent_start "$WORK/f.sock" f.log -d -A "$WORK/fake.sock" --key-dir "$WORK/keys" || exit 1
+out=$(SSH_AUTH_SOCK=$WORK/f.sock ssh-add -l 2>&1)
+check_eq "a fallback's malformed key: left out, ssh-add -l works" "0:ssh-tpm-agent good-fallback-key" \
+	"$?:$(printf '%s\n' "$out" | awk '{print $3}' | paste -sd' ')"
+kill "$FAKE"
+
 # Our own socket as our fallback: answered, no endless chain of handlers.
 agent_start "$WORK/loop.sock" loop.log -d -A "$WORK/loop.sock" --key-dir "$WORK/keys" || exit 1
 out=$(SSH_AUTH_SOCK=$WORK/loop.sock timeout 20 ssh-add -l 2>&1)
 check_eq "its own fallback: ssh-add -l answers, once each key" "ssh-tpm-agent" "$(printf '%s\n' "$out" | awk '{print $3}')"
 check "... and it signs" sign_ok "$WORK/loop.sock" keys/id_ecdsa.pub
-check_line "... the loop is cut" loop.log "agents deep" "skipped"
+check_line "... the loop is cut" loop.log "own socket" "skipped"
+
+# Two agents each other's fallback: bounded (3 deep), answered.
+agent_start "$WORK/p.sock" p.log -d -A "$WORK/q.sock" -A "$WORK/q.sock" --key-dir "$WORK/keys" || exit 1
+agent_start "$WORK/q.sock" q.log -d -A "$WORK/p.sock" --no-load || exit 1
+out=$(SSH_AUTH_SOCK=$WORK/p.sock timeout 20 ssh-add -l 2>&1)
+check_eq "each other's fallback: ssh-add -l answers, each key once" "ssh-tpm-agent" "$(printf '%s\n' "$out" | awk '{print $3}')"
+check_line "... the chain is cut" q.log "agents deep" "skipped"
+check_line "... -A given twice is asked once" p.log "given twice" "asked once"
 finish

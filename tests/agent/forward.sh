@@ -100,4 +100,25 @@ check_eq "session-bind with a bad signature: EXTENSION_FAILURE, then restricted 
 	"28 listed:tpm-key,soft-key" "$out"
 out=$(python3 "$SRC_DIR/tests/agent/rawclient.py" bind-twice "$SSH_AUTH_SOCK" "$WORK/msg" 2>&1)
 check_eq "a session-bind after a login bind: EXTENSION_FAILURE (either kind)" "6,28,28" "$out"
+
+# A constraint on a key-dir key (tpm-add-key of the same file, restricted
+# to a host nobody binds): a forwarded connection's REMOVE_ALL cannot strip
+# it; the user's own (local) ssh-add -D can.
+out=$(python3 "$SRC_DIR/tests/agent/rawclient.py" tpm-add-restricted "$SSH_AUTH_SOCK" "$WORK/keys/tpm.tpm" 2>&1)
+check_eq "tpm-add-key of the key-dir key, restricted elsewhere: SUCCESS" 6 "$out"
+if sign_ok "$SSH_AUTH_SOCK" keys/tpm.pub; then
+	fail "the restricted key-dir key signs no file" "it signed"
+else
+	ok "the restricted key-dir key signs no file"
+fi
+out=$(python3 "$SRC_DIR/tests/agent/rawclient.py" bind-remove-all "$SSH_AUTH_SOCK" "$WORK/msg" 2>&1)
+check_eq "REMOVE_ALL from a forwarded connection: SUCCESS" "6,6" "$out"
+if sign_ok "$SSH_AUTH_SOCK" keys/tpm.pub; then
+	fail "... the key-dir key's constraint stays" "it signed"
+else
+	ok "... the key-dir key's constraint stays"
+fi
+check_eq "... the other added keys are gone" "tpm-key" "$(ssh-add -l | awk '{print $3}' | paste -sd' ')"
+check "local ssh-add -D" ssh-add -D
+check "... lifts it: the key-dir key signs again" sign_ok "$SSH_AUTH_SOCK" keys/tpm.pub
 finish

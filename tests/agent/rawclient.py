@@ -116,8 +116,37 @@ def connect(path):
     return s
 
 
+def fake_fallback(path, pub):
+    """A broken fallback agent: lists a malformed ed25519 key before a good
+    one, fails everything else; serves until killed."""
+    import base64
+    import os
+    good = base64.b64decode(open(pub).read().split()[1])
+    bad = ssh_string(b"ssh-ed25519") + ssh_string(b"short")
+    listing = (bytes([12]) + struct.pack(">I", 2) + ssh_string(bad) + ssh_string(b"broken") +
+               ssh_string(good) + ssh_string(b"good-fallback-key"))
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(path)
+    os.chmod(path, 0o600)
+    srv.listen(16)
+    while True:
+        conn, _ = srv.accept()
+        try:
+            while True:
+                body = body_or_none(conn)
+                if not body:
+                    break
+                conn.sendall(ssh_string(listing if body[0] == 11 else bytes([5])))
+        except OSError:
+            pass
+        conn.close()
+
+
 def main():
     case, path = sys.argv[1], sys.argv[2]
+    if case == "fake-fallback":
+        fake_fallback(path, sys.argv[3])
+        return
     blob = (open(sys.argv[3], "rb").read()
             if len(sys.argv) > 3 and case != "list-wait-list" else b"")
     ident = struct.pack(">IB", 1, 11)
@@ -212,6 +241,33 @@ def main():
             out.append(bind(s, key, sid1, key.sign(sid1), 0))
             out.append(bind(s, key, sid2, key.sign(sid2), 0))
             out.append(bind(s, key, sid1, key.sign(sid1), 1))
+    elif case == "tpm-add-restricted":
+        # tpm-add-key of a key file, restricted to a host nobody binds.
+        import os
+        key = HostKey(os.path.dirname(os.path.abspath(sys.argv[3])))
+        hop_from = ssh_string(b"") + ssh_string(b"") + ssh_string(b"")
+        hop_to = ssh_string(b"") + ssh_string(b"elsewhere") + ssh_string(b"") + ssh_string(key.blob) + b"\x00"
+        cons = ssh_string(ssh_string(hop_from) + ssh_string(hop_to) + ssh_string(b""))
+        body = (bytes([27]) + ssh_string(b"tpm-add-key") + bytes([25]) + ssh_string(b"TPMKEY") +
+                ssh_string(blob) + ssh_string(b"") + b"\xff" +
+                ssh_string(b"restrict-destination-v00@openssh.com") + ssh_string(cons))
+        r = request(s, body)
+        out.append(str(r[0]) if r else "closed")
+    elif case in ("bind-remove-all", "bind-forged-add-unknown"):
+        import os
+        key = HostKey(os.path.dirname(os.path.abspath(sys.argv[3])))
+        sid = os.urandom(32)
+        sig = key.sign(sid)
+        if case == "bind-forged-add-unknown":
+            sig = sig[:-1] + bytes([sig[-1] ^ 1])
+            request(s, bytes([11]))  # the fallbacks are connected now
+        out.append(bind(s, key, sid, sig, 1))
+        if case == "bind-remove-all":
+            r = request(s, bytes([19]))
+        else:
+            r = request(s, bytes([17]) + ssh_string(b"unknown-type@example.com") +
+                        ssh_string(b"x" * 32) + ssh_string(b"comment"))
+        out.append(str(r[0]) if r else "closed")
     elif case == "ext-unknown":
         r = request(s, bytes([27]) + ssh_string(b"no-such-extension@example.com"))
         out.append(str(r[0]) if r else "closed")
