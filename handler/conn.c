@@ -28,6 +28,7 @@ void handler_conn_done(struct handler_conn *c)
 	cache_close(c->state);
 	handler_bindings_clear(c);
 	fallback_close_all(c);
+	identity_list_free(c->fallback_seen);
 	secret_free(c->owner_pw);
 	free(c->peer.exe);
 	*c = (struct handler_conn){ .fd = -1 };

@@ -381,8 +381,36 @@ int fallback_identities(struct handler_conn *c, const struct identity_list *ours
 	return 0;
 }
 
+int fallback_remember(struct handler_conn *c, const struct identity *v, size_t n)
+{
+	_cleanup_(identity_list_freep) struct identity_list *l = calloc(1, sizeof(*l));
+
+	identity_list_free(TAKE_PTR(c->fallback_seen));
+	if (!l || !(l->v = calloc(n ? n : 1, sizeof(*l->v))))
+		return TA_ERR_NOMEM;
+	for (size_t i = 0; i < n; i++) {
+		struct identity *d = &l->v[l->n];
+
+		if (!(d->blob = malloc(v[i].blob_len)))
+			return TA_ERR_NOMEM;
+		memcpy(d->blob, v[i].blob, v[i].blob_len);
+		d->blob_len = v[i].blob_len;
+		d->fallback = v[i].fallback;
+		l->n++;
+	}
+	c->fallback_seen = TAKE_PTR(l);
+	return 0;
+}
+
 int fallback_find(struct handler_conn *c, const uint8_t *blob, size_t len, size_t *ret_i)
 {
+	const struct identity *seen =
+		c->fallback_seen ? identity_list_find(c->fallback_seen, blob, len) : NULL;
+
+	if (seen && seen->fallback > 0 && seen->fallback <= c->cfg->n_fallbacks) {
+		*ret_i = seen->fallback - 1;
+		return 0;
+	}
 	for (size_t i = 0; i < c->cfg->n_fallbacks; i++) {
 		_cleanup_(identity_list_freep) struct identity_list *l = calloc(1, sizeof(*l));
 		int r;

@@ -38,7 +38,11 @@ unsigned fallback_slow_ms(const struct handler_conn *c);
  * add nothing. */
 int fallback_identities(struct handler_conn *c, const struct identity_list *ours,
 			struct identity_list **ret);
-/* The first fallback that lists blob: its number, or TA_ERR_KEY_NOT_FOUND. */
+/* Keep which fallback listed which blob (n identities, copied), for the
+ * signatures that follow on this connection. */
+int fallback_remember(struct handler_conn *c, const struct identity *v, size_t n);
+/* The first fallback that lists blob (as this connection last saw it, else
+ * asked now): its number, or TA_ERR_KEY_NOT_FOUND. */
 int fallback_find(struct handler_conn *c, const uint8_t *blob, size_t len, size_t *ret_i);
 
 /* A session-bind request (whole, type byte first): passed on to every

@@ -88,6 +88,9 @@ struct handler_conn {
 	bool bind_requests_lost;  /* more than we keep: fallbacks that were
 				   * not connected then cannot be told */
 	struct handler_fallback *fallbacks; /* cfg->n_fallbacks of them */
+	struct identity_list *fallback_seen; /* the fallbacks' identities as this
+				   * connection last listed them (which one
+				   * signs: no second listing) */
 	unsigned hops;            /* the client is an ssh-tpm-agent's fallback
 				   * connection, this many agents deep */
 };

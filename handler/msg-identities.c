@@ -50,7 +50,14 @@ int handler_request_identities(struct handler_conn *c, struct buf *req,
 		ids->v = grown;
 		memcpy(ids->v + ids->n, fb->v, fb->n * sizeof(*grown));
 		ids->n += fb->n;
-		fb->n = 0;
+		/* Only the blobs stay for the signatures that follow (the
+		 * copies in ids own the rest). */
+		for (size_t i = 0; i < fb->n; i++) {
+			fb->v[i].blob = NULL;
+			fb->v[i].comment = NULL;
+		}
+		if (fallback_remember(c, ids->v + ids->n - fb->n, fb->n) < 0)
+			log_debug("the fallbacks' listing is not kept: a signature lists again");
 	}
 	n = ids->n;
 	/* Answer only what fits in one frame (clients have the same limit). */
