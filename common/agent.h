@@ -10,6 +10,9 @@
 
 /* One frame's body, in both directions (OpenSSH's AGENT_MAX_LEN). */
 #define AGENT_MAX_LEN (256U * 1024)
+/* Identities in one list: OpenSSH's clients refuse a longer one whole
+ * (MAX_AGENT_IDENTITIES). */
+#define AGENT_MAX_IDENTITIES 2048
 
 #define SSH_AGENT_FAILURE 5
 #define SSH_AGENT_SUCCESS 6

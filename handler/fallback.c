@@ -214,6 +214,15 @@ static int connect_fallback(struct handler_conn *c, size_t i, int *ret_fd)
 
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return TA_ERR_INVALID_ARGUMENT;
+	for (size_t k = 0; k < i; k++) {
+		struct stat a, b;
+
+		if (stat(c->cfg->fallbacks[k], &a) == 0 && stat(path, &b) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+			log_debug("fallback agent %s is %s again: skipped", path, c->cfg->fallbacks[k]);
+			return TA_ERR_UNSUPPORTED;
+		}
+	}
 	if (is_own_socket(c, path)) {
 		log_debug("fallback agent %s is this agent's own socket: skipped", path);
 		return TA_ERR_UNSUPPORTED;
@@ -335,7 +344,7 @@ static int list_one(struct handler_conn *c, size_t i, struct identity_list *l,
 			  c->cfg->fallbacks[i], n, buf_len(resp));
 		return 0;
 	}
-	for (uint32_t k = 0; k < n; k++) {
+	for (uint32_t k = 0; k < n && l->n < AGENT_MAX_IDENTITIES; k++) {
 		_cleanup_(identity_clear) struct identity id = { .fallback = (unsigned)i + 1 };
 		struct identity *grown;
 

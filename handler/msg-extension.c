@@ -30,6 +30,17 @@
 #define SESSION_BIND "session-bind@openssh.com"
 #define QUERY "query"
 
+/* 1 when blob is one of our identities (key dir or added), else 0. */
+static int held_already(struct handler_conn *c, const uint8_t *blob, size_t len)
+{
+	_cleanup_(identity_list_freep) struct identity_list *ids = NULL;
+	int r = handler_identities(c, &ids);
+
+	if (r < 0)
+		return r;
+	return identity_list_find(ids, blob, len) ? 1 : 0;
+}
+
 static int tpm_add_key(struct handler_conn *c, struct buf *req)
 {
 	_cleanup_(keyfile_freep) struct tpm_keyfile *kf = NULL;
@@ -89,6 +100,15 @@ static int tpm_add_key(struct handler_conn *c, struct buf *req)
 		return r;
 	if (cert_len && (r = buf_put(blob, cert, cert_len)) < 0)
 		return r;
+	/* A key file proves nothing (its public part is all a forged one
+	 * needs): from a forwarded connection it may not replace what
+	 * constrains a key we hold. */
+	if (handler_is_remote(c) && (r = held_already(c, buf_ptr(blob), buf_len(blob))) != 0) {
+		if (r > 0)
+			log_info(TPM_ADD_KEY " from a forwarded connection over a key this agent holds (%s): refused",
+				 fp);
+		return r > 0 ? TA_ERR_INVALID_ARGUMENT : r;
+	}
 	/* Kept in our own encoding, description and all. */
 	if ((r = keyfile_to_der(kf, true, &der, &der_len)) < 0)
 		return r;

@@ -50,16 +50,23 @@ int handler_request_identities(struct handler_conn *c, struct buf *req,
 		ids->v = grown;
 		memcpy(ids->v + ids->n, fb->v, fb->n * sizeof(*grown));
 		ids->n += fb->n;
-		/* Only the blobs stay for the signatures that follow (the
-		 * copies in ids own the rest). */
+		/* ids owns them now. */
 		for (size_t i = 0; i < fb->n; i++) {
 			fb->v[i].blob = NULL;
 			fb->v[i].comment = NULL;
 		}
-		if (fallback_remember(c, ids->v + ids->n - fb->n, fb->n) < 0)
-			log_debug("the fallbacks' listing is not kept: a signature lists again");
 	}
+	/* What this listing saw, none included (a key gone from a fallback
+	 * must not stay mapped to it). */
+	if (fb && fallback_remember(c, ids->v + ids->n - fb->n, fb->n) < 0)
+		log_debug("the fallbacks' listing is not kept: a signature lists again");
 	n = ids->n;
+	/* OpenSSH's clients refuse a longer list whole. */
+	if (n > AGENT_MAX_IDENTITIES) {
+		log_warning("%zu identities (with the fallbacks'): listing the first %d", n,
+			    AGENT_MAX_IDENTITIES);
+		n = AGENT_MAX_IDENTITIES;
+	}
 	/* Answer only what fits in one frame (clients have the same limit). */
 	for (size_t i = 0, size = 5; i < n; i++) {
 		size += 8 + ids->v[i].blob_len + strlen(ids->v[i].comment);

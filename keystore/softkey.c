@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -259,6 +260,28 @@ out:
 	return r;
 }
 
+/* An EC public key as OpenSSH's sshkey_ec_validate_public wants it: on
+ * the curve (EVP_PKEY_public_check), each coordinate longer than half the
+ * order and below order - 1.  Anything else its clients refuse. */
+static int ec_public_ok(EVP_PKEY *pkey)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+	BIGNUM *x = NULL, *y = NULL, *order = NULL;
+	int ok = ctx && EVP_PKEY_public_check(ctx) == 1 &&
+		 EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_X, &x) == 1 &&
+		 EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, &y) == 1 &&
+		 EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_EC_ORDER, &order) == 1 &&
+		 BN_num_bits(x) > BN_num_bits(order) / 2 && BN_num_bits(y) > BN_num_bits(order) / 2 &&
+		 BN_sub_word(order, 1) == 1 && BN_cmp(x, order) < 0 && BN_cmp(y, order) < 0;
+
+	EVP_PKEY_CTX_free(ctx);
+	BN_free(x);
+	BN_free(y);
+	BN_free(order);
+	ERR_clear_error();
+	return ok ? 0 : TA_ERR_FORMAT;
+}
+
 /* A public key of a CA, from its blob. */
 static int ca_key(const uint8_t *blob, size_t len, EVP_PKEY **ret, int *ret_kind,
 		  enum sshkey_type *ret_ec)
@@ -308,7 +331,11 @@ static int ca_key(const uint8_t *blob, size_t len, EVP_PKEY **ret, int *ret_kind
 		    (ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL)) &&
 		    EVP_PKEY_fromdata_init(ctx) == 1 &&
 		    EVP_PKEY_fromdata(ctx, ret, EVP_PKEY_PUBLIC_KEY, params) == 1)
-			r = 0;
+			r = ec_public_ok(*ret);
+		if (r < 0) {
+			EVP_PKEY_free(*ret);
+			*ret = NULL;
+		}
 		break;
 	case SK_RSA:
 		if ((r = buf_get_mpint_direct(b, &f1, &l1)) < 0 ||
@@ -779,6 +806,47 @@ out:
 	return r;
 }
 
+/* An sk-ecdsa key's point, checked as an ecdsa-sha2-nistp256 one. */
+static int sk_point_ok(const uint8_t *q, size_t len)
+{
+	_cleanup_(buf_freep) struct buf *b = buf_new(SSHKEY_MAX_BLOB);
+	EVP_PKEY *pkey = NULL;
+	enum sshkey_type ec = 0;
+	int r, kind = 0;
+
+	if (!b)
+		return TA_ERR_NOMEM;
+	if ((r = buf_put_cstring(b, "ecdsa-sha2-nistp256")) < 0 || (r = buf_put_cstring(b, "nistp256")) < 0 ||
+	    (r = buf_put_string(b, q, len)) < 0)
+		return r;
+	r = ca_key(buf_ptr(b), buf_len(b), &pkey, &kind, &ec);
+	EVP_PKEY_free(pkey);
+	return r;
+}
+
+/* Names OpenSSH's clients take as key types (signature-only names, short
+ * names in any case) whose fields we do not walk: a broken one would
+ * make them refuse the whole list, so none is passed on. */
+static bool openssh_unchecked_name(const uint8_t *name, size_t len)
+{
+	static const char *const exact[] = {
+		"rsa-sha2-256", "rsa-sha2-512", "rsa-sha2-256-cert-v01@openssh.com",
+		"rsa-sha2-512-cert-v01@openssh.com", "webauthn-sk-ecdsa-sha2-nistp256@openssh.com",
+	};
+	static const char *const shortnames[] = {
+		"rsa", "dsa", "ecdsa", "ed25519", "ecdsa-sk", "ed25519-sk", "xmss",
+		"rsa-cert", "dsa-cert", "ecdsa-cert", "ed25519-cert", "ecdsa-sk-cert", "ed25519-sk-cert",
+	};
+
+	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
+		if (len == strlen(exact[i]) && memcmp(name, exact[i], len) == 0)
+			return true;
+	for (size_t i = 0; i < sizeof(shortnames) / sizeof(shortnames[0]); i++)
+		if (len == strlen(shortnames[i]) && strncasecmp((const char *)name, shortnames[i], len) == 0)
+			return true;
+	return false;
+}
+
 /* Fields of a key OpenSSH knows and we do not hold, to their last byte. */
 static int other_key_check(const uint8_t *name, size_t name_len, struct buf *b)
 {
@@ -794,8 +862,8 @@ static int other_key_check(const uint8_t *name, size_t name_len, struct buf *b)
 		if ((r = buf_get_string_direct(b, &f, &l)) >= 0 &&
 		    (l != 8 || memcmp(f, "nistp256", 8) != 0))
 			r = TA_ERR_FORMAT;
-		if (r >= 0 && (r = buf_get_string_direct(b, &f, &l)) >= 0 && (l != 65 || f[0] != 4))
-			r = TA_ERR_FORMAT;
+		if (r >= 0 && (r = buf_get_string_direct(b, &f, &l)) >= 0)
+			r = sk_point_ok(f, l);
 		if (r >= 0)
 			r = buf_get_string_direct(b, &f, &l);
 	} else if (NAME_IS("sk-ssh-ed25519@openssh.com")) {
@@ -803,6 +871,8 @@ static int other_key_check(const uint8_t *name, size_t name_len, struct buf *b)
 			r = TA_ERR_FORMAT;
 		if (r >= 0)
 			r = buf_get_string_direct(b, &f, &l);
+	} else if (openssh_unchecked_name(name, name_len)) {
+		return TA_ERR_KEY_TYPE;
 	} else {
 		return 0; /* not ours to judge: clients skip unknown types */
 	}

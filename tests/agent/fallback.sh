@@ -166,10 +166,12 @@ stop_fake() { kill "$FAKE" 2>/dev/null; }
 add_cleanup stop_fake
 i=0
 while [ ! -S fake.sock ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done
+out=$(SSH_AUTH_SOCK=$WORK/fake.sock ssh-add -l 2>&1)
+check_match "the broken agent's own list: ssh-add -l refuses it" "^[12]:" "$?:$out"
 agent_start "$WORK/f.sock" f.log -d -A "$WORK/fake.sock" --key-dir "$WORK/keys" || exit 1
 out=$(SSH_AUTH_SOCK=$WORK/f.sock ssh-add -l 2>&1)
-check_eq "a fallback's malformed key: left out, ssh-add -l works" "0:ssh-tpm-agent good-fallback-key" \
-	"$?:$(printf '%s\n' "$out" | awk '{print $3}' | paste -sd' ')"
+check_eq "a fallback's malformed keys (short ed25519, 'RSA' and 'rsa-sha2-256' names, small-x and off-curve points): left out, ssh-add -l works" \
+	"0:ssh-tpm-agent good-fallback-key" "$?:$(printf '%s\n' "$out" | awk '{print $3}' | paste -sd' ')"
 kill "$FAKE"
 
 # Our own socket as our fallback: answered, no endless chain of handlers.

@@ -118,6 +118,13 @@ if sign_ok "$SSH_AUTH_SOCK" keys/tpm.pub; then
 else
 	ok "... the key-dir key's constraint stays"
 fi
+out=$(python3 "$SRC_DIR/tests/agent/rawclient.py" bind-tpm-add-plain "$SSH_AUTH_SOCK" "$WORK/keys/tpm.tpm" 2>&1)
+check_eq "tpm-add-key of it without constraints, from a forwarded connection: refused" "6,5" "$out"
+if sign_ok "$SSH_AUTH_SOCK" keys/tpm.pub; then
+	fail "... the constraint stays" "it signed"
+else
+	ok "... the constraint stays"
+fi
 check_eq "... the other added keys are gone" "tpm-key" "$(ssh-add -l | awk '{print $3}' | paste -sd' ')"
 check "local ssh-add -D" ssh-add -D
 check "... lifts it: the key-dir key signs again" sign_ok "$SSH_AUTH_SOCK" keys/tpm.pub

@@ -116,15 +116,37 @@ def connect(path):
     return s
 
 
+def small_x_p256_point():
+    """A point on P-256 whose x is tiny: on the curve, and still refused
+    by OpenSSH (sshkey_ec_validate_public)."""
+    p = 2**256 - 2**224 + 2**192 + 2**96 - 1
+    b = 0x5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b
+    for x in range(1, 1000):
+        rhs = (x ** 3 - 3 * x + b) % p
+        y = pow(rhs, (p + 1) // 4, p)
+        if y * y % p == rhs:
+            return b"\x04" + x.to_bytes(32, "big") + y.to_bytes(32, "big")
+    raise SystemExit("no point")
+
+
 def fake_fallback(path, pub):
-    """A broken fallback agent: lists a malformed ed25519 key before a good
-    one, fails everything else; serves until killed."""
+    """A broken fallback agent: lists malformed keys OpenSSH's clients
+    would refuse the whole list for, then a good one; fails everything
+    else; serves until killed."""
     import base64
     import os
     good = base64.b64decode(open(pub).read().split()[1])
-    bad = ssh_string(b"ssh-ed25519") + ssh_string(b"short")
-    listing = (bytes([12]) + struct.pack(">I", 2) + ssh_string(bad) + ssh_string(b"broken") +
-               ssh_string(good) + ssh_string(b"good-fallback-key"))
+    bad = [ssh_string(b"ssh-ed25519") + ssh_string(b"short"),
+           ssh_string(b"RSA") + ssh_string(b"garbage"),
+           ssh_string(b"rsa-sha2-256") + ssh_string(b"garbage"),
+           ssh_string(b"ecdsa-sha2-nistp256") + ssh_string(b"nistp256") +
+           ssh_string(small_x_p256_point()),
+           ssh_string(b"sk-ecdsa-sha2-nistp256@openssh.com") + ssh_string(b"nistp256") +
+           ssh_string(b"\x04" + bytes(64)) + ssh_string(b"ssh:")]
+    listing = bytes([12]) + struct.pack(">I", len(bad) + 1)
+    for k in bad:
+        listing += ssh_string(k) + ssh_string(b"broken")
+    listing += ssh_string(good) + ssh_string(b"good-fallback-key")
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     srv.bind(path)
     os.chmod(path, 0o600)
@@ -251,6 +273,17 @@ def main():
         body = (bytes([27]) + ssh_string(b"tpm-add-key") + bytes([25]) + ssh_string(b"TPMKEY") +
                 ssh_string(blob) + ssh_string(b"") + b"\xff" +
                 ssh_string(b"restrict-destination-v00@openssh.com") + ssh_string(cons))
+        r = request(s, body)
+        out.append(str(r[0]) if r else "closed")
+    elif case == "bind-tpm-add-plain":
+        # From a forwarded connection: tpm-add-key of a key we hold,
+        # without its constraints.
+        import os
+        key = HostKey(os.path.dirname(os.path.abspath(sys.argv[3])))
+        sid = os.urandom(32)
+        out.append(bind(s, key, sid, key.sign(sid), 1))
+        body = (bytes([27]) + ssh_string(b"tpm-add-key") + bytes([17]) + ssh_string(b"TPMKEY") +
+                ssh_string(blob) + ssh_string(b""))
         r = request(s, body)
         out.append(str(r[0]) if r else "closed")
     elif case in ("bind-remove-all", "bind-forged-add-unknown"):

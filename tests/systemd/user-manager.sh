@@ -220,6 +220,29 @@ uctl stop ssh-tpm-swtpm.service
 check "stopping the unit stops the swtpm" sh -c "! kill -0 $main 2>/dev/null"
 check "the next connection starts it again and the key still signs" sign_as "$S" "$H/.ssh/id_sw.pub"
 
+# --- a fallback agent (-A) through a drop-in, as the README shows ---------
+u ssh-agent -D -a "$RT/openssh.sock" >"$WORK/openssh-agent.log" 2>&1 &
+OA=$!
+oa_cleanup() { kill "$OA" 2>/dev/null; return 0; }
+add_cleanup oa_cleanup
+i=0
+while [ ! -S "$RT/openssh.sock" ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done
+u ssh-keygen -q -t rsa -b 2048 -N '' -C in-openssh-agent -f "$H/fb_rsa" </dev/null
+u env SSH_AUTH_SOCK="$RT/openssh.sock" ssh-add -q "$H/fb_rsa"
+rm -f "$H/fb_rsa"
+mkdir -p "$H/.config/systemd/user/ssh-tpm-agent@.service.d"
+printf '[Service]\nExecStart=\nExecStart=%s -A %%t/openssh.sock\n' "$AGENT_BIN" \
+	> "$H/.config/systemd/user/ssh-tpm-agent@.service.d/fallback.conf"
+chown -R "$U:$U" "$H/.config"
+uctl daemon-reload
+out=$(u env SSH_AUTH_SOCK="$S" ssh-add -l 2>&1)
+check_match "with the -A drop-in: our keys are listed" "plain \(ECDSA\)" "$out"
+check_eq "... and the fallback's after them" "in-openssh-agent (RSA)" "$(printf '%s\n' "$out" | tail -1 | cut -d' ' -f3-)"
+check "... and signs through the handlers" sign_as "$S" "$H/fb_rsa.pub"
+rm -r "$H/.config/systemd/user/ssh-tpm-agent@.service.d"
+uctl daemon-reload
+kill "$OA"
+
 # --- control: what TriggerLimitBurst=0 prevents ---------------------------
 # With any finite limit (here 50 per minute, so that a slow machine trips
 # it too) the same burst stops the socket for good.
