@@ -25,6 +25,7 @@
 #include "pubkey.h"
 #include "softkey.h"
 #include "sshkey.h"
+#include "tpm.h"
 
 #define TPM_ADD_KEY "tpm-add-key"
 #define SESSION_BIND "session-bind@openssh.com"
@@ -108,6 +109,20 @@ static int tpm_add_key(struct handler_conn *c, struct buf *req)
 			log_info(TPM_ADD_KEY " from a forwarded connection over a key this agent holds (%s): refused",
 				 fp);
 		return r > 0 ? TA_ERR_INVALID_ARGUMENT : r;
+	}
+	/* A key file is no proof by itself (the public part is all a forged
+	 * one needs): it must load in this TPM, or it could replace the
+	 * record of a key we hold, its constraints with it. */
+	{
+		_cleanup_(tpm_closep) struct tpm *t = NULL;
+
+		r = tpm_open(&c->tpm, &t);
+		if (r >= 0)
+			r = tpm_key_check(t, kf);
+		if (r < 0) {
+			log_info(TPM_ADD_KEY ": %s does not load in this TPM: %s", fp, ta_strerror(r));
+			return r;
+		}
 	}
 	/* Kept in our own encoding, description and all. */
 	if ((r = keyfile_to_der(kf, true, &der, &der_len)) < 0)

@@ -353,6 +353,21 @@ int tpm_sign_digest(struct tpm *t, const struct tpm_keyfile *k,
 	return 0;
 }
 
+static int load_op(struct tpm *t, void *arg)
+{
+	const struct tpm_keyfile *k = arg;
+	_cleanup_(tpm_obj_release) struct tpm_obj p = { .t = t, .h = ESYS_TR_NONE };
+	_cleanup_(tpm_key_release) struct tpm_obj key = { .t = t, .h = ESYS_TR_NONE,
+							 .transient = true };
+
+	return tpm_key_load(t, k, &p, &key);
+}
+
+int tpm_key_check(struct tpm *t, const struct tpm_keyfile *k)
+{
+	return tpm_run(t, load_op, (void *)k);
+}
+
 struct change_auth_args {
 	const struct tpm_keyfile *k;
 	const TPM2B_AUTH *old, *new;

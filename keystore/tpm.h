@@ -70,6 +70,11 @@ int tpm_sign_digest(struct tpm *t, const struct tpm_keyfile *k,
 		    const char *auth, enum ta_hash hash, const uint8_t *digest,
 		    size_t digest_len, struct tpm_sig *ret);
 
+/* The key loads under its parent in this TPM (its private part is this
+ * TPM's wrapping of its public part), then is flushed.  No
+ * authorization is needed: a passphrase is not checked. */
+int tpm_key_check(struct tpm *t, const struct tpm_keyfile *k);
+
 /* Change a key's passphrase (TPM2_ObjectChangeAuth).  On success *ret is
  * the key file with the new private part; the input is not changed. */
 int tpm_change_auth(struct tpm *t, const struct tpm_keyfile *k,

@@ -125,6 +125,14 @@ if sign_ok "$SSH_AUTH_SOCK" keys/tpm.pub; then
 else
 	ok "... the constraint stays"
 fi
+out=$(python3 "$SRC_DIR/tests/agent/rawclient.py" tpm-add-forged "$SSH_AUTH_SOCK" "$WORK/keys/tpm.tpm" 2>&1)
+check_eq "tpm-add-key of a forged key file (its public key, a wrapping no TPM made), locally: refused" "5" "$out"
+check_line "... it does not load in this TPM" agent.log "tpm-add-key" "does not load in this TPM"
+if sign_ok "$SSH_AUTH_SOCK" keys/tpm.pub; then
+	fail "... the constraint stays" "it signed"
+else
+	ok "... the constraint stays"
+fi
 check_eq "... the other added keys are gone" "tpm-key" "$(ssh-add -l | awk '{print $3}' | paste -sd' ')"
 check "local ssh-add -D" ssh-add -D
 check "... lifts it: the key-dir key signs again" sign_ok "$SSH_AUTH_SOCK" keys/tpm.pub

@@ -275,6 +275,17 @@ def main():
                 ssh_string(b"restrict-destination-v00@openssh.com") + ssh_string(cons))
         r = request(s, body)
         out.append(str(r[0]) if r else "closed")
+    elif case == "tpm-add-forged":
+        # The key file's DER with one byte of its private part (the last
+        # field) changed: the right public key, a wrapping no TPM made.
+        import base64
+        lines = blob.decode().strip().splitlines()
+        der = bytearray(base64.b64decode("".join(lines[1:-1])))
+        der[-1] ^= 1
+        body = (bytes([27]) + ssh_string(b"tpm-add-key") + bytes([17]) + ssh_string(b"TPMKEY") +
+                ssh_string(bytes(der)) + ssh_string(b""))
+        r = request(s, body)
+        out.append(str(r[0]) if r else "closed")
     elif case == "bind-tpm-add-plain":
         # From a forwarded connection: tpm-add-key of a key we hold,
         # without its constraints.
