@@ -221,7 +221,9 @@ check "stopping the unit stops the swtpm" sh -c "! kill -0 $main 2>/dev/null"
 check "the next connection starts it again and the key still signs" sign_as "$S" "$H/.ssh/id_sw.pub"
 
 # --- a fallback agent (-A) through a drop-in, as the README shows ---------
-u ssh-agent -D -a "$RT/openssh.sock" >"$WORK/openssh-agent.log" 2>&1 &
+# Not through u(): a function in the background is a subshell, whose PID
+# is not the agent's.
+$AS $UENV ssh-agent -D -a "$RT/openssh.sock" >"$WORK/openssh-agent.log" 2>&1 &
 OA=$!
 oa_cleanup() { kill "$OA" 2>/dev/null; return 0; }
 add_cleanup oa_cleanup
