@@ -360,6 +360,76 @@ int sshkey_fingerprint(const struct sshkey *k, char **ret)
 	return 0;
 }
 
+/* The "drunken bishop" walk that ssh-keygen draws (OpenSSH's
+ * fingerprint_randomart): a 17 x 9 board, the bishop starting in the
+ * middle; each digest byte gives four moves, lowest two bits first (bit 0:
+ * right or left, bit 1: down or up), clamped at the edges; a square shows
+ * how often it was visited, S the start and E the end. */
+#define ART_W 17
+#define ART_H 9
+
+static void art_border(char **p, const char *label)
+{
+	size_t n = strlen(label), pad = (ART_W - n) / 2;
+
+	*(*p)++ = '+';
+	for (size_t i = 0; i < ART_W; i++)
+		*(*p)++ = i >= pad && i < pad + n ? label[i - pad] : '-';
+	*(*p)++ = '+';
+}
+
+int sshkey_randomart(const struct sshkey *k, char **ret)
+{
+	static const char symbols[] = " .o+=*BOX@%&#/^SE";
+	const unsigned top = sizeof(symbols) - 2; /* 'E' */
+	_cleanup_(buf_freep) struct buf *b = NULL;
+	unsigned char board[ART_W][ART_H] = { { 0 } };
+	char title[ART_W + 1], *art, *p;
+	uint8_t md[64];
+	int x = ART_W / 2, y = ART_H / 2, r;
+
+	r = sshkey_blob(k, &b);
+	if (r < 0)
+		return r;
+	r = ta_hash_digest(TA_HASH_SHA256, buf_ptr(b), buf_len(b), md);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < 32; i++) {
+		unsigned v = md[i];
+
+		for (int step = 0; step < 4; step++, v >>= 2) {
+			x += (v & 1) ? 1 : -1;
+			y += (v & 2) ? 1 : -1;
+			x = x < 0 ? 0 : x > ART_W - 1 ? ART_W - 1 : x;
+			y = y < 0 ? 0 : y > ART_H - 1 ? ART_H - 1 : y;
+			if (board[x][y] < top - 2)
+				board[x][y]++;
+		}
+	}
+	board[ART_W / 2][ART_H / 2] = top - 1;
+	board[x][y] = top;
+	snprintf(title, sizeof(title), "[%s %u]", k->type == SSHKEY_RSA ? "RSA" : "ECDSA",
+		 sshkey_bits(k));
+	/* Two borders and ART_H rows, each ART_W + 2 wide plus a newline. */
+	art = malloc((ART_W + 3) * (ART_H + 2) + 1);
+	if (!art)
+		return TA_ERR_NOMEM;
+	p = art;
+	art_border(&p, title);
+	*p++ = '\n';
+	for (int row = 0; row < ART_H; row++) {
+		*p++ = '|';
+		for (int col = 0; col < ART_W; col++)
+			*p++ = symbols[board[col][row] > top ? top : board[col][row]];
+		*p++ = '|';
+		*p++ = '\n';
+	}
+	art_border(&p, "[SHA256]");
+	*p = '\0';
+	*ret = art;
+	return 0;
+}
+
 int sshkey_format_pub(const struct sshkey *k, const char *comment, char **ret)
 {
 	_cleanup_(buf_freep) struct buf *b = NULL;

@@ -70,6 +70,9 @@ int sshkey_equal(const struct sshkey *a, const struct sshkey *b);
 
 /* "SHA256:<base64 without padding>" of the blob, as ssh-keygen -l prints. */
 int sshkey_fingerprint(const struct sshkey *k, char **ret);
+/* The randomart picture of the SHA256 fingerprint, as ssh-keygen -lv and
+ * ssh-keygen's key generation draw it (11 lines, no final newline). */
+int sshkey_randomart(const struct sshkey *k, char **ret);
 /* "<type> <base64 blob>[ <comment>]" (no newline; control characters and
  * invalid UTF-8 in the comment become '?', so it is one line). */
 int sshkey_format_pub(const struct sshkey *k, const char *comment, char **ret);

@@ -111,12 +111,12 @@ int keygen_create(const struct keygen_args *a)
 		    asprintf(&prompt, "Enter file in which to save the key (%s): ",
 			     def) < 0)
 			return 1;
-		if (prompt_line(prompt, &entered) < 0) {
-			log_error("no file name given");
-			return 1;
-		}
-		base = strdup(*entered ? entered : def);
-		if (!*entered) {
+		/* End of input counts as an empty answer: the default (as
+		 * the Go tool does; `ssh-tpm-keygen -N '' </dev/null`). */
+		if (prompt_line(prompt, &entered) < 0)
+			putchar('\n');
+		base = strdup(entered && *entered ? entered : def);
+		if (!entered || !*entered) {
 			/* Like ssh-keygen: create ~/.ssh for the default path. */
 			_cleanup_free_ char *dir = NULL;
 
@@ -210,7 +210,11 @@ int keygen_create(const struct keygen_args *a)
 		printf("Your identification has been saved in %s\n", key_path);
 		printf("Your public key has been saved in %s\n", pub_path);
 		printf("The key fingerprint is:\n%s\n", fp);
-		printf("The key's randomart image is the color of television, tuned to a dead channel.\n");
+		_cleanup_(sshkey_freep) struct sshkey *key = NULL;
+		_cleanup_free_ char *art = NULL;
+
+		if (tpm_public_to_sshkey(&kf->pub, &key) >= 0 && sshkey_randomart(key, &art) >= 0)
+			printf("The key's randomart image is:\n%s\n", art);
 	}
 	ret = 0;
 out:

@@ -33,7 +33,18 @@ Your identification has been saved in $WORK/id_ecdsa.tpm
 Your public key has been saved in $WORK/id_ecdsa.pub
 The key fingerprint is:
 $(ssh-keygen -l -f id_ecdsa.pub | cut -d' ' -f2)
-The key's randomart image is the color of television, tuned to a dead channel." "$out"
+The key's randomart image is:
+$(ssh-keygen -lv -f id_ecdsa.pub | tail -n +2)" "$out"
+# The picture as ssh-keygen -lv draws it, for rsa and every curve too.
+for k in k-ecdsa-384 k-ecdsa-521 k-rsa-2048 k-rsa-3072; do
+	t=${k#k-}
+	art=$("$KEYGEN" -N '' -t "${t%-*}" -b "${t#*-}" -f "art-$k" 2>&1 |
+		sed -n '/^The key.s randomart image is:$/,$p' | tail -n +2)
+	check_eq "randomart of a new ${t%-*} ${t#*-} key, as ssh-keygen -lv draws it" \
+		"$(ssh-keygen -lv -f "art-$k.pub" | tail -n +2)" "$art"
+	check_eq "... 11 lines, titled with type and size" "11 [${t%-*} ${t#*-}]" \
+		"$(printf '%s\n' "$art" | wc -l) $(printf '%s\n' "$art" | head -1 | tr -d '+-' | tr A-Z a-z)"
+done
 
 # -q prints nothing.
 check_eq "-q is quiet" "" "$("$KEYGEN" -q -N '' -f quiet 2>&1)"
@@ -45,6 +56,12 @@ out=$(printf '\n' | HOME="$WORK/home" "$KEYGEN" -N '' 2>&1)
 check_match "file prompt names the default" "Enter file in which to save the key \\($WORK/home/.ssh/id_ecdsa\\):" "$out"
 check "default path used" test -s home/.ssh/id_ecdsa.tpm -a -s home/.ssh/id_ecdsa.pub
 check_eq "~/.ssh created 0700" 700 "$(stat -c %a home/.ssh)"
+# End of input at the prompt: the default too, ~/.ssh made (fresh $HOME).
+mkdir home-eof
+HOME="$WORK/home-eof" "$KEYGEN" -N '' </dev/null >eof.out 2>&1
+check_eq "</dev/null at the file prompt: exit 0" 0 $?
+check "... the default path used" test -s home-eof/.ssh/id_ecdsa.tpm -a -s home-eof/.ssh/id_ecdsa.pub
+check_eq "... ~/.ssh created 0700" 700 "$(stat -c %a home-eof/.ssh)"
 out=$(printf 'typed\n' | HOME="$WORK/home" "$KEYGEN" -N '' -t rsa 2>&1)
 check "typed path used" test -s typed.tpm -a -s typed.pub
 check_match "rsa default prompt" "id_rsa\\)" "$out"
