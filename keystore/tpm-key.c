@@ -6,10 +6,12 @@
 
 #include <openssl/crypto.h>
 #include <tss2/tss2_esys.h>
+#include <tss2/tss2_mu.h>
 
 #include "err.h"
 #include "log.h"
 #include "pubkey.h"
+#include "sshkey.h"
 #include "tpm-internal.h"
 
 /* The storage-key template for permanent parents: the TCG "H" templates,
@@ -64,7 +66,69 @@ static ESYS_TR hierarchy_tr(uint32_t h)
 	}
 }
 
-static int tpm_parent_open(struct tpm *t, uint32_t parent, bool rsa,
+#define TA_SRK_HANDLE 0x81000001U /* the TCG's persistent SRK */
+
+/* TPMT_PUBLIC, marshalled; the unique field emptied when asked. */
+static int public_bytes(const TPMT_PUBLIC *in, bool no_unique, uint8_t *out, size_t *len)
+{
+	TPMT_PUBLIC p = *in;
+	size_t off = 0;
+
+	if (no_unique) {
+		if (p.type == TPM2_ALG_ECC) {
+			p.unique.ecc.x.size = 0;
+			p.unique.ecc.y.size = 0;
+		} else {
+			p.unique.rsa.size = 0;
+		}
+	}
+	if (Tss2_MU_TPMT_PUBLIC_Marshal(&p, out, *len, &off) != TSS2_RC_SUCCESS)
+		return TA_ERR_INTERNAL;
+	*len = off;
+	return 0;
+}
+
+/* A persistent SRK at 0x81000001 that is the very key CreatePrimary of
+ * our template would make (its public area, unique aside, is the template
+ * byte for byte, and its name is that public area's): used instead, one
+ * TPM command less per signature.  Anything else there is left alone. */
+static bool persistent_srk(struct tpm *t, bool rsa, ESYS_TR *ret)
+{
+	_cleanup_(tpm_esys_freep) TPM2B_PUBLIC *pub = NULL;
+	_cleanup_(tpm_esys_freep) TPM2B_NAME *name = NULL;
+	_cleanup_(tpm_esys_freep) TPM2B_NAME *qname = NULL;
+	uint8_t have[sizeof(TPMT_PUBLIC)], want[sizeof(TPMT_PUBLIC)], md[32];
+	size_t have_len = sizeof(have), want_len = sizeof(want), full_len = sizeof(have);
+	TPM2B_PUBLIC tmpl;
+	ESYS_TR h = ESYS_TR_NONE;
+	bool ok;
+
+	if (Esys_TR_FromTPMPublic(t->esys, TA_SRK_HANDLE, ESYS_TR_NONE, ESYS_TR_NONE,
+				  ESYS_TR_NONE, &h) != TSS2_RC_SUCCESS)
+		return false; /* none there (TPM_RC_HANDLE) */
+	srk_template(rsa, &tmpl);
+	ok = Esys_ReadPublic(t->esys, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, &name,
+			     &qname) == TSS2_RC_SUCCESS &&
+	     public_bytes(&pub->publicArea, true, have, &have_len) == 0 &&
+	     public_bytes(&tmpl.publicArea, true, want, &want_len) == 0 && have_len == want_len &&
+	     memcmp(have, want, have_len) == 0 &&
+	     public_bytes(&pub->publicArea, false, have, &full_len) == 0 &&
+	     ta_hash_digest(TA_HASH_SHA256, have, full_len, md) == 0 && name->size == 34 &&
+	     name->name[0] == 0x00 && name->name[1] == 0x0b && memcmp(name->name + 2, md, 32) == 0;
+	if (!ok) {
+		log_debug("0x%08x holds a key that is not the %s SRK: not used", TA_SRK_HANDLE,
+			  rsa ? "RSA" : "ECC");
+		Esys_TR_Close(t->esys, &h);
+		return false;
+	}
+	*ret = h;
+	return true;
+}
+
+/* persistent: a matching persistent SRK may stand in for the owner
+ * primary (loading keys; a new key is always made under CreatePrimary's,
+ * the parent every later load can rebuild). */
+static int tpm_parent_open(struct tpm *t, uint32_t parent, bool rsa, bool persistent,
 			   struct tpm_obj *ret)
 {
 	TPM2B_SENSITIVE_CREATE sens = { 0 };
@@ -84,6 +148,10 @@ static int tpm_parent_open(struct tpm *t, uint32_t parent, bool rsa,
 	}
 	if (hier == ESYS_TR_NONE)
 		return TA_ERR_KEYFILE_PARENT;
+	if (hier == ESYS_TR_RH_OWNER && persistent && persistent_srk(t, rsa, &h)) {
+		*ret = (struct tpm_obj){ .t = t, .h = h, .transient = false };
+		return 0;
+	}
 	if (hier == ESYS_TR_RH_OWNER) {
 		rc = Esys_TR_SetAuth(t->esys, hier, &t->owner_auth);
 		if (rc != TSS2_RC_SUCCESS)
@@ -166,7 +234,7 @@ static int create_op(struct tpm *t, void *arg)
 	TSS2_RC rc;
 	int r;
 
-	r = tpm_parent_open(t, a->parent, false, &p);
+	r = tpm_parent_open(t, a->parent, false, false, &p);
 	if (r < 0)
 		return r;
 	rc = Esys_Create(t->esys, p.h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
@@ -230,11 +298,25 @@ static int tpm_key_load(struct tpm *t, const struct tpm_keyfile *k,
 	TSS2_RC rc;
 	int r;
 
-	r = tpm_parent_open(t, k->parent, k->rsa_parent, p);
+	r = tpm_parent_open(t, k->parent, k->rsa_parent, true, p);
 	if (r < 0)
 		return r;
 	rc = Esys_Load(t->esys, p->h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 		       ESYS_TR_NONE, &k->priv, &k->pub, &key->h);
+	/* A persistent SRK of the right shape that is still another key
+	 * (made from another unique, say) fails the key's integrity check:
+	 * then the primary is made as the key was. */
+	if (rc != TSS2_RC_SUCCESS && !p->transient && (k->parent >> 24) != 0x81) {
+		log_debug("the key does not load under 0x%08x (0x%x): making its parent", TA_SRK_HANDLE,
+			  rc);
+		tpm_obj_release(p);
+		*p = (struct tpm_obj){ .t = t, .h = ESYS_TR_NONE };
+		r = tpm_parent_open(t, k->parent, k->rsa_parent, false, p);
+		if (r < 0)
+			return r;
+		rc = Esys_Load(t->esys, p->h, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &k->priv,
+			       &k->pub, &key->h);
+	}
 	if (rc != TSS2_RC_SUCCESS) {
 		key->h = ESYS_TR_NONE;
 		return tpm_rc(rc, "Esys_Load", 0);
