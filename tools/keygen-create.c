@@ -197,7 +197,9 @@ int keygen_create(const struct keygen_args *a)
 		report_tpm_error(&a->tpm, r);
 		goto out;
 	}
-	r = keygen_new_key(t, type, bits, pass, &kf);
+	if (a->parent == TA_RH_NULL)
+		log_warning("a key under the null hierarchy is lost at the next TPM reset (reboot): for tests only");
+	r = keygen_new_key(t, type, bits, pass, a->parent, &kf);
 	if (r < 0) {
 		report_tpm_error(&a->tpm, r);
 		goto out;

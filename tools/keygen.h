@@ -25,6 +25,7 @@ struct keygen_args {
 	bool change;             /* -p */
 	bool ask_owner;          /* -o */
 	bool host_keys;          /* -A (-f is then a prefix) */
+	uint32_t parent;         /* --parent-handle (0: the owner hierarchy) */
 	struct tpm_opts tpm;     /* --tcti, --swtpm, --tpm-timeout, owner */
 };
 
@@ -41,10 +42,10 @@ int report_tpm_error(const struct tpm_opts *tpm, int r);
 int ask_twice(const char *first, const char *again, char **ret);
 /* "user@host" for the effective uid (NULL when out of memory). */
 char *keygen_default_comment(void);
-/* tpm_create_key under the owner SRK, with the cleanup signals held when
- * the TPM has no resource manager. */
+/* tpm_create_key under parent (0: the owner SRK), with the cleanup
+ * signals held when the TPM has no resource manager. */
 int keygen_new_key(struct tpm *t, enum sshkey_type type, unsigned bits,
-		   const char *pass, struct tpm_keyfile **ret);
+		   const char *pass, uint32_t parent, struct tpm_keyfile **ret);
 /* The key's .pub line, newline included. */
 int keygen_pub_line(const struct tpm_keyfile *kf, const char *comment, char **ret);
 /* Write key_path (0600) and pub_path (pub_mode), both in dirfd, and commit

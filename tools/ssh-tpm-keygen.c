@@ -24,6 +24,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: ssh-tpm-keygen [-q] [-o] [-t ecdsa|rsa] [-b bits] [-C comment] [-f file]\n"
 		"                      [-N new_passphrase] [--tcti CONF] [--swtpm]\n"
+		"                      [--parent-handle owner|endorsement|null|platform|0x81XXXXXX]\n"
 		"                      [--tpm-timeout SECONDS]\n"
 		"       ssh-tpm-keygen -p [-f file] [-P old_passphrase] [-N new_passphrase]\n"
 		"       ssh-tpm-keygen -A [-f prefix]\n"
@@ -31,10 +32,43 @@ static void usage(FILE *f)
 		"       ssh-tpm-keygen --supported\n");
 }
 
+/* --parent-handle: a hierarchy (its primary is made from the SRK
+ * template, as for the owner) or a persistent key's handle. */
+static int parse_parent(const char *s, uint32_t *ret)
+{
+	static const struct {
+		const char *long_name, *short_name;
+		uint32_t handle;
+	} names[] = {
+		{ "owner", "o", TA_RH_OWNER },
+		{ "endorsement", "e", TA_RH_ENDORSEMENT },
+		{ "null", "n", TA_RH_NULL },
+		{ "platform", "p", TA_RH_PLATFORM },
+	};
+	char *end;
+	unsigned long v;
+
+	for (size_t i = 0; i < ELEMENTSOF(names); i++)
+		if (strcmp(s, names[i].long_name) == 0 || strcmp(s, names[i].short_name) == 0) {
+			*ret = names[i].handle;
+			return 0;
+		}
+	errno = 0;
+	v = strtoul(s, &end, 16);
+	if (strncmp(s, "0x", 2) == 0 && !errno && !*end && (v >> 24) == 0x81 && v <= 0x81FFFFFFUL) {
+		*ret = (uint32_t)v;
+		return 0;
+	}
+	log_error("invalid --parent-handle '%s': use owner, endorsement, null, platform or a persistent handle 0x81000000-0x81ffffff",
+		  s);
+	return -1;
+}
+
 static int parse_argv(int argc, char **argv, struct keygen_args *a)
 {
-	enum { OPT_PRINT_PUBKEY = 0x100, OPT_SUPPORTED, OPT_HELP };
+	enum { OPT_PRINT_PUBKEY = 0x100, OPT_SUPPORTED, OPT_PARENT_HANDLE, OPT_HELP };
 	static const struct option opts[] = {
+		{ "parent-handle", required_argument, NULL, OPT_PARENT_HANDLE },
 		{ "print-pubkey", required_argument, NULL, OPT_PRINT_PUBKEY },
 		{ "supported", no_argument, NULL, OPT_SUPPORTED },
 		{ "owner-password", no_argument, NULL, 'o' },
@@ -103,6 +137,10 @@ static int parse_argv(int argc, char **argv, struct keygen_args *a)
 			break;
 		case OPT_SUPPORTED:
 			a->supported = true;
+			break;
+		case OPT_PARENT_HANDLE:
+			if (parse_parent(optarg, &a->parent) < 0)
+				return -1;
 			break;
 		case 'h':
 		case OPT_HELP:

@@ -6,6 +6,8 @@
 # and makes no primary; any other key there (an RSA primary, an ECC one
 # with other attributes) is left alone and the primary is made as before.
 # TPM commands are counted in tpm2-tss's own trace of the agent.
+# ssh-tpm-keygen --parent-handle: keys under each hierarchy and under a
+# persistent key sign through the agent; a bad handle is refused.
 . "$SRC_DIR/tests/lib/common.sh"
 . "$TEST_LIB/swtpm.sh"
 . "$TEST_LIB/agent.sh"
@@ -42,4 +44,30 @@ persist -g sha256 -G ecc256:null:aes128cfb -a "restricted|decrypt|fixedtpm|fixed
 check_eq "an ECC primary with other attributes (no noDA): not used" "1 1" "$(sign_count)"
 tpm2_evictcontrol -Q -C o -c 0x81000001 >/dev/null 2>&1
 check_eq "evicted again: as before" "1 1" "$(sign_count)"
+
+# --parent-handle.
+for spec in "owner 40000001" "e 4000000B" "null 40000007" "platform 4000000C"; do
+	set -- $spec
+	out=$("$KEYGEN" -q -N '' --parent-handle "$1" -C "under-$1" -f "keys/p-$1" 2>&1)
+	check_eq "--parent-handle $1: exit 0" 0 $?
+	sed -n '2,/END/p' "keys/p-$1.tpm" | grep -v -- '-----' | base64 -d > p.der
+	check_match "... the key file names parent 0x$2" "INTEGER +:$2$" "$(openssl asn1parse -inform DER -in p.der 2>&1)"
+	check "... and signs through the agent" sign_ok "$WORK/a.sock" "keys/p-$1.pub"
+done
+check_match "--parent-handle null warns" "lost at the next TPM reset" \
+	"$("$KEYGEN" -q -N '' --parent-handle n -f keys/p-null2 2>&1)"
+persist -g sha256 -G ecc256:null:aes128cfb -a "$H2" || exit 1
+check "--parent-handle 0x81000001 (a persistent key)" "$KEYGEN" -q -N '' --parent-handle 0x81000001 -f keys/p-persist
+check "... signs through the agent" sign_ok "$WORK/a.sock" keys/p-persist.pub
+tpm2_evictcontrol -Q -C o -c 0x81000001 >/dev/null 2>&1
+if sign_ok "$WORK/a.sock" keys/p-persist.pub; then
+	fail "... and not once that handle is gone (it was the parent)" "it signed"
+else
+	ok "... and not once that handle is gone (it was the parent)"
+fi
+for bad in 0x40000001 0x80000001 junk 0x81000000000 ""; do
+	out=$("$KEYGEN" -q -N '' --parent-handle "$bad" -f keys/never 2>&1)
+	check_match "--parent-handle '$bad': refused, says why" "^1:.*invalid --parent-handle" "$?:$out"
+done
+check "... no key written" test ! -e keys/never.tpm
 finish
