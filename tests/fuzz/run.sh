@@ -16,7 +16,13 @@ done
 cd "$work" || exit 1
 # -error_exitcode=1: libFuzzer's default, 77, means "skipped" to meson.
 "$fuzzer" -runs="$runs" -seed=1 -max_len=4096 -close_fd_mask=2 -error_exitcode=1 \
-	-print_final_stats=1 corpus >log 2>&1
+	-print_final_stats=1 corpus >log 2>&1 &
+pid=$!
+wait "$pid"
 rc=$?
+# The handler fuzzer keeps added identities in a keyring named after its
+# pid; it unlinks it at exit, but not on every way out: here too.
+kr=$(keyctl search @u keyring "$(basename "$fuzzer")-$pid" 2>/dev/null) &&
+	keyctl unlink "$kr" @u >/dev/null 2>&1
 tail -n 40 log
 exit $rc
