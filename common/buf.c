@@ -154,6 +154,11 @@ int buf_get_u8(struct buf *b, uint8_t *ret)
 	return 0;
 }
 
+bool buf_bytes_equal(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len)
+{
+	return a_len == b_len && (a_len == 0 || memcmp(a, b, a_len) == 0);
+}
+
 int buf_peek_u32(const struct buf *b, uint32_t *ret)
 {
 	const uint8_t *p;

@@ -67,3 +67,5 @@ int buf_put_mpint(struct buf *b, const uint8_t *mag, size_t len);
 
 /* Peek a big-endian u32 at the read position without consuming it. */
 int buf_peek_u32(const struct buf *b, uint32_t *ret);
+/* Two wire strings (blobs, session ids) are the same bytes. */
+bool buf_bytes_equal(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len);

@@ -55,26 +55,6 @@ void dest_set_clear(struct dest_set *d)
 	memset(d, 0, sizeof(*d));
 }
 
-/* A key blob: a type name (printable, not empty) and fields. */
-static int check_key_blob(const uint8_t *blob, size_t len)
-{
-	_cleanup_(buf_freep) struct buf *b = buf_from(blob, len);
-	const uint8_t *name;
-	size_t name_len;
-	int r;
-
-	if (!b)
-		return TA_ERR_NOMEM;
-	if ((r = buf_get_string_direct(b, &name, &name_len)) < 0)
-		return r;
-	if (name_len == 0 || name_len > 64)
-		return TA_ERR_FORMAT;
-	for (size_t i = 0; i < name_len; i++)
-		if (name[i] <= ' ' || name[i] > '~')
-			return TA_ERR_FORMAT;
-	return 0;
-}
-
 /* string user, string hostname, string extensions, then (string key,
  * u8 is_ca) to the end. */
 static int parse_hop(struct buf *b, struct dest_hop *h)
@@ -106,7 +86,8 @@ static int parse_hop(struct buf *b, struct dest_hop *h)
 		if ((r = buf_get_string_direct(b, &k.blob, &k.len)) < 0 ||
 		    (r = buf_get_u8(b, &ca)) < 0)
 			return r;
-		if ((r = check_key_blob(k.blob, k.len)) < 0)
+		/* Well formed as a client reads keys (unknown types pass). */
+		if ((r = softkey_pubkey_check(k.blob, k.len)) < 0)
 			return r;
 		k.ca = ca != 0;
 		grown = realloc(h->keys, (h->nkeys + 1) * sizeof(*grown));
@@ -181,11 +162,6 @@ int dest_parse(const uint8_t *raw, size_t len, struct dest_set *ret)
 	return 0;
 }
 
-static bool blob_eq(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
-{
-	return al == bl && memcmp(a, b, al) == 0;
-}
-
 static bool is_cert_blob(const uint8_t *blob, size_t len)
 {
 	_cleanup_(buf_freep) struct buf *b = buf_from(blob, len);
@@ -207,7 +183,7 @@ static bool ca_alg_allowed(const uint8_t *alg, size_t len)
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(ok); i++)
-		if (blob_eq(alg, len, (const uint8_t *)ok[i], strlen(ok[i])))
+		if (buf_bytes_equal(alg, len, (const uint8_t *)ok[i], strlen(ok[i])))
 			return true;
 	return false;
 }
@@ -250,11 +226,11 @@ static bool match_key_hop(const uint8_t *key, size_t key_len, const struct dest_
 		const struct dest_key *k = &h->keys[i];
 
 		if (!cert) {
-			if (!k->ca && blob_eq(key, key_len, k->blob, k->len))
+			if (!k->ca && buf_bytes_equal(key, key_len, k->blob, k->len))
 				return true;
 			continue;
 		}
-		if (!k->ca || !blob_eq(ci.ca, ci.ca_len, k->blob, k->len))
+		if (!k->ca || !buf_bytes_equal(ci.ca, ci.ca_len, k->blob, k->len))
 			continue;
 		if (host_cert_ok(&ci, h->hostname ? h->hostname : "(ORIGIN)"))
 			return true;
@@ -365,7 +341,7 @@ static enum alg_family alg_family(const uint8_t *name, size_t len, bool *cert)
 	if (*cert)
 		len -= sl;
 	for (size_t i = 0; i < ELEMENTSOF(algs); i++)
-		if (blob_eq(name, len, (const uint8_t *)algs[i].name, strlen(algs[i].name)))
+		if (buf_bytes_equal(name, len, (const uint8_t *)algs[i].name, strlen(algs[i].name)))
 			return algs[i].f;
 	return ALG_NONE;
 }
@@ -397,7 +373,7 @@ static int parse_userauth(const uint8_t *data, size_t len, const uint8_t *blob, 
 	    (r = buf_get_string_direct(kb, &kname, &kname_len)) < 0)
 		return r;
 	if (*sid_len == 0 || t != 50 /* SSH2_MSG_USERAUTH_REQUEST */ || sig_follows != 1 ||
-	    strcmp(service, "ssh-connection") != 0 || !blob_eq(key, key_len, blob, blob_len) ||
+	    strcmp(service, "ssh-connection") != 0 || !buf_bytes_equal(key, key_len, blob, blob_len) ||
 	    alg_family(alg, alg_len, &alg_cert) == ALG_NONE ||
 	    alg_family(alg, alg_len, &alg_cert) != alg_family(kname, kname_len, &key_cert) ||
 	    alg_cert != key_cert)
@@ -441,7 +417,7 @@ int dest_check_sign(const struct handler_conn *c, const uint8_t *raw, size_t raw
 		return r;
 	}
 	last = &c->bindings[c->n_bindings - 1];
-	if (!blob_eq(sid, sid_len, last->sid, last->sid_len)) {
+	if (!buf_bytes_equal(sid, sid_len, last->sid, last->sid_len)) {
 		log_info("refusing a destination-constrained key: the login is not for the last bound session");
 		return TA_ERR_KEY_NOT_FOUND;
 	}
@@ -449,7 +425,7 @@ int dest_check_sign(const struct handler_conn *c, const uint8_t *raw, size_t raw
 		log_info("refusing a destination-constrained key: a forwarded login names no host key");
 		return TA_ERR_KEY_NOT_FOUND;
 	}
-	if (hostkey && !blob_eq(hostkey, hostkey_len, last->hostkey, last->hostkey_len)) {
+	if (hostkey && !buf_bytes_equal(hostkey, hostkey_len, last->hostkey, last->hostkey_len)) {
 		log_info("refusing a destination-constrained key: the login's host key is not the bound one");
 		return TA_ERR_KEY_NOT_FOUND;
 	}

@@ -181,11 +181,6 @@ static void pass_bind_on(struct handler_conn *c)
 	fallback_bind(c, c->request, c->request_len);
 }
 
-static bool same(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
-{
-	return al == bl && memcmp(a, b, al) == 0;
-}
-
 /* string host key, string session id, string signature, bool forwarding
  * -- the rules of OpenSSH's process_ext_session_bind. */
 static int session_bind(struct handler_conn *c, struct buf *req)
@@ -216,13 +211,13 @@ static int session_bind(struct handler_conn *c, struct buf *req)
 	}
 	for (size_t i = 0; i < c->n_bindings; i++) {
 		const struct handler_binding *b = &c->bindings[i];
-		bool sid_match = same(sid, sid_len, b->sid, b->sid_len);
+		bool sid_match = buf_bytes_equal(sid, sid_len, b->sid, b->sid_len);
 
 		if (!b->forwarded) {
 			log_info(SESSION_BIND ": this connection is bound for a login already");
 			return TA_ERR_INVALID_ARGUMENT;
 		}
-		if (sid_match && same(key, key_len, b->hostkey, b->hostkey_len)) {
+		if (sid_match && buf_bytes_equal(key, key_len, b->hostkey, b->hostkey_len)) {
 			c->bind_failed = false;
 			return 0; /* recorded already */
 		}

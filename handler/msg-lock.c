@@ -113,6 +113,16 @@ static int unlock_turn(struct handler_conn *c)
 	return fd; /* the turn lasts until it is closed */
 }
 
+/* LOCK and UNLOCK: string password, nothing after. */
+static int get_password(struct buf *req, const uint8_t **ret, size_t *ret_len)
+{
+	int r = buf_get_string_direct(req, ret, ret_len);
+
+	if (r < 0)
+		return r;
+	return buf_len(req) != 0 ? TA_ERR_TRAILING : 0;
+}
+
 int handler_lock(struct handler_conn *c, struct buf *req, struct buf *resp)
 {
 	struct lock_record l = { .version = LOCK_VERSION };
@@ -120,10 +130,8 @@ int handler_lock(struct handler_conn *c, struct buf *req, struct buf *resp)
 	size_t len;
 	int r, turn;
 
-	if ((r = buf_get_string_direct(req, &pw, &len)) < 0)
+	if ((r = get_password(req, &pw, &len)) < 0)
 		return r;
-	if (buf_len(req) != 0)
-		return TA_ERR_TRAILING;
 	if (len == 0) {
 		log_info("LOCK with an empty password: refused, as OpenSSH does");
 		return TA_ERR_INVALID_ARGUMENT;
@@ -163,10 +171,8 @@ int handler_unlock(struct handler_conn *c, struct buf *req, struct buf *resp)
 	size_t len;
 	int r, turn;
 
-	if ((r = buf_get_string_direct(req, &pw, &len)) < 0)
+	if ((r = get_password(req, &pw, &len)) < 0)
 		return r;
-	if (buf_len(req) != 0)
-		return TA_ERR_TRAILING;
 	turn = unlock_turn(c);
 	if (turn < 0)
 		return turn;

@@ -323,6 +323,29 @@ static int sign_added(struct handler_conn *c, const struct identity *id, const c
 	return r;
 }
 
+/* A TPM key (key dir, or added with ssh-tpm-add): confirm if asked,
+ * the passphrase if it has one, then the TPM. */
+static int sign_tpm(struct handler_conn *c, const struct identity *id, const char *dest_user,
+		    uint32_t flags, const uint8_t *data, size_t data_len, struct buf *sig)
+{
+	_cleanup_free_ char *fp = NULL;
+	int r;
+
+	r = sshkey_fingerprint(id->key, &fp);
+	if (r < 0)
+		return r;
+	if (log_get_max() >= LOG_LEVEL_DEBUG)
+		log_debug("SIGN_REQUEST from pid %d uid %u: key %s%s (%s), flags 0x%x, client %s",
+			  (int)c->peer.pid, (unsigned)c->peer.uid, fp,
+			  id->is_cert ? " certificate" : "", id->path, flags,
+			  handler_peer_exe(c));
+	if (id->confirm && (r = handler_confirm_use(c, id->comment, fp, dest_user)) < 0)
+		return r;
+	if (id->kf->empty_auth)
+		return try_sign(c, id, NULL, flags, data, data_len, sig);
+	return sign_with_passphrase(c, id, fp, flags, data, data_len, sig);
+}
+
 /* A key we do not hold: the first fallback agent that lists it signs
  * (its answer, whatever it is, is the client's). */
 static int sign_fallback(struct handler_conn *c, const uint8_t *blob, size_t blob_len,
@@ -349,7 +372,7 @@ int handler_sign_request(struct handler_conn *c, struct buf *req,
 {
 	_cleanup_(identity_list_freep) struct identity_list *ids = NULL;
 	_cleanup_(buf_freep) struct buf *sig = NULL;
-	_cleanup_free_ char *fp = NULL, *dest_user = NULL;
+	_cleanup_free_ char *dest_user = NULL;
 	const struct identity *id;
 	const uint8_t *blob, *data;
 	size_t blob_len, data_len;
@@ -374,36 +397,11 @@ int handler_sign_request(struct handler_conn *c, struct buf *req,
 		if (r < 0)
 			return r;
 	}
-	if (id->added && !id->kf) {
-		sig = buf_new(4096);
-		if (!sig)
-			return TA_ERR_NOMEM;
-		r = sign_added(c, id, dest_user, flags, data, data_len, sig);
-		if (r < 0)
-			return r;
-		if ((r = buf_put_u8(resp, SSH_AGENT_SIGN_RESPONSE)) != 0 ||
-		    (r = buf_put_stringb(resp, sig)) != 0)
-			return r;
-		return 0;
-	}
-	r = sshkey_fingerprint(id->key, &fp);
-	if (r < 0)
-		return r;
-	if (log_get_max() >= LOG_LEVEL_DEBUG)
-		log_debug("SIGN_REQUEST from pid %d uid %u: key %s%s (%s), flags 0x%x, client %s",
-			  (int)c->peer.pid, (unsigned)c->peer.uid, fp,
-			  id->is_cert ? " certificate" : "", id->path, flags,
-			  handler_peer_exe(c));
-
-	if (id->confirm && (r = handler_confirm_use(c, id->comment, fp, dest_user)) < 0)
-		return r;
 	sig = buf_new(4096);
 	if (!sig)
 		return TA_ERR_NOMEM;
-	if (id->kf->empty_auth)
-		r = try_sign(c, id, NULL, flags, data, data_len, sig);
-	else
-		r = sign_with_passphrase(c, id, fp, flags, data, data_len, sig);
+	r = id->added && !id->kf ? sign_added(c, id, dest_user, flags, data, data_len, sig)
+				 : sign_tpm(c, id, dest_user, flags, data, data_len, sig);
 	if (r < 0)
 		return r;
 	if ((r = buf_put_u8(resp, SSH_AGENT_SIGN_RESPONSE)) != 0 ||

@@ -44,8 +44,7 @@ const struct identity *identity_list_find(const struct identity_list *l,
 					  const uint8_t *blob, size_t len)
 {
 	for (size_t i = 0; i < l->n; i++)
-		if (l->v[i].blob_len == len &&
-		    memcmp(l->v[i].blob, blob, len) == 0)
+		if (buf_bytes_equal(l->v[i].blob, l->v[i].blob_len, blob, len))
 			return &l->v[i];
 	return NULL;
 }

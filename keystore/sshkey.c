@@ -337,18 +337,25 @@ static int sshkey_blob(const struct sshkey *k, struct buf **ret)
 	return 0;
 }
 
-int sshkey_fingerprint(const struct sshkey *k, char **ret)
+/* The SHA-256 of the key's blob: what fingerprints and randomart show. */
+static int blob_sha256(const struct sshkey *k, uint8_t md[64])
 {
 	_cleanup_(buf_freep) struct buf *b = NULL;
+	int r = sshkey_blob(k, &b);
+
+	if (r < 0)
+		return r;
+	return ta_hash_digest(TA_HASH_SHA256, buf_ptr(b), buf_len(b), md);
+}
+
+int sshkey_fingerprint(const struct sshkey *k, char **ret)
+{
 	_cleanup_free_ char *b64 = NULL;
 	uint8_t md[64];
 	char *s;
 	int r;
 
-	r = sshkey_blob(k, &b);
-	if (r < 0)
-		return r;
-	r = ta_hash_digest(TA_HASH_SHA256, buf_ptr(b), buf_len(b), md);
+	r = blob_sha256(k, md);
 	if (r < 0)
 		return r;
 	r = base64_encode(md, 32, false, &b64);
@@ -382,16 +389,12 @@ int sshkey_randomart(const struct sshkey *k, char **ret)
 {
 	static const char symbols[] = " .o+=*BOX@%&#/^SE";
 	const unsigned top = sizeof(symbols) - 2; /* 'E' */
-	_cleanup_(buf_freep) struct buf *b = NULL;
 	unsigned char board[ART_W][ART_H] = { { 0 } };
 	char title[ART_W + 1], *art, *p;
 	uint8_t md[64];
 	int x = ART_W / 2, y = ART_H / 2, r;
 
-	r = sshkey_blob(k, &b);
-	if (r < 0)
-		return r;
-	r = ta_hash_digest(TA_HASH_SHA256, buf_ptr(b), buf_len(b), md);
+	r = blob_sha256(k, md);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < 32; i++) {

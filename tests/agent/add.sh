@@ -241,7 +241,7 @@ check_eq "added keys come after key-dir keys" "tpm-key key-ed25519-256" \
 LK=$WORK/kd.sock
 LOCKPW=lock-pw SSH_AUTH_SOCK=$LK ssh-add -x >/dev/null 2>&1
 check_eq "locked: the key-dir TPM key is not listed" "The agent has no identities." "$(SSH_AUTH_SOCK=$LK ssh-add -l 2>&1)"
-if sign_ok "$LK" tk/id_ecdsa.pub; then fail "locked: the TPM key does not sign" "signed"; else ok "locked: the TPM key does not sign"; fi
+check_fails "locked: the TPM key does not sign" sign_ok "$LK" tk/id_ecdsa.pub
 for i in 1 2 3; do LOCKPW=bad SSH_AUTH_SOCK=$LK ssh-add -X >/dev/null 2>&1; done
 t0=$(date +%s%N)
 LOCKPW=bad SSH_AUTH_SOCK=$LK ssh-add -X >/dev/null 2>&1
@@ -297,17 +297,9 @@ check_line "... naming the key's fingerprint (on a line of its own)" "$ASKPASS_L
 check_match "... and the program asking, with its command line" \
 	"^Requested by /usr/bin/ssh-keygen \(pid [0-9]+\): ssh-keygen -Y sign -n file -f k/ecdsa-384.pub" "$(cat "$ASKPASS_LOG")"
 answer NO
-if sign_ok "$WORK/c.sock" k/ecdsa-384.pub; then
-	fail "denied: no signature" "signed"
-else
-	ok "denied: no signature"
-fi
+check_fails "denied: no signature" sign_ok "$WORK/c.sock" k/ecdsa-384.pub
 answer maybe
-if sign_ok "$WORK/c.sock" k/ecdsa-384.pub; then
-	fail "an answer other than yes: no signature" "signed"
-else
-	ok "an answer other than yes: no signature"
-fi
+check_fails "an answer other than yes: no signature" sign_ok "$WORK/c.sock" k/ecdsa-384.pub
 answer yes
 check "'yes': signs" sign_ok "$WORK/c.sock" k/ecdsa-384.pub
 check_eq "asked once per use" 4 "$(grep -c '^PROMPT=confirm' "$ASKPASS_LOG")"

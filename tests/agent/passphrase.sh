@@ -66,7 +66,7 @@ check_match "logged the drop" "cached passphrase for .* is wrong: dropped" "$(ca
 keyctl invalidate "$(cached_id "$fp")"
 answer CANCEL
 : > "$ASKPASS_LOG"
-if sign_ok "$A" keys/pin.pub; then fail "cancelled prompt fails the signature" signed; else ok "cancelled prompt fails the signature"; fi
+check_fails "cancelled prompt fails the signature" sign_ok "$A" keys/pin.pub
 check_eq "cancel: asked once" 1 "$(askpass_calls)"
 check_eq "cancel: nothing cached" "" "$(cached_id "$fp")"
 
@@ -74,7 +74,7 @@ check_eq "cancel: nothing cached" "" "$(cached_id "$fp")"
 answer wrong-typed
 before=$(lockout_counter)
 : > "$ASKPASS_LOG"
-if sign_ok "$A" keys/pin.pub; then fail "wrong passphrase fails" signed; else ok "wrong passphrase fails"; fi
+check_fails "wrong passphrase fails" sign_ok "$A" keys/pin.pub
 check_eq "wrong typed: asked once (no loop)" 1 "$(askpass_calls)"
 check_eq "wrong typed: one TPM strike" $((before + 1)) "$(lockout_counter)"
 check_eq "wrong typed: nothing cached" "" "$(cached_id "$fp")"
@@ -88,7 +88,7 @@ for i in 1 2 3 4 5; do sign_ok "$A" keys/pin.pub; done
 check_eq "five requests, five prompts (no retry loop)" 5 "$(askpass_calls)"
 check_match "TPM reports lockout" "TPM is in dictionary-attack lockout" "$(cat a.log)"
 answer "$PASS"
-if sign_ok "$A" keys/pin.pub; then fail "right passphrase during lockout still refused" signed; else ok "right passphrase during lockout still refused"; fi
+check_fails "right passphrase during lockout still refused" sign_ok "$A" keys/pin.pub
 check_eq "lockout: right passphrase not cached" "" "$(cached_id "$fp")"
 check_eq "no handler crashed" "" "$(grep -iE 'segfault|core dumped|sanitizer' a.log t.log n.log)"
 

@@ -3,7 +3,13 @@
 """Send hand-made (mostly malformed) agent-protocol frames to a socket and
 print what came back, one token per request: the reply type number, or
 "closed" when the agent closed the connection.  Used by bad-input.sh to
-check that every bad frame gets FAILURE or a close, never a hang."""
+check that every bad frame gets FAILURE or a close, never a hang, and by
+the forwarding and fallback tests for what no OpenSSH client sends on
+purpose: forged or repeated session binds, forged key files, requests on
+a connection held open across a fallback's restart.  It plays the hostile
+client (and, in broken-fallback, a broken fallback agent); it stands in
+for no real component: the clients and agents the tests rely on are
+OpenSSH's ssh, ssh-add, ssh-keygen, ssh-agent and gpg-agent."""
 import socket
 import struct
 import sys
@@ -129,7 +135,7 @@ def small_x_p256_point():
     raise SystemExit("no point")
 
 
-def fake_fallback(path, pub):
+def broken_fallback(path, pub):
     """A broken fallback agent: lists malformed keys OpenSSH's clients
     would refuse the whole list for, then a good one; fails everything
     else; serves until killed."""
@@ -166,8 +172,8 @@ def fake_fallback(path, pub):
 
 def main():
     case, path = sys.argv[1], sys.argv[2]
-    if case == "fake-fallback":
-        fake_fallback(path, sys.argv[3])
+    if case == "broken-fallback":
+        broken_fallback(path, sys.argv[3])
         return
     blob = (open(sys.argv[3], "rb").read()
             if len(sys.argv) > 3 and case != "list-wait-list" else b"")

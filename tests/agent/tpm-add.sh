@@ -99,7 +99,7 @@ check_eq "... without a prompt anywhere (no new TPM strike)" $((before + 1)) "$(
 # A handler with no way to ask, and no cache: the message names the fix.
 keyring_cleanup
 activate_start accept "$WORK/n.sock" "$WORK/n.log" -d --key-dir "$WORK" || exit 1
-if sign_ok "$WORK/n.sock" pin.pub; then fail "no way to ask: no signature" signed; else ok "no way to ask: no signature"; fi
+check_fails "no way to ask: no signature" sign_ok "$WORK/n.sock" pin.pub
 check_line "... and the log says to use ssh-tpm-add" "$WORK/n.log" "no terminal and no askpass" "run ssh-tpm-add on that key"
 
 # -c on a TPM key, and --confirm-loaded for key-dir keys.
@@ -110,7 +110,7 @@ SSH_AUTH_SOCK=$WORK/c.sock "$ADD" -c home/.ssh/id_rsa.tpm >/dev/null
 check "ssh-tpm-add -c: approved, signs" sign_ok "$WORK/c.sock" home/.ssh/id_rsa.pub
 check_match "... after asking" "Allow use of key plain-rsa" "$(cat "$ASKPASS_LOG")"
 answer CANCEL
-if sign_ok "$WORK/c.sock" home/.ssh/id_rsa.pub; then fail "ssh-tpm-add -c: denied, no signature" signed; else ok "ssh-tpm-add -c: denied, no signature"; fi
+check_fails "ssh-tpm-add -c: denied, no signature" sign_ok "$WORK/c.sock" home/.ssh/id_rsa.pub
 : > "$ASKPASS_LOG"
 answer ""
 SSH_AUTH_SOCK=$WORK/c.sock ssh-add -D >/dev/null

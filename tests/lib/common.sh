@@ -51,6 +51,17 @@ check() {
 	fi
 }
 
+# check_fails NAME CMD...: passes when CMD fails (a refusal that must hold).
+check_fails() {
+	_name=$1
+	shift
+	if _out=$("$@" 2>&1); then
+		fail "$_name" "command succeeded: $*"
+	else
+		ok "$_name"
+	fi
+}
+
 # check_eq NAME EXPECTED ACTUAL
 check_eq() {
 	if [ "$2" = "$3" ]; then
