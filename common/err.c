@@ -59,7 +59,7 @@ static const char *ta_err_message(enum ta_err e)
 	case TA_ERR_KEYFILE_OID:
 		return "TSS2 key: 'type' is not a TPM key OID (2.23.133.10.1.x)";
 	case TA_ERR_KEYFILE_IMPORTABLE:
-		return "TSS2 key: importable keys (2.23.133.10.1.4) are not supported yet; import it first";
+		return "TSS2 key: an importable key (2.23.133.10.1.4) made for this TPM by --wrap; import it first with ssh-tpm-keygen --import FILE";
 	case TA_ERR_KEYFILE_SEALED:
 		return "TSS2 key: sealed data objects (2.23.133.10.1.5) are not signing keys";
 	case TA_ERR_KEYFILE_POLICY:
@@ -91,6 +91,12 @@ static const char *ta_err_message(enum ta_err e)
 	case TA_ERR_TPM_FOREIGN_KEY:
 		return "the key does not belong to this TPM: it was made on another TPM, "
 		       "or this TPM was cleared (TPM2_Clear) since it was made";
+	case TA_ERR_BAD_PASSPHRASE:
+		return "incorrect passphrase supplied to decrypt private key";
+	case TA_ERR_TPM_IMPORT_PARENT:
+		return "the TPM cannot unwrap the key: it was wrapped for another parent key "
+		       "(another TPM, another --wrap-with key, or the TPM was cleared since), "
+		       "or the file is damaged";
 	case TA_ERR_EOF:
 		return "connection closed";
 	case TA_ERR_AUTH_TOO_LONG:

@@ -43,6 +43,8 @@ enum ta_err {
 	TA_ERR_TPM_FOREIGN_KEY = -37,
 	TA_ERR_AUTH_TOO_LONG = -38,
 	TA_ERR_EOF = -39,
+	TA_ERR_BAD_PASSPHRASE = -40,
+	TA_ERR_TPM_IMPORT_PARENT = -41,
 };
 
 /* Human-readable message for a (negative) ta_err code.  For TA_ERR_SYSTEM

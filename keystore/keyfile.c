@@ -143,19 +143,21 @@ static int oid_is(const ASN1_OBJECT *o, const char *txt)
 	return want && OBJ_cmp(o, want) == 0;
 }
 
-static int keyfile_from_asn1(const TAKEY *a, struct tpm_keyfile **ret)
+static int keyfile_from_asn1(const TAKEY *a, unsigned flags, struct tpm_keyfile **ret)
 {
 	_cleanup_(keyfile_freep) struct tpm_keyfile *k = NULL;
+	bool importable = oid_is(a->type, OID_IMPORTABLE);
 	uint64_t parent;
 	size_t off;
 
-	if (oid_is(a->type, OID_IMPORTABLE))
+	if (importable && !(flags & KEYFILE_IMPORTABLE_OK))
 		return TA_ERR_KEYFILE_IMPORTABLE;
 	if (oid_is(a->type, OID_SEALED))
 		return TA_ERR_KEYFILE_SEALED;
-	if (!oid_is(a->type, OID_LOADABLE) && !oid_is(a->type, OID_LOADABLE_OLD))
+	if (!importable && !oid_is(a->type, OID_LOADABLE) && !oid_is(a->type, OID_LOADABLE_OLD))
 		return TA_ERR_KEYFILE_OID;
-	if (a->secret)
+	/* [2] secret: present exactly in importable keys (the draft's MUST). */
+	if (!!a->secret != importable)
 		return TA_ERR_KEYFILE_SECRET;
 	if (a->policy)
 		return TA_ERR_KEYFILE_POLICY;
@@ -165,6 +167,16 @@ static int keyfile_from_asn1(const TAKEY *a, struct tpm_keyfile **ret)
 	k = calloc(1, sizeof(*k));
 	if (!k)
 		return TA_ERR_NOMEM;
+	k->importable = importable;
+	if (importable) {
+		/* The whole TPM2B_ENCRYPTED_SECRET, its size prefix included. */
+		off = 0;
+		if (Tss2_MU_TPM2B_ENCRYPTED_SECRET_Unmarshal(ASN1_STRING_get0_data(a->secret),
+							     (size_t)ASN1_STRING_length(a->secret),
+							     &off, &k->secret) != TSS2_RC_SUCCESS ||
+		    off != (size_t)ASN1_STRING_length(a->secret) || k->secret.size == 0)
+			return TA_ERR_KEYFILE_SECRET;
+	}
 	/* Absent (-1) or FALSE (0) both mean "authorization needed". */
 	k->empty_auth = a->empty_auth > 0;
 	k->rsa_parent = a->rsa_parent > 0;
@@ -212,6 +224,11 @@ static int keyfile_from_asn1(const TAKEY *a, struct tpm_keyfile **ret)
 
 int keyfile_parse_der(const void *der, size_t len, struct tpm_keyfile **ret)
 {
+	return keyfile_parse_der_flags(der, len, 0, ret);
+}
+
+int keyfile_parse_der_flags(const void *der, size_t len, unsigned flags, struct tpm_keyfile **ret)
+{
 	_cleanup_(TAKEY_freep) TAKEY *a = NULL;
 	const unsigned char *p = der;
 
@@ -225,10 +242,15 @@ int keyfile_parse_der(const void *der, size_t len, struct tpm_keyfile **ret)
 	}
 	if (p != (const unsigned char *)der + len)
 		return TA_ERR_TRAILING;
-	return keyfile_from_asn1(a, ret);
+	return keyfile_from_asn1(a, flags, ret);
 }
 
 int keyfile_parse(const void *pem, size_t len, struct tpm_keyfile **ret)
+{
+	return keyfile_parse_flags(pem, len, 0, ret);
+}
+
+int keyfile_parse_flags(const void *pem, size_t len, unsigned flags, struct tpm_keyfile **ret)
 {
 	_cleanup_(BIO_free_allp) BIO *bio = NULL;
 	_cleanup_(opensslfreep) char *name = NULL, *header = NULL;
@@ -257,10 +279,15 @@ int keyfile_parse(const void *pem, size_t len, struct tpm_keyfile **ret)
 	}
 	if (p != der + der_len)
 		return TA_ERR_TRAILING;
-	return keyfile_from_asn1(a, ret);
+	return keyfile_from_asn1(a, flags, ret);
 }
 
 int keyfile_read_fd(int fd, struct tpm_keyfile **ret)
+{
+	return keyfile_read_fd_flags(fd, 0, ret);
+}
+
+int keyfile_read_fd_flags(int fd, unsigned flags, struct tpm_keyfile **ret)
 {
 	_cleanup_free_ char *data = NULL;
 	struct stat st;
@@ -291,7 +318,7 @@ int keyfile_read_fd(int fd, struct tpm_keyfile **ret)
 		if (len > KEYFILE_MAX_SIZE)
 			return TA_ERR_TOO_LARGE;
 	}
-	return keyfile_parse(data, len, ret);
+	return keyfile_parse_flags(data, len, flags, ret);
 }
 
 int keyfile_open(const char *path)
@@ -340,9 +367,21 @@ int keyfile_to_der(const struct tpm_keyfile *k, bool with_description,
 	a = TAKEY_new();
 	if (!a)
 		return TA_ERR_NOMEM;
-	a->type = OBJ_txt2obj(OID_LOADABLE, 1);
+	a->type = OBJ_txt2obj(k->importable ? OID_IMPORTABLE : OID_LOADABLE, 1);
 	if (!a->type)
 		return TA_ERR_LIBCRYPTO;
+	if (k->importable) {
+		uint8_t sec[sizeof(TPM2B_ENCRYPTED_SECRET)];
+		size_t sec_len = 0;
+
+		if (Tss2_MU_TPM2B_ENCRYPTED_SECRET_Marshal(&k->secret, sec, sizeof(sec), &sec_len) !=
+			    TSS2_RC_SUCCESS ||
+		    k->secret.size == 0)
+			return TA_ERR_INVALID_ARGUMENT;
+		r = set_octets(&a->secret, sec, sec_len);
+		if (r < 0)
+			return r;
+	}
 	/* The draft says writers SHOULD omit emptyAuth when it is FALSE, but
 	 * tpm2-openssl 1.1 reads an absent emptyAuth as TRUE (its ASN1_BOOLEAN
 	 * is -1, which it tests as non-zero), never asks for the passphrase and

@@ -24,7 +24,9 @@ struct tpm_keyfile {
 	bool rsa_parent;   /* [5] rsaParent: permanent parent uses RSA-2048 */
 	uint32_t parent;   /* 0 in the file is normalised to TA_RH_OWNER */
 	TPM2B_PUBLIC pub;
-	TPM2B_PRIVATE priv;
+	TPM2B_PRIVATE priv; /* importable: the duplicate TPM2_Import takes */
+	bool importable;    /* 2.23.133.10.1.4: to be imported first */
+	TPM2B_ENCRYPTED_SECRET secret; /* importable: [2], the inSymSeed */
 };
 
 void keyfile_free(struct tpm_keyfile *k);
@@ -35,6 +37,13 @@ DEFINE_CLEANUP(struct tpm_keyfile, keyfile_free)
 int keyfile_parse(const void *pem, size_t len, struct tpm_keyfile **ret);
 /* The same from DER (what the tpm-add-key agent extension carries). */
 int keyfile_parse_der(const void *der, size_t len, struct tpm_keyfile **ret);
+/* Flags for the _flags variants: */
+enum {
+	KEYFILE_IMPORTABLE_OK = 1 << 0, /* importable keys are read too */
+};
+int keyfile_parse_flags(const void *pem, size_t len, unsigned flags, struct tpm_keyfile **ret);
+int keyfile_parse_der_flags(const void *der, size_t len, unsigned flags, struct tpm_keyfile **ret);
+int keyfile_read_fd_flags(int fd, unsigned flags, struct tpm_keyfile **ret);
 /* Read and parse a file (at most KEYFILE_MAX_SIZE bytes). */
 int keyfile_read(const char *path, struct tpm_keyfile **ret);
 /* The same for an open file (a regular file, else refused). */

@@ -39,6 +39,11 @@ struct softkey {
 	unsigned bits;
 };
 
+struct evp_pkey_st *softkey_take_pkey(struct softkey *k)
+{
+	return TAKE_PTR(k->pkey);
+}
+
 void softkey_free(struct softkey *k)
 {
 	if (!k)

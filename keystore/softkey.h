@@ -22,6 +22,8 @@ struct softkey;
  * does.  TA_ERR_KEY_TYPE for a type we do not know. */
 int softkey_parse(struct buf *b, struct softkey **ret);
 void softkey_free(struct softkey *k);
+/* The OpenSSL key, handed over (k keeps none). */
+struct evp_pkey_st *softkey_take_pkey(struct softkey *k);
 /* A certificate (of a key type we hold) that is well formed to its last
  * byte and signed by the CA key it names (ed25519, ecdsa or rsa): 0, else
  * TA_ERR_FORMAT / TA_ERR_KEY_TYPE. */

@@ -38,6 +38,8 @@ enum {
 	TPM_RC_OWNER = 1 << 1,   /* the owner hierarchy's auth was used */
 	TPM_RC_CONNECT = 1 << 2, /* opening the connection: a failure is
 				  * "unreachable" */
+	TPM_RC_IMPORT = 1 << 3,  /* TPM2_Import: a wrapping the parent cannot
+				  * open is "wrapped for another parent" */
 };
 int tpm_rc(TSS2_RC rc, const char *what, unsigned flags);
 /* TA_ERR_AUTH_TOO_LONG when pw is longer than max bytes. */
@@ -52,3 +54,14 @@ bool tpm_flush_stale(struct tpm *t);
 void tpm_obj_release(struct tpm_obj *o);
 /* Release a loaded key, first wiping the auth value ESYS keeps for it. */
 void tpm_key_release(struct tpm_obj *key);
+
+#define TA_SRK_HANDLE 0x81000001U /* the TCG's persistent SRK */
+
+/* The storage-key template of permanent parents (ECC P-256 H-2 or
+ * RSA-2048 H-1, unique empty). */
+void tpm_srk_template(bool rsa, TPM2B_PUBLIC *tp);
+/* Open a key's parent: a persistent handle, or the primary the hierarchy
+ * makes from tpm_srk_template (a verified persistent SRK standing in for
+ * the owner's when persistent is set). */
+int tpm_parent_open(struct tpm *t, uint32_t parent, bool rsa, bool persistent,
+		    struct tpm_obj *ret);

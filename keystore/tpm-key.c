@@ -18,7 +18,7 @@
  * ECC P-256 (EK Credential Profile H-2) or RSA-2048 (H-1), with an EMPTY
  * unique field.  Keys made by tpm2-openssl and the Go tool load only under
  * exactly this template (DESIGN.md, "TPM facts"). */
-static void srk_template(bool rsa, TPM2B_PUBLIC *tp)
+void tpm_srk_template(bool rsa, TPM2B_PUBLIC *tp)
 {
 	memset(tp, 0, sizeof(*tp));
 	tp->publicArea.nameAlg = TPM2_ALG_SHA256;
@@ -66,7 +66,6 @@ static ESYS_TR hierarchy_tr(uint32_t h)
 	}
 }
 
-#define TA_SRK_HANDLE 0x81000001U /* the TCG's persistent SRK */
 
 /* TPMT_PUBLIC, marshalled; the unique field emptied when asked. */
 static int public_bytes(const TPMT_PUBLIC *in, bool no_unique, uint8_t *out, size_t *len)
@@ -106,7 +105,7 @@ static bool persistent_srk(struct tpm *t, bool rsa, ESYS_TR *ret)
 	if (Esys_TR_FromTPMPublic(t->esys, TA_SRK_HANDLE, ESYS_TR_NONE, ESYS_TR_NONE,
 				  ESYS_TR_NONE, &h) != TSS2_RC_SUCCESS)
 		return false; /* none there (TPM_RC_HANDLE) */
-	srk_template(rsa, &tmpl);
+	tpm_srk_template(rsa, &tmpl);
 	ok = Esys_ReadPublic(t->esys, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, &name,
 			     &qname) == TSS2_RC_SUCCESS &&
 	     public_bytes(&pub->publicArea, true, have, &have_len) == 0 &&
@@ -128,7 +127,7 @@ static bool persistent_srk(struct tpm *t, bool rsa, ESYS_TR *ret)
 /* persistent: a matching persistent SRK may stand in for the owner
  * primary (loading keys; a new key is always made under CreatePrimary's,
  * the parent every later load can rebuild). */
-static int tpm_parent_open(struct tpm *t, uint32_t parent, bool rsa, bool persistent,
+int tpm_parent_open(struct tpm *t, uint32_t parent, bool rsa, bool persistent,
 			   struct tpm_obj *ret)
 {
 	TPM2B_SENSITIVE_CREATE sens = { 0 };
@@ -157,7 +156,7 @@ static int tpm_parent_open(struct tpm *t, uint32_t parent, bool rsa, bool persis
 		if (rc != TSS2_RC_SUCCESS)
 			return tpm_rc(rc, "Esys_TR_SetAuth(owner)", 0);
 	}
-	srk_template(rsa, &tmpl);
+	tpm_srk_template(rsa, &tmpl);
 	rc = Esys_CreatePrimary(t->esys, hier, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 				ESYS_TR_NONE, &sens, &tmpl, &outside, &pcrs,
 				&h, NULL, NULL, NULL, NULL);

@@ -73,6 +73,14 @@ int tpm_rc(TSS2_RC rc, const char *what, unsigned flags)
 			/* A hierarchy's auth, not a key's: say which password. */
 			return flags & TPM_RC_OWNER ? TA_ERR_TPM_OWNER_AUTH : TA_ERR_TPM_AUTH;
 		case TPM2_RC_INTEGRITY:
+		case TPM2_RC_SIZE:
+		case TPM2_RC_VALUE:
+		case TPM2_RC_ECC_POINT:
+		case TPM2_RC_KEY:
+			if (flags & TPM_RC_IMPORT)
+				return TA_ERR_TPM_IMPORT_PARENT;
+			if (code != TPM2_RC_INTEGRITY)
+				return flags & TPM_RC_PARAMS ? TA_ERR_TPM_UNSUPPORTED_ALG : TA_ERR_TPM;
 			/* The private blob was not made under this parent:
 			 * another TPM, or this one was cleared since. */
 			return TA_ERR_TPM_FOREIGN_KEY;
@@ -95,6 +103,12 @@ int tpm_rc(TSS2_RC rc, const char *what, unsigned flags)
 		break;
 	case TPM2_RC_OBJECT_MEMORY:
 		r = TA_ERR_TPM_OBJECT_MEMORY;
+		break;
+	case TPM2_RC_FAILURE:
+		/* libtpms answers an RSA seed it cannot decrypt (OAEP) with
+		 * this, for that one command. */
+		if (flags & TPM_RC_IMPORT)
+			r = TA_ERR_TPM_IMPORT_PARENT;
 		break;
 	default:
 		break;

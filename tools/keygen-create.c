@@ -63,37 +63,16 @@ static int parse_key_spec(const struct keygen_args *a, enum sshkey_type *ret_typ
 	return -1;
 }
 
-/* The key's two files may be created or replaced: each is missing, or a
- * regular file (or a link to one).  Never a directory: "-f dir/" or a
- * directory named NAME.tpm is refused the way ssh-keygen refuses it. */
-static int check_target(const char *path)
-{
-	struct stat st;
-
-	if (stat(path, &st) < 0)
-		return errno == ENOENT ? 0 : (log_error("%s: %s", path, strerror(errno)), -1);
-	if (S_ISDIR(st.st_mode)) {
-		log_error("%s: Is a directory", path);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		log_error("%s: not a regular file; not replacing it", path);
-		return -1;
-	}
-	return 0;
-}
-
 int keygen_create(const struct keygen_args *a)
 {
-	_cleanup_free_ char *base = NULL, *key_path = NULL, *pub_path = NULL,
-			    *comment = NULL, *fp = NULL, *entered = NULL, *def = NULL;
+	_cleanup_free_ char *base = NULL, *comment = NULL, *fp = NULL, *entered = NULL,
+			    *def = NULL;
+	_cleanup_(keygen_targets_clear) struct keygen_targets tg = KEYGEN_TARGETS_INIT;
 	_cleanup_(tpm_closep) struct tpm *t = NULL;
 	_cleanup_(keyfile_freep) struct tpm_keyfile *kf = NULL;
-	_cleanup_close_ int dirfd = -1;
 	char *pass = NULL;
 	enum sshkey_type type;
 	unsigned bits;
-	size_t n;
 	int r, ret = 1;
 
 	if (parse_key_spec(a, &type, &bits) < 0)
@@ -126,38 +105,8 @@ int keygen_create(const struct keygen_args *a)
 	}
 	if (!base)
 		return 1;
-	/* Accept "-f id_ecdsa.tpm" as well as "-f id_ecdsa". */
-	n = strlen(base);
-	if (n > 4 && strcmp(base + n - 4, ".tpm") == 0)
-		base[n - 4] = '\0';
-	n = strlen(base);
-	if (n == 0 || base[n - 1] == '/') {
-		log_error("%s: Is a directory", *base ? base : ".");
+	if (keygen_targets_open(base, NULL, &tg) < 0)
 		return 1;
-	}
-	if (asprintf(&key_path, "%s.tpm", base) < 0 ||
-	    asprintf(&pub_path, "%s.pub", base) < 0)
-		return 1;
-	if (check_target(key_path) < 0 || check_target(pub_path) < 0)
-		return 1;
-
-	if (access(key_path, F_OK) == 0 || access(pub_path, F_OK) == 0) {
-		printf("%s already exists.\n",
-		       access(key_path, F_OK) == 0 ? key_path : pub_path);
-		if (!prompt_yes("Overwrite (y/n)? ")) {
-			log_error("%s: not overwritten", key_path);
-			return 1;
-		}
-	}
-	/* Both files go in this directory, opened once, now; fail before the
-	 * TPM does any work when they cannot be written there. */
-	r = atomic_dir_open(key_path, &dirfd);
-	if (r == 0 && faccessat(dirfd, ".", W_OK, AT_EACCESS) < 0)
-		r = TA_ERR_SYSTEM;
-	if (r < 0) {
-		log_error_r(r, "%s: cannot create file", key_path);
-		return 1;
-	}
 
 	if (a->new_passphrase) {
 		pass = strdup(a->new_passphrase);
@@ -205,12 +154,12 @@ int keygen_create(const struct keygen_args *a)
 		goto out;
 	}
 	tpm_close(TAKE_PTR(t));
-	if (keygen_write_pair(dirfd, key_path, pub_path, 0644, kf, comment, &fp) < 0)
+	if (keygen_write_pair(tg.dirfd, tg.key_path, tg.pub_path, 0644, kf, comment, &fp) < 0)
 		goto out;
 
 	if (!a->quiet) {
-		printf("Your identification has been saved in %s\n", key_path);
-		printf("Your public key has been saved in %s\n", pub_path);
+		printf("Your identification has been saved in %s\n", tg.key_path);
+		printf("Your public key has been saved in %s\n", tg.pub_path);
 		printf("The key fingerprint is:\n%s\n", fp);
 		_cleanup_(sshkey_freep) struct sshkey *key = NULL;
 		_cleanup_free_ char *art = NULL;

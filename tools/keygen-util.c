@@ -2,12 +2,15 @@
 /* keygen-util.c - helpers of the ssh-tpm-keygen modes: TPM errors in
  * one line, asking for a new passphrase twice, making a key and writing
  * its two files. */
+#include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ask.h"
@@ -17,6 +20,7 @@
 #include "keygen.h"
 #include "keystore.h"
 #include "log.h"
+#include "prompt.h"
 
 int report_tpm_error(const struct tpm_opts *tpm, int r)
 {
@@ -165,4 +169,111 @@ out:
 	atomic_file_discard(&key_file);
 	atomic_file_discard(&pub_file);
 	return ret;
+}
+
+void keygen_targets_clear(struct keygen_targets *t)
+{
+	free(t->key_path);
+	free(t->pub_path);
+	if (t->dirfd >= 0)
+		close(t->dirfd);
+	*t = (struct keygen_targets)KEYGEN_TARGETS_INIT;
+}
+
+/* The key's two files may be created or replaced: each is missing, or a
+ * regular file (or a link to one).  Never a directory: "-f dir/" or a
+ * directory named NAME.tpm is refused the way ssh-keygen refuses it.
+ * *ret_exists tells whether it is there. */
+static int check_target(const char *path, struct stat *st, bool *ret_exists)
+{
+	*ret_exists = false;
+	if (stat(path, st) < 0)
+		return errno == ENOENT ? 0 : (log_error("%s: %s", path, strerror(errno)), -1);
+	if (S_ISDIR(st->st_mode)) {
+		log_error("%s: Is a directory", path);
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		log_error("%s: not a regular file; not replacing it", path);
+		return -1;
+	}
+	*ret_exists = true;
+	return 0;
+}
+
+/* An existing .pub that already says this key (ssh-keygen's own, next to
+ * an imported private key). */
+static bool pub_is(const char *path, const struct sshkey *key)
+{
+	_cleanup_free_ char *text = NULL, *type = NULL, *comment = NULL;
+	_cleanup_free_ uint8_t *blob = NULL;
+	_cleanup_(sshkey_freep) struct sshkey *have = NULL;
+	size_t blob_len;
+	FILE *f;
+
+	if (!key)
+		return false;
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	text = calloc(1, 16384);
+	if (text && fread(text, 1, 16383, f) == 0)
+		text[0] = '\0';
+	fclose(f);
+	return text && sshkey_parse_pub_line(text, &blob, &blob_len, &type, &comment) == 0 &&
+	       sshkey_from_blob(blob, blob_len, &have) == 0 && sshkey_equal(have, key);
+}
+
+int keygen_targets_open(const char *name, const struct keygen_replace *may,
+			struct keygen_targets *ret)
+{
+	_cleanup_(keygen_targets_clear) struct keygen_targets t = KEYGEN_TARGETS_INIT;
+	_cleanup_free_ char *base = strdup(name);
+	struct stat kst, pst, sst;
+	bool key_exists, pub_exists;
+	size_t n;
+	int r;
+
+	if (!base)
+		return -1;
+	/* Accept "-f id_ecdsa.tpm" as well as "-f id_ecdsa". */
+	n = strlen(base);
+	if (n > 4 && strcmp(base + n - 4, ".tpm") == 0)
+		base[n - 4] = '\0';
+	n = strlen(base);
+	if (n == 0 || base[n - 1] == '/') {
+		log_error("%s: Is a directory", *base ? base : ".");
+		return -1;
+	}
+	if (asprintf(&t.key_path, "%s.tpm", base) < 0 || asprintf(&t.pub_path, "%s.pub", base) < 0)
+		return -1;
+	if (check_target(t.key_path, &kst, &key_exists) < 0 ||
+	    check_target(t.pub_path, &pst, &pub_exists) < 0)
+		return -1;
+	/* Replaced without a question: the importable file being imported
+	 * (it becomes its loadable form), a .pub naming the same key. */
+	if (key_exists && may && may->source && stat(may->source, &sst) == 0 &&
+	    sst.st_dev == kst.st_dev && sst.st_ino == kst.st_ino)
+		key_exists = false;
+	if (pub_exists && may && pub_is(t.pub_path, may->pub))
+		pub_exists = false;
+	if (key_exists || pub_exists) {
+		printf("%s already exists.\n", key_exists ? t.key_path : t.pub_path);
+		if (!prompt_yes("Overwrite (y/n)? ")) {
+			log_error("%s: not overwritten", t.key_path);
+			return -1;
+		}
+	}
+	/* Both files go in this directory, opened once, now; fail before the
+	 * TPM does any work when they cannot be written there. */
+	r = atomic_dir_open(t.key_path, &t.dirfd);
+	if (r == 0 && faccessat(t.dirfd, ".", W_OK, AT_EACCESS) < 0)
+		r = TA_ERR_SYSTEM;
+	if (r < 0) {
+		log_error_r(r, "%s: cannot create file", t.key_path);
+		return -1;
+	}
+	*ret = t;
+	t = (struct keygen_targets)KEYGEN_TARGETS_INIT;
+	return 0;
 }

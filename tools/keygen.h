@@ -26,10 +26,15 @@ struct keygen_args {
 	bool ask_owner;          /* -o */
 	bool host_keys;          /* -A (-f is then a prefix) */
 	uint32_t parent;         /* --parent-handle (0: the owner hierarchy) */
+	const char *import;      /* -I/--import PATH */
+	const char *wrap;        /* --wrap PATH */
+	const char *wrap_with;   /* --wrap-with PARENT */
 	struct tpm_opts tpm;     /* --tcti, --swtpm, --tpm-timeout, owner */
 };
 
 /* The modes: each returns the exit status. */
+int keygen_import(const struct keygen_args *a);
+int keygen_wrap(const struct keygen_args *a);
 int keygen_create(const struct keygen_args *a);
 int keygen_change_passphrase(const struct keygen_args *a);
 int keygen_print_pubkey(const struct keygen_args *a);
@@ -55,3 +60,22 @@ int keygen_pub_line(const struct tpm_keyfile *kf, const char *comment, char **re
 int keygen_write_pair(int dirfd, const char *key_path, const char *pub_path,
 		      mode_t pub_mode, struct tpm_keyfile *kf, const char *comment,
 		      char **ret_fp);
+
+/* The two files of a key: NAME.tpm and NAME.pub (".tpm" in the name is
+ * dropped), their directory open. */
+struct keygen_targets {
+	char *key_path, *pub_path;
+	int dirfd;
+};
+#define KEYGEN_TARGETS_INIT { .dirfd = -1 }
+void keygen_targets_clear(struct keygen_targets *t);
+/* What may be replaced without asking. */
+struct keygen_replace {
+	const char *source;       /* the file being imported, as the .tpm */
+	const struct sshkey *pub; /* a .pub holding this key */
+};
+/* Check the two paths (missing or regular files; an existing one is
+ * replaced only after "Overwrite (y/n)?" unless may allows it) and open
+ * their directory.  0, or -1 after one line. */
+int keygen_targets_open(const char *name, const struct keygen_replace *may,
+			struct keygen_targets *ret);

@@ -26,6 +26,10 @@ static void usage(FILE *f)
 		"                      [-N new_passphrase] [--tcti CONF] [--swtpm]\n"
 		"                      [--parent-handle owner|endorsement|null|platform|0x81XXXXXX]\n"
 		"                      [--tpm-timeout SECONDS]\n"
+		"       ssh-tpm-keygen -I|--import FILE [-f file] [-C comment] [-P passphrase]\n"
+		"                      [-N new_passphrase] [--parent-handle ...]\n"
+		"       ssh-tpm-keygen --wrap FILE --wrap-with PARENT.pem -f file [-C comment]\n"
+		"                      [-P passphrase] [-N new_passphrase] [--parent-handle ...]\n"
 		"       ssh-tpm-keygen -p [-f file] [-P old_passphrase] [-N new_passphrase]\n"
 		"       ssh-tpm-keygen -A [-f prefix]\n"
 		"       ssh-tpm-keygen --print-pubkey FILE\n"
@@ -66,9 +70,13 @@ static int parse_parent(const char *s, uint32_t *ret)
 
 static int parse_argv(int argc, char **argv, struct keygen_args *a)
 {
-	enum { OPT_PRINT_PUBKEY = 0x100, OPT_SUPPORTED, OPT_PARENT_HANDLE, OPT_HELP };
+	enum { OPT_PRINT_PUBKEY = 0x100, OPT_SUPPORTED, OPT_PARENT_HANDLE, OPT_HELP, OPT_WRAP,
+	       OPT_WRAP_WITH };
 	static const struct option opts[] = {
 		{ "parent-handle", required_argument, NULL, OPT_PARENT_HANDLE },
+		{ "import", required_argument, NULL, 'I' },
+		{ "wrap", required_argument, NULL, OPT_WRAP },
+		{ "wrap-with", required_argument, NULL, OPT_WRAP_WITH },
 		{ "print-pubkey", required_argument, NULL, OPT_PRINT_PUBKEY },
 		{ "supported", no_argument, NULL, OPT_SUPPORTED },
 		{ "owner-password", no_argument, NULL, 'o' },
@@ -81,7 +89,7 @@ static int parse_argv(int argc, char **argv, struct keygen_args *a)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":t:b:C:f:N:P:Apqodh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":t:b:C:f:N:P:I:Apqodh", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			a->type = optarg;
@@ -132,6 +140,15 @@ static int parse_argv(int argc, char **argv, struct keygen_args *a)
 		case 'd':
 			log_setup(NULL, LOG_LEVEL_DEBUG);
 			break;
+		case 'I':
+			a->import = optarg;
+			break;
+		case OPT_WRAP:
+			a->wrap = optarg;
+			break;
+		case OPT_WRAP_WITH:
+			a->wrap_with = optarg;
+			break;
 		case OPT_PRINT_PUBKEY:
 			a->print_pubkey = optarg;
 			break;
@@ -163,6 +180,8 @@ static const struct {
 	{ keygen_change_passphrase, true },
 	{ keygen_create, true },
 	{ keygen_host_keys, true },
+	{ keygen_import, true },
+	{ keygen_wrap, false },
 };
 
 int main(int argc, char **argv)
@@ -185,11 +204,16 @@ int main(int argc, char **argv)
 	if (cli_take_owner_password(&owner_pw) < 0)
 		return 1;
 	a.tpm.owner_auth = owner_pw;
-	if (a.host_keys + a.change + a.supported + !!a.print_pubkey > 1) {
-		log_error("-A, -p, --supported and --print-pubkey are separate modes: give one");
+	if (a.host_keys + a.change + a.supported + !!a.print_pubkey + !!a.import + !!a.wrap > 1) {
+		log_error("-A, -p, --import, --wrap, --supported and --print-pubkey are separate modes: give one");
 		return 1;
 	}
-	mode = a.print_pubkey ? 0 : a.supported ? 1 : a.change ? 2 : a.host_keys ? 4 : 3;
+	if (a.wrap_with && !a.wrap) {
+		log_error("--wrap-with needs --wrap FILE: the key to wrap");
+		return 1;
+	}
+	mode = a.print_pubkey ? 0 : a.supported ? 1 : a.change ? 2 : a.host_keys ? 4 : a.import ? 5
+	       : a.wrap ? 6 : 3;
 	if (modes[mode].needs_tpm_auth && a.ask_owner && !a.tpm.owner_auth) {
 		if (ask_passphrase("Enter the TPM owner password: ", ASK_ALLOW_STDIN,
 				   NULL, &owner_pw) < 0) {
