@@ -16,6 +16,7 @@
 struct handler_config {
 	const char *key_dir;       /* where NAME.tpm keys live */
 	bool no_load;              /* --no-load: list no key-dir keys */
+	uint32_t hierarchy;        /* --hierarchy: its keys offered (0: none) */
 	struct tpm_opts tpm;       /* how to reach the TPM */
 	bool confirm_loaded;       /* --confirm-loaded: key-dir keys ask */
 	bool ask_owner;            /* -o: ask for the owner password */
@@ -102,6 +103,9 @@ void handler_conn_done(struct handler_conn *c);
 /* The cache, opened (once per connection) on first use. */
 int handler_conn_cache(struct handler_conn *c, struct cache **ret);
 int handler_conn_state(struct handler_conn *c, struct cache **ret);
+/* --hierarchy: append its two keys (hierarchy.c); a TPM that cannot give
+ * them is logged, and the rest is still listed. */
+int handler_append_hierarchy(struct handler_conn *c, struct identity_list *l);
 
 /* The identities this agent holds, in order: the key dir's (unless
  * --no-load), then the added ones.  The one source for both listing and

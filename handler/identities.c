@@ -96,6 +96,9 @@ int handler_identities(struct handler_conn *c, struct identity_list **ret)
 	} else if (!(l = calloc(1, sizeof(*l)))) {
 		return TA_ERR_NOMEM;
 	}
+	r = handler_append_hierarchy(c, l);
+	if (r < 0)
+		return r;
 	r = append_added(c, l);
 	if (r < 0)
 		return r;

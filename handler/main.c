@@ -34,6 +34,7 @@
 static const char *arg_socket;
 static char *arg_key_dir;
 static bool arg_no_load;
+static uint32_t arg_hierarchy;
 static bool arg_print_socket;
 static struct tpm_opts arg_tpm;
 static bool arg_ask_owner;
@@ -114,12 +115,6 @@ static void usage(FILE *f)
 		"SSH_AUTH_SOCK set and ends with it, as ssh-agent does.\n");
 }
 
-static int not_yet(const char *opt)
-{
-	log_error("option '%s' is not implemented yet", opt);
-	return -1;
-}
-
 static int parse_argv(int argc, char **argv)
 {
 	enum { OPT_PRINT_SOCKET = 0x100, OPT_KEY_DIR, OPT_NO_LOAD, OPT_NO_CACHE,
@@ -187,7 +182,13 @@ static int parse_argv(int argc, char **argv)
 				return -1;
 			break;
 		case OPT_HIERARCHY:
-			return not_yet("--hierarchy");
+			arg_hierarchy = tpm_hierarchy_from_string(optarg);
+			if (!arg_hierarchy) {
+				log_error("invalid --hierarchy '%s': use owner, endorsement, null or platform (o, e, n, p)",
+					  optarg);
+				return -1;
+			}
+			break;
 		case OPT_INSTALL_USER_UNITS:
 			arg_install_user_units = true;
 			break;
@@ -473,6 +474,7 @@ int main(int argc, char **argv)
 	cfg = (struct handler_config){
 		.key_dir = arg_key_dir,
 		.no_load = arg_no_load,
+		.hierarchy = arg_hierarchy,
 		.confirm_loaded = arg_confirm_loaded,
 		.tpm = arg_tpm,
 		.ask_owner = arg_ask_owner && !arg_tpm.owner_auth,

@@ -100,6 +100,7 @@ void keyfile_free(struct tpm_keyfile *k)
 	if (!k)
 		return;
 	free(k->description);
+	free(k->ctx);
 	OPENSSL_cleanse(k, sizeof(*k));
 	free(k);
 }
@@ -112,6 +113,15 @@ int keyfile_dup(const struct tpm_keyfile *k, struct tpm_keyfile **ret)
 		return TA_ERR_NOMEM;
 	*n = *k;
 	n->description = NULL;
+	n->ctx = NULL;
+	if (k->ctx) {
+		n->ctx = malloc(k->ctx_len);
+		if (!n->ctx) {
+			keyfile_free(n);
+			return TA_ERR_NOMEM;
+		}
+		memcpy(n->ctx, k->ctx, k->ctx_len);
+	}
 	if (k->description) {
 		n->description = strdup(k->description);
 		if (!n->description) {
@@ -363,6 +373,8 @@ int keyfile_to_der(const struct tpm_keyfile *k, bool with_description,
 		return TA_ERR_INVALID_ARGUMENT;
 	if (!parent_is_valid(k->parent))
 		return TA_ERR_KEYFILE_PARENT;
+	if (k->hierarchy)
+		return TA_ERR_INVALID_ARGUMENT; /* no file: re-derived */
 
 	a = TAKEY_new();
 	if (!a)

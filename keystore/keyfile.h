@@ -27,6 +27,11 @@ struct tpm_keyfile {
 	TPM2B_PRIVATE priv; /* importable: the duplicate TPM2_Import takes */
 	bool importable;    /* 2.23.133.10.1.4: to be imported first */
 	TPM2B_ENCRYPTED_SECRET secret; /* importable: [2], the inSymSeed */
+	/* A hierarchy key (tpm_hier_key): no file, no private part; parent
+	 * is the hierarchy, ctx a saved context of it (or NULL). */
+	bool hierarchy;
+	uint8_t *ctx;
+	size_t ctx_len;
 };
 
 void keyfile_free(struct tpm_keyfile *k);

@@ -23,3 +23,7 @@ enum {
  * else -1 with one line saying why -- a bad value, or an unknown option
  * or missing argument (log_getopt_error). */
 int tpm_cli_option(struct tpm_opts *o, int c, const char *arg, char **argv);
+/* owner|o, endorsement|e, null|n, platform|p -> TA_RH_*; 0 if none. */
+uint32_t tpm_hierarchy_from_string(const char *s);
+/* "Owner", "Endorsement", "Null", "Platform" (NULL for other handles). */
+const char *tpm_hierarchy_title(uint32_t h);

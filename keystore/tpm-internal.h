@@ -57,6 +57,10 @@ void tpm_key_release(struct tpm_obj *key);
 
 #define TA_SRK_HANDLE 0x81000001U /* the TCG's persistent SRK */
 
+/* ESYS_TR_RH_* of a permanent handle (ESYS_TR_NONE for others). */
+ESYS_TR tpm_hierarchy_tr(uint32_t h);
+/* A hierarchy key (k->hierarchy) into key (tpm-hier.c). */
+int tpm_hier_load(struct tpm *t, const struct tpm_keyfile *k, struct tpm_obj *key);
 /* The storage-key template of permanent parents (ECC P-256 H-2 or
  * RSA-2048 H-1, unique empty). */
 void tpm_srk_template(bool rsa, TPM2B_PUBLIC *tp);

@@ -50,7 +50,7 @@ void tpm_srk_template(bool rsa, TPM2B_PUBLIC *tp)
 	}
 }
 
-static ESYS_TR hierarchy_tr(uint32_t h)
+ESYS_TR tpm_hierarchy_tr(uint32_t h)
 {
 	switch (h) {
 	case TA_RH_OWNER:
@@ -134,7 +134,7 @@ int tpm_parent_open(struct tpm *t, uint32_t parent, bool rsa, bool persistent,
 	TPM2B_DATA outside = { 0 };
 	TPML_PCR_SELECTION pcrs = { 0 };
 	TPM2B_PUBLIC tmpl;
-	ESYS_TR hier = hierarchy_tr(parent), h = ESYS_TR_NONE;
+	ESYS_TR hier = tpm_hierarchy_tr(parent), h = ESYS_TR_NONE;
 	TSS2_RC rc;
 
 	if ((parent >> 24) == 0x81) {
@@ -297,6 +297,8 @@ static int tpm_key_load(struct tpm *t, const struct tpm_keyfile *k,
 	TSS2_RC rc;
 	int r;
 
+	if (k->hierarchy)
+		return tpm_hier_load(t, k, key);
 	r = tpm_parent_open(t, k->parent, k->rsa_parent, true, p);
 	if (r < 0)
 		return r;

@@ -570,3 +570,29 @@ int tpm_cli_option(struct tpm_opts *o, int c, const char *arg, char **argv)
 		return -1;
 	}
 }
+
+static const struct {
+	const char *name, *short_name, *title;
+	uint32_t handle;
+} hierarchies[] = {
+	{ "owner", "o", "Owner", TA_RH_OWNER },
+	{ "endorsement", "e", "Endorsement", TA_RH_ENDORSEMENT },
+	{ "null", "n", "Null", TA_RH_NULL },
+	{ "platform", "p", "Platform", TA_RH_PLATFORM },
+};
+
+uint32_t tpm_hierarchy_from_string(const char *s)
+{
+	for (size_t i = 0; i < ELEMENTSOF(hierarchies); i++)
+		if (strcmp(s, hierarchies[i].name) == 0 || strcmp(s, hierarchies[i].short_name) == 0)
+			return hierarchies[i].handle;
+	return 0;
+}
+
+const char *tpm_hierarchy_title(uint32_t h)
+{
+	for (size_t i = 0; i < ELEMENTSOF(hierarchies); i++)
+		if (hierarchies[i].handle == h)
+			return hierarchies[i].title;
+	return NULL;
+}

@@ -52,6 +52,22 @@ int tpm_create_key(struct tpm *t, enum sshkey_type type, unsigned bits,
 		   const char *auth, uint32_t parent,
 		   struct tpm_keyfile **ret);
 
+/* Hierarchy keys (--hierarchy): the signing primary of a hierarchy
+ * (TA_RH_*), ECC P-256 or RSA-2048, from the Go ssh-tpm-agent's templates.
+ * *ret has hierarchy set, the public area and, when the TPM gave one, a
+ * saved context (ctx) that lets a later process skip the derivation.  It
+ * signs through tpm_sign_digest like a key file. */
+int tpm_hier_key(struct tpm *t, uint32_t hierarchy, bool rsa, struct tpm_keyfile **ret);
+void tpm_hier_template(bool rsa, TPM2B_PUBLIC *ret);
+
+/* TPM2_ReadClock: what tells a TPM reset (reset), restart, or clear
+ * (clock starts again near 0) from "still the same". */
+struct tpm_clock {
+	uint32_t reset, restart;
+	uint64_t clock;
+};
+int tpm_read_clock(struct tpm *t, struct tpm_clock *ret);
+
 #define TPM_SIG_MAX 1024
 
 struct tpm_sig {

@@ -82,6 +82,42 @@ static int write_pub(const struct keygen_args *a, int dirfd, const char *key_pat
 	return 0;
 }
 
+/* -A --hierarchy H: the public part of the hierarchy's key of this type
+ * (no key file: the agent's --hierarchy H derives the key again). */
+static int host_hier_key(const struct keygen_args *a, struct tpm **t, const struct hostkey_type *h,
+			 int dirfd, const char *pub_path, const char *pub_name, const char *comment)
+{
+	_cleanup_(keyfile_freep) struct tpm_keyfile *kf = NULL;
+	_cleanup_free_ char *text = NULL;
+	struct atomic_file f = ATOMIC_FILE_INIT;
+	int r;
+
+	progress(a, "Generating new hierarchy host key algorithm=%s hierarchy=%s", h->label,
+		 a->hierarchy_name);
+	if (!*t) {
+		r = tpm_open(&a->tpm, t);
+		if (r < 0)
+			return report_tpm_error(&a->tpm, r), -1;
+	}
+	r = tpm_hier_key(*t, a->hierarchy, h->type == SSHKEY_RSA, &kf);
+	if (r < 0)
+		return report_tpm_error(&a->tpm, r), -1;
+	if (keygen_pub_line(kf, comment, &text) < 0)
+		return -1;
+	r = atomic_file_open_at(dirfd, pub_name, pub_path, 0600, &f);
+	if (r >= 0)
+		r = atomic_file_finish(&f, text, strlen(text));
+	if (r >= 0)
+		r = atomic_file_commit(&f);
+	atomic_file_discard(&f);
+	if (r < 0) {
+		log_error_r(r, "%s", pub_path);
+		return -1;
+	}
+	progress(a, "Wrote public key filename=%s", pub_path);
+	return 0;
+}
+
 int keygen_host_keys(const struct keygen_args *a)
 {
 	_cleanup_(tpm_closep) struct tpm *t = NULL;
@@ -124,8 +160,17 @@ int keygen_host_keys(const struct keygen_args *a)
 		has_pub = exists_at(dirfd, pub_name);
 		if (has_key && has_pub)
 			continue;
+		if (a->hierarchy && has_key) {
+			progress(a, "%s exists: leaving it alone (not a hierarchy key)", key_path);
+			continue;
+		}
 		if (has_key) {
 			if (write_pub(a, dirfd, key_path, pub_path, pub_name) < 0)
+				ret = 1;
+			continue;
+		}
+		if (a->hierarchy && !has_key && !has_pub) {
+			if (host_hier_key(a, &t, h, dirfd, pub_path, pub_name, comment) < 0)
 				ret = 1;
 			continue;
 		}

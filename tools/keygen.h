@@ -29,6 +29,8 @@ struct keygen_args {
 	const char *import;      /* -I/--import PATH */
 	const char *wrap;        /* --wrap PATH */
 	const char *wrap_with;   /* --wrap-with PARENT */
+	uint32_t hierarchy;      /* --hierarchy (with -A): TA_RH_*, 0: none */
+	const char *hierarchy_name;
 	struct tpm_opts tpm;     /* --tcti, --swtpm, --tpm-timeout, owner */
 };
 

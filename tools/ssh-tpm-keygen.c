@@ -31,7 +31,7 @@ static void usage(FILE *f)
 		"       ssh-tpm-keygen --wrap FILE --wrap-with PARENT.pem -f file [-C comment]\n"
 		"                      [-P passphrase] [-N new_passphrase] [--parent-handle ...]\n"
 		"       ssh-tpm-keygen -p [-f file] [-P old_passphrase] [-N new_passphrase]\n"
-		"       ssh-tpm-keygen -A [-f prefix]\n"
+		"       ssh-tpm-keygen -A [-f prefix] [--hierarchy owner|endorsement|null|platform]\n"
 		"       ssh-tpm-keygen --print-pubkey FILE\n"
 		"       ssh-tpm-keygen --supported\n");
 }
@@ -40,23 +40,12 @@ static void usage(FILE *f)
  * template, as for the owner) or a persistent key's handle. */
 static int parse_parent(const char *s, uint32_t *ret)
 {
-	static const struct {
-		const char *long_name, *short_name;
-		uint32_t handle;
-	} names[] = {
-		{ "owner", "o", TA_RH_OWNER },
-		{ "endorsement", "e", TA_RH_ENDORSEMENT },
-		{ "null", "n", TA_RH_NULL },
-		{ "platform", "p", TA_RH_PLATFORM },
-	};
 	char *end;
 	unsigned long v;
 
-	for (size_t i = 0; i < ELEMENTSOF(names); i++)
-		if (strcmp(s, names[i].long_name) == 0 || strcmp(s, names[i].short_name) == 0) {
-			*ret = names[i].handle;
-			return 0;
-		}
+	*ret = tpm_hierarchy_from_string(s);
+	if (*ret)
+		return 0;
 	errno = 0;
 	v = strtoul(s, &end, 16);
 	if (strncmp(s, "0x", 2) == 0 && !errno && !*end && (v >> 24) == 0x81 && v <= 0x81FFFFFFUL) {
@@ -71,12 +60,13 @@ static int parse_parent(const char *s, uint32_t *ret)
 static int parse_argv(int argc, char **argv, struct keygen_args *a)
 {
 	enum { OPT_PRINT_PUBKEY = 0x100, OPT_SUPPORTED, OPT_PARENT_HANDLE, OPT_HELP, OPT_WRAP,
-	       OPT_WRAP_WITH };
+	       OPT_WRAP_WITH, OPT_HIERARCHY };
 	static const struct option opts[] = {
 		{ "parent-handle", required_argument, NULL, OPT_PARENT_HANDLE },
 		{ "import", required_argument, NULL, 'I' },
 		{ "wrap", required_argument, NULL, OPT_WRAP },
 		{ "wrap-with", required_argument, NULL, OPT_WRAP_WITH },
+		{ "hierarchy", required_argument, NULL, OPT_HIERARCHY },
 		{ "print-pubkey", required_argument, NULL, OPT_PRINT_PUBKEY },
 		{ "supported", no_argument, NULL, OPT_SUPPORTED },
 		{ "owner-password", no_argument, NULL, 'o' },
@@ -149,6 +139,15 @@ static int parse_argv(int argc, char **argv, struct keygen_args *a)
 		case OPT_WRAP_WITH:
 			a->wrap_with = optarg;
 			break;
+		case OPT_HIERARCHY:
+			a->hierarchy = tpm_hierarchy_from_string(optarg);
+			a->hierarchy_name = optarg;
+			if (!a->hierarchy) {
+				log_error("invalid --hierarchy '%s': use owner, endorsement, null or platform (o, e, n, p)",
+					  optarg);
+				return -1;
+			}
+			break;
 		case OPT_PRINT_PUBKEY:
 			a->print_pubkey = optarg;
 			break;
@@ -206,6 +205,10 @@ int main(int argc, char **argv)
 	a.tpm.owner_auth = owner_pw;
 	if (a.host_keys + a.change + a.supported + !!a.print_pubkey + !!a.import + !!a.wrap > 1) {
 		log_error("-A, -p, --import, --wrap, --supported and --print-pubkey are separate modes: give one");
+		return 1;
+	}
+	if (a.hierarchy && !a.host_keys) {
+		log_error("--hierarchy goes with -A (host keys): the agent's --hierarchy offers these keys to clients");
 		return 1;
 	}
 	if (a.wrap_with && !a.wrap) {
