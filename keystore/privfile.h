@@ -20,9 +20,9 @@ struct privfile {
 void privfile_free(struct privfile *p);
 DEFINE_CLEANUP(struct privfile, privfile_free)
 
-/* Up to this many bcrypt rounds (ssh-keygen -a; its default is 16): a
- * larger count would make the import look hung. */
-#define PRIVFILE_MAX_ROUNDS 4096
+/* Up to this many bcrypt rounds (ssh-keygen -a; its default is 16, about
+ * 0.1 s here; 1024 take about 7 s): more would make the import look hung. */
+#define PRIVFILE_MAX_ROUNDS 1024
 
 struct privfile_info {
 	bool openssh;   /* OpenSSH's own format */
