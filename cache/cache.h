@@ -29,7 +29,9 @@ enum cache_backend {
  *                                       else until removed         private key)
  *   constraint       key fingerprint    as its identity          no
  *   lock             "agent"            until unlocked           yes (a hash)
- *   tpm-context      object name        until the TPM resets     no
+ *   tpm-context      hierarchy-H-ALG-T  until reboot; ignored    no
+ *                    (handler/hierarchy.c) after a TPM reset,
+ *                                       restart or clear
  *
  * Only passphrases may go to the Secret Service (--cache secret); every
  * other kind lives in the kernel keyring whatever the backend. */

@@ -137,4 +137,44 @@ check_fails "--hierarchy without -A is refused" "$KEYGEN" --hierarchy owner -N '
 check_fails "a bad --hierarchy is refused (keygen)" "$KEYGEN" -A -f "$WORK/hk2" --hierarchy lockout
 check_fails "a bad --hierarchy is refused (agent)" "$AGENT" --hierarchy nope -l "$WORK/bad.sock"
 
+# For sshd: the .pub host keys from -A --hierarchy, the keys signed by an
+# agent with --hierarchy owner behind HostKeyAgent; a real ssh login
+# checks the host key against known_hosts, for each type.
+ssh-keygen -q -t ecdsa -N '' -C user -f "$WORK/user" || exit 1
+agent_start "$WORK/hostagent.sock" "$WORK/hostagent.log" -D --key-dir "$WORK/hk/etc/ssh" \
+	--hierarchy owner || exit 1
+SSHD_PORT=$(free_port) || exit 1
+cat > sshd_config <<CFG
+Port $SSHD_PORT
+ListenAddress 127.0.0.1
+HostKey $WORK/hk/etc/ssh/ssh_tpm_host_ecdsa_key.pub
+HostKey $WORK/hk/etc/ssh/ssh_tpm_host_rsa_key.pub
+HostKeyAgent $WORK/hostagent.sock
+PidFile none
+AuthorizedKeysFile $WORK/user.pub
+StrictModes no
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+CFG
+unshare --mount --propagation private sh -c \
+	"mount -t tmpfs -o mode=0755 tmpfs /run && mkdir -m 0755 /run/sshd && exec /usr/sbin/sshd -D -e -f '$WORK/sshd_config'" \
+	2>"$WORK/sshd.log" &
+SSHD_PID=$!
+SSHD_PIDS="$SSHD_PIDS $SSHD_PID"
+i=0
+until ss -Htln "sport = :$SSHD_PORT" | grep -q .; do
+	i=$((i + 1))
+	[ $i -gt 300 ] && break
+	sleep 0.02
+done
+for alg in ecdsa-sha2-nistp256:ecdsa rsa-sha2-256:rsa; do
+	echo "[127.0.0.1]:$SSHD_PORT $(cut -d' ' -f1-2 "$WORK/hk/etc/ssh/ssh_tpm_host_${alg#*:}_key.pub")" > kh
+	check "sshd with the owner hierarchy ${alg#*:} host key: ssh logs in, host key verified" \
+		ssh -F /dev/null -i "$WORK/user" -o IdentitiesOnly=yes -o IdentityAgent=none \
+		-o UserKnownHostsFile="$WORK/kh" -o StrictHostKeyChecking=yes -o BatchMode=yes \
+		-o HostKeyAlgorithms="${alg%:*}" -o ConnectTimeout=10 -p "$SSHD_PORT" root@127.0.0.1 true
+done
+
 finish
