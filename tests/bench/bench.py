@@ -238,6 +238,36 @@ def main():
                 else:
                     res["proxy sign " + mode] = timed(sign_cmd(sdirs["ecdsa"][0] + "/k0.pub"), e, R)
 
+        # Hierarchy keys (--hierarchy owner), standalone, in a keyring of
+        # their own: warm (the kept tpm-context records) and cold (the
+        # records dropped before each run, so the keys are derived again;
+        # the dropping alone is timed too and taken off).
+        hk = "ta-bench-hier-%d" % os.getpid()
+        henv = dict(env, SSH_TPM_AGENT_KEYRING=hk)
+        hsock = os.path.join(work, "hier.sock")
+        hdir = os.path.join(work, "hier-empty")
+        os.mkdir(hdir)
+        procs.append(subprocess.Popen([agent, "-D", "-l", hsock, "--key-dir", hdir,
+                                       "--hierarchy", "owner"], env=henv,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        wait_sock(hsock)
+        he = dict(henv, SSH_AUTH_SOCK=hsock)
+        pubs = sh(["ssh-add", "-L"], env=he).stdout.decode().splitlines()
+        for i, kind in enumerate(("rsa", "ecdsa")):
+            with open(os.path.join(work, "hier-%s.pub" % kind), "w") as f:
+                f.write(pubs[i] + "\n")
+        drop = "kr=$(keyctl search @u keyring %s 2>/dev/null) && keyctl clear $kr; " % hk
+        res["hier drop"] = timed(["sh", "-c", drop + "true"], he, R)
+        res["hier list warm"] = timed(["ssh-add", "-l"], he, R)
+        res["hier list cold"] = timed(["sh", "-c", drop + "ssh-add -l >/dev/null"], he, R) - res["hier drop"]
+        for kind in ("rsa", "ecdsa"):
+            pub = os.path.join(work, "hier-%s.pub" % kind)
+            res["hier sign warm " + kind] = timed(sign_cmd(pub), he, R)
+            res["hier sign cold " + kind] = timed(
+                ["sh", "-c", drop + " ".join(sign_cmd(pub)[2:])], he, R) - res["hier drop"]
+        subprocess.run(["sh", "-c", "kr=$(keyctl search @u keyring %s 2>/dev/null) && keyctl unlink $kr @u" % hk],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
         # Process start alone: what every Accept=yes connection pays before
         # any work (fork + exec + dynamic linking of 15 libraries).
         res["start true"] = timed(["/bin/true"], env, R)
@@ -288,6 +318,13 @@ def main():
     lines.append("| `ssh-keygen -Y sign` through us, the `-A` agent's ecdsa key | %.2f | %.2f | %.2f | %.2f× (standalone %.2f×) | (none) |"
                  % (o, res["proxy sign accept"], res["proxy sign standalone"],
                     res["proxy sign accept"] / o, res["proxy sign standalone"] / o))
+    lines.append("")
+    lines.append("| `--hierarchy owner`, standalone (ms) | kept records (warm) | derived again (cold) |")
+    lines.append("| --- | ---: | ---: |")
+    lines.append("| `ssh-add -l` (RSA + ECDSA key) | %.2f | %.2f |" % (res["hier list warm"], res["hier list cold"]))
+    for kind in ("rsa", "ecdsa"):
+        lines.append("| `ssh-keygen -Y sign`, the %s key | %.2f | %.2f |"
+                     % (kind.upper(), res["hier sign warm " + kind], res["hier sign cold " + kind]))
     lines.append("")
     lines.append("| raw TPM, in-process (open + SRK + Load + Sign + flush + close) | ms |")
     lines.append("| --- | ---: |")
