@@ -49,9 +49,14 @@ int handler_remove_identity(struct handler_conn *c, struct buf *req, struct buf 
 		size_t i;
 
 		if (handler_identities(c, &ids) == 0 &&
-		    (id = identity_list_find(ids, blob, len)) && !id->added)
-			log_info("REMOVE_IDENTITY: %s is a key file in the key dir: remove or move the file to remove it",
-				 id->path);
+		    (id = identity_list_find(ids, blob, len)) && !id->added) {
+			if (id->kf && id->kf->hierarchy)
+				log_info("REMOVE_IDENTITY: %s is a hierarchy key: the agent offers it while started with --hierarchy",
+					 id->comment);
+			else
+				log_info("REMOVE_IDENTITY: %s is a key file in the key dir: remove or move the file to remove it",
+					 id->path);
+		}
 		if (!id && c->cfg->n_fallbacks > 0 && fallback_find(c, blob, len, &i) == 0)
 			return fallback_call(c, i, c->request, c->request_len, resp,
 					     FALLBACK_QUICK_MS);

@@ -62,6 +62,10 @@ sed -n 1p owner.pubs > rsa.pub
 sed -n 2p owner.pubs > ecdsa.pub
 check "the RSA hierarchy key signs and verifies" sign_ok "$WORK/a.sock" rsa.pub
 check "the ECDSA hierarchy key signs and verifies" sign_ok "$WORK/a.sock" ecdsa.pub
+check_fails "ssh-add -d of a hierarchy key is refused" env SSH_AUTH_SOCK="$WORK/a.sock" ssh-add -d rsa.pub
+check_line "... saying what it is" a.log "REMOVE_IDENTITY" "Owner hierarchy key is a hierarchy key"
+SSH_AUTH_SOCK=$WORK/a.sock ssh-add -D >/dev/null 2>&1
+check_eq "ssh-add -D leaves the hierarchy keys" 2 "$(SSH_AUTH_SOCK=$WORK/a.sock ssh-add -l | wc -l)"
 kill "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null
 
 # Kept records: a signature from one makes no CreatePrimary.
