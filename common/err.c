@@ -67,7 +67,7 @@ static const char *ta_err_message(enum ta_err e)
 	case TA_ERR_KEYFILE_AUTHPOLICY:
 		return "TSS2 key: keys with a [3] authPolicy are not supported yet";
 	case TA_ERR_KEYFILE_SECRET:
-		return "TSS2 key: [2] secret is only allowed in importable keys";
+		return "TSS2 key: [2] secret is malformed, missing from an importable key, or in a key that is not importable";
 	case TA_ERR_KEYFILE_PARENT:
 		return "TSS2 key: 'parent' is not an owner/endorsement/platform/null hierarchy or persistent handle";
 	case TA_ERR_KEYFILE_PUBLIC:
@@ -97,6 +97,8 @@ static const char *ta_err_message(enum ta_err e)
 		return "the TPM cannot unwrap the key: it was wrapped for another parent key "
 		       "(another TPM, another --wrap-with key, or the TPM was cleared since), "
 		       "or the file is damaged";
+	case TA_ERR_KEY_MISMATCH:
+		return "the public key in the file does not match its private key";
 	case TA_ERR_EOF:
 		return "connection closed";
 	case TA_ERR_AUTH_TOO_LONG:

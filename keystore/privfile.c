@@ -220,7 +220,7 @@ static int openssh_inner(const struct openssh_file *f, struct buf *plain, struct
 	softkey_blob(k, &blob, &blob_len);
 	/* The public key in the clear part is the private key's. */
 	if (!buf_bytes_equal(blob, blob_len, f->pub, f->pub_len))
-		return TA_ERR_FORMAT;
+		return TA_ERR_KEY_MISMATCH;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return TA_ERR_NOMEM;
@@ -295,8 +295,11 @@ int privfile_info(const void *data, size_t len, struct privfile_info *ret)
 			info.openssh = true;
 			/* An unsupported cipher is not "none" either. */
 			info.encrypted = r < 0 || f.cipher->evp;
-			if (r == 0)
+			info.unsupported = r < 0;
+			if (r == 0) {
 				blob_type(f.pub, f.pub_len, info.type, sizeof(info.type));
+				info.rounds = f.rounds;
+			}
 			r = 0;
 		}
 	} else if (strcmp(pb.name, "ENCRYPTED PRIVATE KEY") == 0) {
@@ -363,6 +366,19 @@ int privfile_parse(const void *data, size_t len, const char *passphrase, struct 
 		 * file; for an encrypted one the passphrase is the likely
 		 * cause. */
 		return info.encrypted ? TA_ERR_BAD_PASSPHRASE : TA_ERR_FORMAT;
+	}
+	/* The TPM would refuse a mismatch too (TPM_RC_BINDING), but would
+	 * not say which file or why. */
+	{
+		EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+
+		r = ctx && EVP_PKEY_pairwise_check(ctx) == 1 ? 0 : TA_ERR_KEY_MISMATCH;
+		EVP_PKEY_CTX_free(ctx);
+		ERR_clear_error();
+		if (r < 0 && (EVP_PKEY_is_a(pkey, "EC") || EVP_PKEY_is_a(pkey, "RSA"))) {
+			EVP_PKEY_free(pkey);
+			return r;
+		}
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p) {

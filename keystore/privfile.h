@@ -27,6 +27,8 @@ DEFINE_CLEANUP(struct privfile, privfile_free)
 struct privfile_info {
 	bool openssh;   /* OpenSSH's own format */
 	bool encrypted; /* a passphrase is needed */
+	bool unsupported; /* OpenSSH: a cipher, KDF or round count we do not take */
+	unsigned rounds;  /* OpenSSH: bcrypt rounds (0: none) */
 	char type[64];  /* the key type when the file says it ("ssh-dss",
 			 * "ssh-ed25519", "DSA", ...), else "" */
 };
@@ -37,5 +39,6 @@ int privfile_info(const void *data, size_t len, struct privfile_info *ret);
 /* Parse (and decrypt with passphrase, which may be NULL for a plain
  * file).  TA_ERR_BAD_PASSPHRASE for a wrong passphrase, TA_ERR_KEY_TYPE
  * for a key type the agent does not know, TA_ERR_FORMAT, TA_ERR_UNSUPPORTED
- * (a cipher or KDF we do not implement; its name is logged at debug). */
+ * (a cipher or KDF we do not implement; its name is logged at debug),
+ * TA_ERR_KEY_MISMATCH when the file's public key is not its private key's. */
 int privfile_parse(const void *data, size_t len, const char *passphrase, struct privfile **ret);

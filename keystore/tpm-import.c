@@ -207,17 +207,22 @@ static int key_to_tpm(EVP_PKEY *k, const char *auth, TPM2B_PUBLIC *ret_pub,
 		int bits = EVP_PKEY_get_bits(k);
 		size_t w = (size_t)bits / 8;
 
+		_cleanup_(BN_clear_freep) BIGNUM *third = NULL;
+
+		/* Two primes and e = 65537: what TPMs hold (a TPM is only
+		 * required to support 65537; libtpms refuses others). */
 		if (bits < 2048 || bits > 4096 || bits % 1024 ||
-		    EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_E, &e) != 1 || BN_num_bits(e) > 32) {
+		    EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_E, &e) != 1 || !BN_is_word(e, 65537) ||
+		    EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_FACTOR3, &third) == 1) {
 			ERR_clear_error();
 			return TA_ERR_KEY_TYPE;
 		}
+		ERR_clear_error();
 		p->type = TPM2_ALG_RSA;
 		p->parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_NULL;
 		p->parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
 		p->parameters.rsaDetail.keyBits = (TPMI_RSA_KEY_BITS)bits;
-		/* 0 is the TPM's way of saying 65537. */
-		p->parameters.rsaDetail.exponent = BN_get_word(e) == 65537 ? 0 : (UINT32)BN_get_word(e);
+		p->parameters.rsaDetail.exponent = 0; /* the TPM's way of saying 65537 */
 		/* The TPM's RSA sensitive part is the first prime. */
 		if ((r = bn_param(k, OSSL_PKEY_PARAM_RSA_N, w, p->unique.rsa.buffer)) < 0 ||
 		    (r = bn_param(k, OSSL_PKEY_PARAM_RSA_FACTOR1, w / 2, sens.sensitive.rsa.buffer)) < 0)
@@ -264,6 +269,8 @@ static int object_name(const TPMT_PUBLIC *p, uint8_t *out, size_t *ret_len)
 	return 0;
 }
 
+static int parent_key_check(const TPMT_PUBLIC *p);
+
 /* A storage parent we can wrap to. */
 static int parent_check(const TPMT_PUBLIC *p, size_t *ret_sym_len)
 {
@@ -282,8 +289,61 @@ static int parent_check(const TPMT_PUBLIC *p, size_t *ret_sym_len)
 	if (sym->algorithm != TPM2_ALG_AES || sym->mode.aes != TPM2_ALG_CFB ||
 	    (sym->keyBits.aes != 128 && sym->keyBits.aes != 192 && sym->keyBits.aes != 256))
 		return TA_ERR_FORMAT;
+	if (parent_key_check(p) < 0)
+		return TA_ERR_FORMAT;
 	*ret_sym_len = sym->keyBits.aes / 8;
 	return 0;
+}
+
+static int ec_public_key(size_t c, const uint8_t *x, const uint8_t *y, EVP_PKEY **ret);
+
+/* The parent's key itself: an ECC point on its curve; an RSA modulus of
+ * the declared size, odd, with e = 65537 (any other exponent, e = 1 above
+ * all, would not hide the seed). */
+static int parent_key_check(const TPMT_PUBLIC *p)
+{
+	if (p->type == TPM2_ALG_RSA) {
+		const TPM2B_PUBLIC_KEY_RSA *n = &p->unique.rsa;
+		UINT32 e = p->parameters.rsaDetail.exponent;
+
+		if ((e != 0 && e != 65537) || p->parameters.rsaDetail.keyBits < 2048 ||
+		    n->size * 8 != p->parameters.rsaDetail.keyBits || !(n->buffer[0] & 0x80) ||
+		    !(n->buffer[n->size - 1] & 1))
+			return TA_ERR_FORMAT;
+		return 0;
+	}
+	{
+		_cleanup_(EVP_PKEY_freep) EVP_PKEY *pk = NULL;
+		const TPMS_ECC_POINT *pp = &p->unique.ecc;
+		uint8_t x[66] = { 0 }, y[66] = { 0 };
+		size_t c, w;
+
+		if (curve_by_id(p->parameters.eccDetail.curveID, &c) < 0)
+			return TA_ERR_FORMAT;
+		w = curves[c].len;
+		if (pp->x.size > w || pp->y.size > w || pp->x.size == 0 || pp->y.size == 0)
+			return TA_ERR_FORMAT;
+		memcpy(x + w - pp->x.size, pp->x.buffer, pp->x.size);
+		memcpy(y + w - pp->y.size, pp->y.buffer, pp->y.size);
+		return ec_public_key(c, x, y, &pk);
+	}
+}
+
+bool tpm_parent_is_srk_template(const TPMT_PUBLIC *p)
+{
+	uint8_t a[sizeof(TPMT_PUBLIC)], b[sizeof(TPMT_PUBLIC)];
+	size_t la = 0, lb = 0;
+	TPM2B_PUBLIC t;
+	TPMT_PUBLIC q = *p;
+
+	tpm_srk_template(p->type == TPM2_ALG_RSA, &t);
+	if (q.type == TPM2_ALG_ECC)
+		q.unique.ecc.x.size = q.unique.ecc.y.size = 0;
+	else
+		q.unique.rsa.size = 0;
+	return Tss2_MU_TPMT_PUBLIC_Marshal(&q, a, sizeof(a), &la) == TSS2_RC_SUCCESS &&
+	       Tss2_MU_TPMT_PUBLIC_Marshal(&t.publicArea, b, sizeof(b), &lb) == TSS2_RC_SUCCESS &&
+	       la == lb && memcmp(a, b, la) == 0;
 }
 
 static int ec_public_key(size_t c, const uint8_t *x, const uint8_t *y, EVP_PKEY **ret)
@@ -541,6 +601,8 @@ int tpm_parent_public_parse(const void *data, size_t len, TPMT_PUBLIC *ret, bool
 	} else {
 		return TA_ERR_KEY_TYPE;
 	}
+	if (parent_check(&tp.publicArea, &sym_len) < 0)
+		return TA_ERR_FORMAT;
 	*ret = tp.publicArea;
 	*ret_rsa = tp.publicArea.type == TPM2_ALG_RSA;
 	return 0;

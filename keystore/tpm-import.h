@@ -34,6 +34,11 @@ int tpm_key_public(struct evp_pkey_st *key, TPM2B_PUBLIC *ret);
  * *ret_rsa tells an RSA parent. */
 int tpm_parent_public_parse(const void *data, size_t len, TPMT_PUBLIC *ret, bool *ret_rsa);
 
+/* The parent is what a hierarchy's CreatePrimary of the SRK template
+ * (ECC P-256 or RSA-2048) gives, unique aside: an importable key naming a
+ * hierarchy as its parent can be imported under it. */
+bool tpm_parent_is_srk_template(const TPMT_PUBLIC *p);
+
 /* Wrap key to this TPM's parent (a hierarchy's SRK or a persistent
  * handle) and import it: *ret is a loadable key file. */
 int tpm_import_key(struct tpm *t, struct evp_pkey_st *key, const char *auth, uint32_t parent,

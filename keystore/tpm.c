@@ -77,7 +77,10 @@ int tpm_rc(TSS2_RC rc, const char *what, unsigned flags)
 		case TPM2_RC_VALUE:
 		case TPM2_RC_ECC_POINT:
 		case TPM2_RC_KEY:
-			if (flags & TPM_RC_IMPORT)
+			/* TPM2_Import's duplicate (3) or inSymSeed (4) that the
+			 * parent cannot open; objectPublic (2) is another story. */
+			if ((flags & TPM_RC_IMPORT) && (rc & TPM2_RC_P) &&
+			    ((rc & TPM2_RC_N_MASK) == TPM2_RC_3 || (rc & TPM2_RC_N_MASK) == TPM2_RC_4))
 				return TA_ERR_TPM_IMPORT_PARENT;
 			if (code != TPM2_RC_INTEGRITY)
 				return flags & TPM_RC_PARAMS ? TA_ERR_TPM_UNSUPPORTED_ALG : TA_ERR_TPM;

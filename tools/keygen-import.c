@@ -87,9 +87,13 @@ static int check_key_type(const char *path, EVP_PKEY *pk, const char *file_type)
 	if (EVP_PKEY_is_a(pk, "ED25519") || strstr(file_type, "ed25519"))
 		log_error("%s: ed25519 keys cannot be imported: a TPM 2.0 has no Ed25519 (it holds ecdsa P-256, P-384, P-521 and rsa 2048-4096 keys)",
 			  path);
-	else if (EVP_PKEY_is_a(pk, "RSA"))
+	else if (EVP_PKEY_is_a(pk, "RSA") && (EVP_PKEY_get_bits(pk) < 2048 || EVP_PKEY_get_bits(pk) > 4096 ||
+					       EVP_PKEY_get_bits(pk) % 1024))
 		log_error("%s: rsa %d keys cannot be imported: the TPM holds rsa keys of 2048, 3072 or 4096 bits",
 			  path, EVP_PKEY_get_bits(pk));
+	else if (EVP_PKEY_is_a(pk, "RSA"))
+		log_error("%s: this rsa key cannot be imported: a TPM holds rsa keys of two primes with public exponent 65537",
+			  path);
 	else if (EVP_PKEY_is_a(pk, "EC"))
 		log_error("%s: this ecdsa curve cannot be imported: the TPM holds P-256, P-384 and P-521 keys",
 			  path);
@@ -121,6 +125,11 @@ static int load_private(const struct keygen_args *a, const char *path, const cha
 								: "dsa");
 		return -1;
 	}
+	if (info.unsupported) {
+		log_error("%s: encrypted with a cipher, KDF or bcrypt round count (at most %d) this tool does not read (see -d); decrypt it with ssh-keygen -p first",
+			  path, PRIVFILE_MAX_ROUNDS);
+		return -1;
+	}
 	for (int tries = 0;; tries++) {
 		_cleanup_secret_ char *pass = NULL;
 		_cleanup_free_ char *prompt = NULL;
@@ -138,6 +147,9 @@ static int load_private(const struct keygen_args *a, const char *path, const cha
 		}
 		if (info.encrypted && !pass)
 			return -1;
+		if (info.rounds > 64 && !a->quiet)
+			fprintf(stderr, "Deriving the key of %s from its passphrase (%u bcrypt rounds)...\n",
+				path, info.rounds);
 		r = privfile_parse(data, len, pass, ret);
 		if (r == TA_ERR_BAD_PASSPHRASE && !a->old_passphrase && tries < 2) {
 			fprintf(stderr, "Wrong passphrase, try again.\n");
@@ -147,6 +159,10 @@ static int load_private(const struct keygen_args *a, const char *path, const cha
 		if (r == TA_ERR_UNSUPPORTED) {
 			log_error("%s: encrypted with a cipher or KDF setting this tool does not read (see -d); decrypt it with ssh-keygen -p first",
 				  path);
+			return -1;
+		}
+		if (r == TA_ERR_KEY_MISMATCH) {
+			log_error("%s: the public key in the file does not match its private key", path);
 			return -1;
 		}
 		if (r == TA_ERR_KEY_TYPE) {
@@ -216,7 +232,7 @@ static void print_result(const struct keygen_args *a, const struct keygen_target
 /* The TPM part of an import, with the cleanup signals held when the TPM
  * has no resource manager (as keygen_new_key). */
 static int do_import(const struct keygen_args *a, struct evp_pkey_st *pk, const char *pass,
-		     const struct tpm_keyfile *imp, struct tpm_keyfile **ret)
+		     const struct tpm_keyfile *imp, const char *path, struct tpm_keyfile **ret)
 {
 	_cleanup_(tpm_closep) struct tpm *t = NULL;
 	sigset_t old;
@@ -248,8 +264,12 @@ static int do_import(const struct keygen_args *a, struct evp_pkey_st *pk, const 
 	r = pk ? tpm_import_key(t, pk, pass, a->parent, ret) : tpm_import_keyfile(t, imp, ret);
 	if (hold)
 		atomic_file_release_signals(&old);
-	if (r < 0)
+	if (r == TA_ERR_TPM_UNREACHABLE)
 		return report_tpm_error(&a->tpm, r), -1;
+	if (r < 0) {
+		log_error_r(r, "%s: import", path);
+		return -1;
+	}
 	return 0;
 }
 
@@ -262,7 +282,7 @@ int keygen_import(const struct keygen_args *a)
 	_cleanup_(keygen_targets_clear) struct keygen_targets tg = KEYGEN_TARGETS_INIT;
 	_cleanup_free_ char *comment = NULL, *fp = NULL, *base = NULL;
 	_cleanup_secret_ char *pass = NULL;
-	struct keygen_replace may = { .source = a->import };
+	struct keygen_replace may = { 0 };
 	TPM2B_PUBLIC pub;
 	size_t len;
 	int r;
@@ -279,9 +299,17 @@ int keygen_import(const struct keygen_args *a)
 		return 1;
 	}
 	if (imp) {
+		/* The TPM's rule for what it imports. */
+		if (imp->pub.publicArea.objectAttributes &
+		    (TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT)) {
+			log_error("%s: the key is fixedTPM or fixedParent: no TPM can import it", a->import);
+			return 1;
+		}
 		if (!a->quiet)
 			printf("Importing a wrapped public/private key pair.\n");
 		pub = imp->pub;
+		/* The importable file becomes its loadable form in place. */
+		may.source = a->import;
 	} else {
 		if (!a->quiet)
 			printf("Sealing an existing public/private key pair.\n");
@@ -313,7 +341,7 @@ int keygen_import(const struct keygen_args *a)
 			return 1;
 		}
 	}
-	if (do_import(a, pf ? pf->pkey : NULL, pass, imp, &kf) < 0)
+	if (do_import(a, pf ? pf->pkey : NULL, pass, imp, a->import, &kf) < 0)
 		return 1;
 	if (keygen_write_pair(tg.dirfd, tg.key_path, tg.pub_path, 0644, kf, comment, &fp) < 0)
 		return 1;
@@ -353,6 +381,11 @@ int keygen_wrap(const struct keygen_args *a)
 	}
 	if (r < 0) {
 		log_error("%s: not a parent public key: expected a PEM public key (tpm2_createprimary -f pem, tpm2_readpublic -f pem) or a TPM2B_PUBLIC of a storage key",
+			  a->wrap_with);
+		return 1;
+	}
+	if ((!a->parent || (a->parent >> 24) == 0x40) && !tpm_parent_is_srk_template(&parent)) {
+		log_error("%s: not the SRK a hierarchy makes (the TCG template): give the persistent handle this key lives at (--parent-handle 0x81...)",
 			  a->wrap_with);
 		return 1;
 	}

@@ -196,4 +196,31 @@ bad_input "not a key file" "not a private key file" -q --import msg -N '' -f out
 bad_input "a loadable TPM key" "nothing to import" -q --import keys/e256.tpm -N '' -f out/k
 bad_input "a missing file" "No such file" -q --import src/none -N '' -f out/k
 
+# Found by an attack review: a parent whose RSA exponent would not hide
+# the seed (e = 1), a parent a hierarchy does not make, RSA keys a TPM
+# cannot hold, ciphers refused before any prompt, a software key named
+# NAME.tpm not replaced without a question.
+TPM2TOOLS_TCTI=$OTHER tpm2_createprimary -Q -C o -g sha256 -G rsa2048:null:aes128cfb -a "$H2" \
+	-c rsa2.ctx && TPM2TOOLS_TCTI=$OTHER tpm2_readpublic -Q -c rsa2.ctx -o rsa-parent.tpm2b &&
+	TPM2TOOLS_TCTI=$OTHER tpm2_flushcontext -t || exit 1
+check "a TPM2B_PUBLIC parent (tpm2_readpublic -o) wraps" "$KEYGEN" -q --wrap src/e256 \
+	--wrap-with rsa-parent.tpm2b -N '' -f tpm2b-wrapped
+python3 -c "import sys; b = bytearray(open('rsa-parent.tpm2b', 'rb').read()); b[-262:-258] = (1).to_bytes(4, 'big'); open('e1.tpm2b', 'wb').write(b)"
+bad_input "an RSA parent with exponent 1" "not a parent public key" -q --wrap src/e256 --wrap-with e1.tpm2b -N '' -f out/k
+TPM2TOOLS_TCTI=$OTHER tpm2_createprimary -Q -C o -g sha256 -G ecc256:null:aes256cfb -a "$H2" \
+	-c odd.ctx && TPM2TOOLS_TCTI=$OTHER tpm2_readpublic -Q -c odd.ctx -o odd-parent.tpm2b &&
+	TPM2TOOLS_TCTI=$OTHER tpm2_flushcontext -t || exit 1
+bad_input "a parent that is not the SRK template, for a hierarchy parent" "--parent-handle 0x81" \
+	-q --wrap src/e256 --wrap-with odd-parent.tpm2b -N '' -f out/k
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -pkeyopt rsa_keygen_pubexp:3 -out src/e3.pem 2>/dev/null
+bad_input "rsa with e = 3" "public exponent 65537" -q --import src/e3.pem -N '' -f out/k
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -pkeyopt rsa_keygen_primes:3 -out src/p3.pem 2>/dev/null
+bad_input "rsa with three primes" "two primes" -q --import src/p3.pem -N '' -f out/k
+ssh-keygen -q -t ecdsa -N 'x' -Z chacha20-poly1305@openssh.com -f src/chacha || exit 1
+bad_input "a cipher we do not read: refused before asking" "does not read" -q --import src/chacha -N '' -f out/k
+check_eq "... no passphrase asked" 0 "$(grep -c 'Enter passphrase' bad.err)"
+cp src/e256 soft.tpm
+"$KEYGEN" -q --import soft.tpm -N '' </dev/null >/dev/null 2>&1
+check_eq "a software key named NAME.tpm: not replaced without a yes" "$(cat src/e256)" "$(cat soft.tpm)"
+
 finish
