@@ -297,6 +297,27 @@ static int parent_check(const TPMT_PUBLIC *p, size_t *ret_sym_len)
 
 static int ec_public_key(size_t c, const uint8_t *x, const uint8_t *y, EVP_PKEY **ret);
 
+/* An ECC parent's point, at full width (as the TPM holds its own), and
+ * as an OpenSSL key (on its curve, else TA_ERR_FORMAT). */
+static int parent_point(const TPMT_PUBLIC *p, size_t *ret_c, uint8_t x[66], uint8_t y[66],
+			EVP_PKEY **ret)
+{
+	const TPMS_ECC_POINT *pp = &p->unique.ecc;
+	size_t c, w;
+
+	if (curve_by_id(p->parameters.eccDetail.curveID, &c) < 0)
+		return TA_ERR_FORMAT;
+	w = curves[c].len;
+	if (pp->x.size > w || pp->y.size > w || pp->x.size == 0 || pp->y.size == 0)
+		return TA_ERR_FORMAT;
+	memset(x, 0, 66);
+	memset(y, 0, 66);
+	memcpy(x + w - pp->x.size, pp->x.buffer, pp->x.size);
+	memcpy(y + w - pp->y.size, pp->y.buffer, pp->y.size);
+	*ret_c = c;
+	return ec_public_key(c, x, y, ret);
+}
+
 /* The parent's key itself: an ECC point on its curve; an RSA modulus of
  * the declared size, odd, with e = 65537 (any other exponent, e = 1 above
  * all, would not hide the seed). */
@@ -314,18 +335,10 @@ static int parent_key_check(const TPMT_PUBLIC *p)
 	}
 	{
 		_cleanup_(EVP_PKEY_freep) EVP_PKEY *pk = NULL;
-		const TPMS_ECC_POINT *pp = &p->unique.ecc;
-		uint8_t x[66] = { 0 }, y[66] = { 0 };
-		size_t c, w;
+		uint8_t x[66], y[66];
+		size_t c;
 
-		if (curve_by_id(p->parameters.eccDetail.curveID, &c) < 0)
-			return TA_ERR_FORMAT;
-		w = curves[c].len;
-		if (pp->x.size > w || pp->y.size > w || pp->x.size == 0 || pp->y.size == 0)
-			return TA_ERR_FORMAT;
-		memcpy(x + w - pp->x.size, pp->x.buffer, pp->x.size);
-		memcpy(y + w - pp->y.size, pp->y.buffer, pp->y.size);
-		return ec_public_key(c, x, y, &pk);
+		return parent_point(p, &c, x, y, &pk);
 	}
 }
 
@@ -372,27 +385,18 @@ static int ec_public_key(size_t c, const uint8_t *x, const uint8_t *y, EVP_PKEY 
 static int seed_ecc(const TPMT_PUBLIC *parent, const EVP_MD *md, uint8_t *seed, size_t seed_len,
 		    TPM2B_ENCRYPTED_SECRET *ret)
 {
-	const TPMS_ECC_POINT *pp = &parent->unique.ecc;
 	_cleanup_(EVP_PKEY_freep) EVP_PKEY *peer = NULL, *eph = NULL;
 	_cleanup_(EVP_PKEY_CTX_freep) EVP_PKEY_CTX *dctx = NULL;
-	uint8_t xp[66] = { 0 }, yp[66] = { 0 }, z[66];
+	uint8_t xp[66], yp[66], z[66];
 	TPMS_ECC_POINT pe = { 0 };
 	size_t c, w, z_len, off = 0;
 	int r;
 	CLEANUP_ERASE(z);
 
-	r = curve_by_id(parent->parameters.eccDetail.curveID, &c);
-	if (r < 0)
-		return TA_ERR_FORMAT;
-	w = curves[c].len;
-	if (pp->x.size > w || pp->y.size > w || pp->x.size == 0 || pp->y.size == 0)
-		return TA_ERR_FORMAT;
-	/* Full width, as the TPM holds its own point. */
-	memcpy(xp + w - pp->x.size, pp->x.buffer, pp->x.size);
-	memcpy(yp + w - pp->y.size, pp->y.buffer, pp->y.size);
-	r = ec_public_key(c, xp, yp, &peer);
+	r = parent_point(parent, &c, xp, yp, &peer);
 	if (r < 0)
 		return r;
+	w = curves[c].len;
 	eph = EVP_PKEY_Q_keygen(NULL, NULL, "EC", curves[c].group);
 	z_len = sizeof(z);
 	if (!eph || !(dctx = EVP_PKEY_CTX_new(eph, NULL)) || EVP_PKEY_derive_init(dctx) != 1 ||

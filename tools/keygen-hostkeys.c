@@ -50,13 +50,31 @@ static bool exists_at(int dirfd, const char *name)
 	return fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+/* A host .pub (0600: sshd reads it as a private key first), atomically. */
+static int pub_write(int dirfd, const char *pub_path, const char *pub_name, const char *text)
+{
+	struct atomic_file f = ATOMIC_FILE_INIT;
+	int r;
+
+	r = atomic_file_open_at(dirfd, pub_name, pub_path, 0600, &f);
+	if (r >= 0)
+		r = atomic_file_finish(&f, text, strlen(text));
+	if (r >= 0)
+		r = atomic_file_commit(&f);
+	atomic_file_discard(&f);
+	if (r < 0) {
+		log_error_r(r, "%s", pub_path);
+		return -1;
+	}
+	return 0;
+}
+
 /* NAME.tpm is there but NAME.pub is not: write it from the key file. */
 static int write_pub(const struct keygen_args *a, int dirfd, const char *key_path,
 		     const char *pub_path, const char *pub_name)
 {
 	_cleanup_(keyfile_freep) struct tpm_keyfile *kf = NULL;
 	_cleanup_free_ char *text = NULL, *comment = NULL;
-	struct atomic_file f = ATOMIC_FILE_INIT;
 	int r;
 
 	r = keyfile_read(key_path, &kf);
@@ -68,16 +86,8 @@ static int write_pub(const struct keygen_args *a, int dirfd, const char *key_pat
 						      : keygen_default_comment();
 	if (!comment || keygen_pub_line(kf, comment, &text) < 0)
 		return -1;
-	r = atomic_file_open_at(dirfd, pub_name, pub_path, 0600, &f);
-	if (r >= 0)
-		r = atomic_file_finish(&f, text, strlen(text));
-	if (r >= 0)
-		r = atomic_file_commit(&f);
-	atomic_file_discard(&f);
-	if (r < 0) {
-		log_error_r(r, "%s", pub_path);
+	if (pub_write(dirfd, pub_path, pub_name, text) < 0)
 		return -1;
-	}
 	progress(a, "Wrote public key %s", pub_path);
 	return 0;
 }
@@ -89,7 +99,6 @@ static int host_hier_key(const struct keygen_args *a, struct tpm **t, const stru
 {
 	_cleanup_(keyfile_freep) struct tpm_keyfile *kf = NULL;
 	_cleanup_free_ char *text = NULL;
-	struct atomic_file f = ATOMIC_FILE_INIT;
 	int r;
 
 	progress(a, "Generating new hierarchy host key algorithm=%s hierarchy=%s", h->label,
@@ -102,18 +111,8 @@ static int host_hier_key(const struct keygen_args *a, struct tpm **t, const stru
 	r = tpm_hier_key(*t, a->hierarchy, h->type == SSHKEY_RSA, &kf);
 	if (r < 0)
 		return report_tpm_error(&a->tpm, r), -1;
-	if (keygen_pub_line(kf, comment, &text) < 0)
+	if (keygen_pub_line(kf, comment, &text) < 0 || pub_write(dirfd, pub_path, pub_name, text) < 0)
 		return -1;
-	r = atomic_file_open_at(dirfd, pub_name, pub_path, 0600, &f);
-	if (r >= 0)
-		r = atomic_file_finish(&f, text, strlen(text));
-	if (r >= 0)
-		r = atomic_file_commit(&f);
-	atomic_file_discard(&f);
-	if (r < 0) {
-		log_error_r(r, "%s", pub_path);
-		return -1;
-	}
 	progress(a, "Wrote public key filename=%s", pub_path);
 	return 0;
 }

@@ -97,15 +97,16 @@ sshd_cleanup() {
 }
 add_cleanup sshd_cleanup
 
-# sshd_start AUTHORIZED_KEYS: sshd on 127.0.0.1:$SSHD_PORT in a private
-# mount namespace (for /run/sshd); host key in $WORK/hostkey.
+# sshd_start AUTHORIZED_KEYS [HOSTKEY_LINES]: sshd on 127.0.0.1:$SSHD_PORT
+# in a private mount namespace (for /run/sshd); host key in $WORK/hostkey
+# (known_hosts has it), unless HOSTKEY_LINES (sshd_config lines) say other.
 sshd_start() {
 	[ -f "$WORK/hostkey" ] || ssh-keygen -q -t ecdsa -N '' -f "$WORK/hostkey"
 	SSHD_PORT=$(free_port) || return 1
 	cat > "$WORK/sshd_config" <<CFG
 Port $SSHD_PORT
 ListenAddress 127.0.0.1
-HostKey $WORK/hostkey
+${2:-HostKey $WORK/hostkey}
 PidFile none
 AuthorizedKeysFile $1
 StrictModes no

@@ -147,32 +147,9 @@ check_fails "a bad --hierarchy is refused (agent)" "$AGENT" --hierarchy nope -l 
 ssh-keygen -q -t ecdsa -N '' -C user -f "$WORK/user" || exit 1
 agent_start "$WORK/hostagent.sock" "$WORK/hostagent.log" -D --key-dir "$WORK/hk/etc/ssh" \
 	--hierarchy owner || exit 1
-SSHD_PORT=$(free_port) || exit 1
-cat > sshd_config <<CFG
-Port $SSHD_PORT
-ListenAddress 127.0.0.1
-HostKey $WORK/hk/etc/ssh/ssh_tpm_host_ecdsa_key.pub
+sshd_start "$WORK/user.pub" "HostKey $WORK/hk/etc/ssh/ssh_tpm_host_ecdsa_key.pub
 HostKey $WORK/hk/etc/ssh/ssh_tpm_host_rsa_key.pub
-HostKeyAgent $WORK/hostagent.sock
-PidFile none
-AuthorizedKeysFile $WORK/user.pub
-StrictModes no
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-CFG
-unshare --mount --propagation private sh -c \
-	"mount -t tmpfs -o mode=0755 tmpfs /run && mkdir -m 0755 /run/sshd && exec /usr/sbin/sshd -D -e -f '$WORK/sshd_config'" \
-	2>"$WORK/sshd.log" &
-SSHD_PID=$!
-SSHD_PIDS="$SSHD_PIDS $SSHD_PID"
-i=0
-until ss -Htln "sport = :$SSHD_PORT" | grep -q .; do
-	i=$((i + 1))
-	[ $i -gt 300 ] && break
-	sleep 0.02
-done
+HostKeyAgent $WORK/hostagent.sock" || exit 1
 for alg in ecdsa-sha2-nistp256:ecdsa rsa-sha2-256:rsa; do
 	echo "[127.0.0.1]:$SSHD_PORT $(cut -d' ' -f1-2 "$WORK/hk/etc/ssh/ssh_tpm_host_${alg#*:}_key.pub")" > kh
 	check "sshd with the owner hierarchy ${alg#*:} host key: ssh logs in, host key verified" \
