@@ -395,3 +395,44 @@ int file_install_text(const char *dir, const char *name, const char *text,
 	*ret = existed ? FILE_INSTALL_REPLACED : FILE_INSTALL_CREATED;
 	return 0;
 }
+
+int file_read_bounded(int fd, size_t max, char **ret, size_t *ret_len)
+{
+	struct stat st;
+	size_t len = 0;
+	ssize_t n;
+	char *data;
+
+	if (fstat(fd, &st) < 0)
+		return TA_ERR_SYSTEM;
+	if (!S_ISREG(st.st_mode)) {
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		return TA_ERR_SYSTEM;
+	}
+	if ((uintmax_t)st.st_size > max)
+		return TA_ERR_TOO_LARGE;
+	data = malloc(max + 1);
+	if (!data)
+		return TA_ERR_NOMEM;
+	for (;;) {
+		n = read(fd, data + len, max + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (len > max)
+			break;
+	}
+	if (n < 0 || len > max) {
+		int e = errno;
+
+		erase_and_free(data, max + 1);
+		errno = e;
+		return n < 0 ? TA_ERR_SYSTEM : TA_ERR_TOO_LARGE;
+	}
+	data[len] = '\0';
+	*ret = data;
+	*ret_len = len;
+	return 0;
+}

@@ -53,6 +53,11 @@ void atomic_file_release_signals(const sigset_t *old);
 
 /* mkdir -p: path and its missing parents, with mode (umask applied). */
 int mkdir_parents(const char *path, mode_t mode);
+/* All of a regular file (fd), at most max bytes, into a buffer of max + 1
+ * bytes (NUL-terminated; wipe it with erase_and_free(p, max + 1) if it
+ * held a secret).  TA_ERR_TOO_LARGE beyond max; TA_ERR_SYSTEM (EISDIR,
+ * EINVAL) for what is not a regular file. */
+int file_read_bounded(int fd, size_t max, char **ret, size_t *ret_len);
 
 enum file_install {
 	FILE_INSTALL_CREATED,

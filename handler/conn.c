@@ -29,6 +29,8 @@ void handler_conn_done(struct handler_conn *c)
 	handler_bindings_clear(c);
 	fallback_close_all(c);
 	identity_list_free(c->fallback_seen);
+	keyfile_free(c->hier_keys[0]);
+	keyfile_free(c->hier_keys[1]);
 	secret_free(c->owner_pw);
 	free(c->peer.exe);
 	*c = (struct handler_conn){ .fd = -1 };

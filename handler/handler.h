@@ -94,6 +94,8 @@ struct handler_conn {
 				   * signs: no second listing) */
 	unsigned hops;            /* the client is an ssh-tpm-agent's fallback
 				   * connection, this many agents deep */
+	bool hier_known;          /* --hierarchy keys looked up in this connection */
+	struct tpm_keyfile *hier_keys[2]; /* what that gave (RSA, ECDSA; NULL: none) */
 };
 
 /* fd may be -1 (no connection: tests, fuzzing). */

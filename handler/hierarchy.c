@@ -113,44 +113,25 @@ static void record_put(struct cache *state, const char *id, const struct tpm_clo
 		log_debug("hierarchy key not kept: %s", ta_strerror(r));
 }
 
+/* Append an identity for k (taken). */
 static int append_one(struct identity_list *l, struct tpm_keyfile *k, const char *title)
 {
-	_cleanup_(sshkey_freep) struct sshkey *key = NULL;
-	_cleanup_(buf_freep) struct buf *blob = buf_new(4096);
-	_cleanup_free_ char *comment = NULL, *path = NULL;
+	_cleanup_(identity_clear) struct identity id = { .kf = k };
 	struct identity *grown;
 	int r;
 
-	if (!blob)
-		return TA_ERR_NOMEM;
-	r = tpm_public_to_sshkey(&k->pub, &key);
+	r = identity_set_public(&id);
 	if (r < 0)
 		return r;
-	r = sshkey_to_blob(key, blob);
-	if (r < 0)
-		return r;
-	if (asprintf(&comment, "%s hierarchy key", title) < 0 ||
-	    asprintf(&path, "(%s hierarchy)", title) < 0)
+	if (asprintf(&id.comment, "%s hierarchy key", title) < 0 ||
+	    asprintf(&id.path, "(%s hierarchy)", title) < 0)
 		return TA_ERR_NOMEM;
 	grown = realloc(l->v, (l->n + 1) * sizeof(*grown));
 	if (!grown)
 		return TA_ERR_NOMEM;
 	l->v = grown;
-	l->v[l->n] = (struct identity){
-		.path = TAKE_PTR(path),
-		.kf = k,
-		.key = TAKE_PTR(key),
-		.blob = malloc(buf_len(blob)),
-		.blob_len = buf_len(blob),
-		.comment = TAKE_PTR(comment),
-	};
-	if (!l->v[l->n].blob) {
-		l->v[l->n].kf = NULL;
-		identity_clear(&l->v[l->n]);
-		return TA_ERR_NOMEM;
-	}
-	memcpy(l->v[l->n].blob, buf_ptr(blob), buf_len(blob));
-	l->n++;
+	l->v[l->n++] = id;
+	id = (struct identity){ 0 };
 	return 0;
 }
 
@@ -164,6 +145,24 @@ int handler_append_hierarchy(struct handler_conn *c, struct identity_list *l)
 
 	if (!c->cfg->hierarchy || !title)
 		return 0;
+	/* Listed before in this connection (ssh lists, then signs): the same
+	 * keys, with no second ReadClock. */
+	if (c->hier_known) {
+		for (int i = 0; i < 2; i++) {
+			struct tpm_keyfile *k = NULL;
+
+			if (!c->hier_keys[i])
+				continue;
+			r = keyfile_dup(c->hier_keys[i], &k);
+			if (r < 0)
+				return r;
+			r = append_one(l, k, title);
+			if (r < 0)
+				return r;
+		}
+		return 0;
+	}
+	c->hier_known = true;
 	r = tpm_open(&c->tpm, &t);
 	if (r == 0)
 		r = tpm_read_clock(t, &now);
@@ -196,11 +195,11 @@ int handler_append_hierarchy(struct handler_conn *c, struct identity_list *l)
 			if (state)
 				record_put(state, id, &now, k, label);
 		}
+		if (keyfile_dup(k, &c->hier_keys[i]) < 0)
+			c->hier_keys[i] = NULL;
 		r = append_one(l, k, title);
-		if (r < 0) {
-			keyfile_free(k);
+		if (r < 0)
 			return r;
-		}
 	}
 	return 0;
 }

@@ -182,12 +182,8 @@ static int parse_argv(int argc, char **argv)
 				return -1;
 			break;
 		case OPT_HIERARCHY:
-			arg_hierarchy = tpm_hierarchy_from_string(optarg);
-			if (!arg_hierarchy) {
-				log_error("invalid --hierarchy '%s': use owner, endorsement, null or platform (o, e, n, p)",
-					  optarg);
+			if (tpm_cli_hierarchy(optarg, &arg_hierarchy) < 0)
 				return -1;
-			}
 			break;
 		case OPT_INSTALL_USER_UNITS:
 			arg_install_user_units = true;

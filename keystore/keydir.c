@@ -129,27 +129,58 @@ static int push(struct identity_list *l, struct identity *id,
 	return 0;
 }
 
-/* NAME.pub gives the comment when it holds the same key. */
-static char *comment_from_pub(const char *pub_path, const struct sshkey *key)
+int keydir_read_pub(const char *pub_path, const struct sshkey *key, char **ret_comment)
 {
 	_cleanup_free_ char *line = NULL, *comment = NULL;
 	_cleanup_free_ uint8_t *blob = NULL;
 	_cleanup_(sshkey_freep) struct sshkey *pk = NULL;
 	size_t blob_len;
+	int r;
 
-	if (read_first_line(pub_path, &line, false) < 0)
-		return NULL;
+	r = read_first_line(pub_path, &line, false);
+	if (r < 0)
+		return r;
 	if (sshkey_parse_pub_line(line, &blob, &blob_len, NULL, &comment) < 0 ||
 	    sshkey_from_blob(blob, blob_len, &pk) < 0)
-		return NULL;
+		return TA_ERR_FORMAT;
 	if (!sshkey_equal(pk, key)) {
-		log_debug("%s: public key does not match its .tpm; comment ignored",
-			  pub_path);
-		return NULL;
+		log_debug("%s: holds another public key; not used", pub_path);
+		return TA_ERR_KEY_NOT_FOUND;
 	}
 	if (comment)
 		text_sanitize(comment);
-	return TAKE_PTR(comment);
+	*ret_comment = TAKE_PTR(comment);
+	return 0;
+}
+
+/* NAME.pub gives the comment when it holds the same key. */
+static char *comment_from_pub(const char *pub_path, const struct sshkey *key)
+{
+	char *comment = NULL;
+
+	return keydir_read_pub(pub_path, key, &comment) == 0 ? comment : NULL;
+}
+
+int identity_set_public(struct identity *id)
+{
+	_cleanup_(buf_freep) struct buf *b = NULL;
+	int r;
+
+	r = tpm_public_to_sshkey(&id->kf->pub, &id->key);
+	if (r < 0)
+		return r;
+	b = buf_new(SSHKEY_MAX_BLOB);
+	if (!b)
+		return TA_ERR_NOMEM;
+	r = sshkey_to_blob(id->key, b);
+	if (r < 0)
+		return r;
+	id->blob = malloc(buf_len(b));
+	if (!id->blob)
+		return TA_ERR_NOMEM;
+	memcpy(id->blob, buf_ptr(b), buf_len(b));
+	id->blob_len = buf_len(b);
+	return 0;
 }
 
 /* NAME-cert.pub: a certificate for this key, as a second identity. */
@@ -227,7 +258,6 @@ static int read_key_file(const char *path, struct tpm_keyfile **ret)
 static int add_key(struct identity_list *l, const char *dir, const char *name)
 {
 	_cleanup_free_ char *base = NULL, *pub_path = NULL, *cert_path = NULL;
-	_cleanup_(buf_freep) struct buf *b = NULL;
 	_cleanup_(identity_clear) struct identity id = { 0 };
 	size_t at = 0;
 	int r;
@@ -242,22 +272,11 @@ static int add_key(struct identity_list *l, const char *dir, const char *name)
 		return TA_ERR_NOMEM;
 	r = read_key_file(id.path, &id.kf);
 	if (r == 0)
-		r = tpm_public_to_sshkey(&id.kf->pub, &id.key);
+		r = identity_set_public(&id);
 	if (r < 0) {
 		log_debug_r(r, "%s: skipped", id.path);
 		return r == TA_ERR_NOMEM ? r : 0;
 	}
-	b = buf_new(SSHKEY_MAX_BLOB);
-	if (!b)
-		return TA_ERR_NOMEM;
-	r = sshkey_to_blob(id.key, b);
-	if (r < 0)
-		return r;
-	id.blob_len = buf_len(b);
-	id.blob = malloc(id.blob_len);
-	if (!id.blob)
-		return TA_ERR_NOMEM;
-	memcpy(id.blob, buf_ptr(b), id.blob_len);
 	id.comment = comment_from_pub(pub_path, id.key);
 	if (!id.comment)
 		id.comment = strdup(id.kf->description ? id.kf->description : id.path);

@@ -43,6 +43,12 @@ void identity_clear(struct identity *id);
 void identity_list_free(struct identity_list *l);
 DEFINE_CLEANUP(struct identity_list, identity_list_free)
 
+/* id->key and id->blob from id->kf's public area. */
+int identity_set_public(struct identity *id);
+/* pub_path (a .pub line) holds key: 0 and its comment (sanitized, or
+ * NULL for none); TA_ERR_KEY_NOT_FOUND for another key, else why not. */
+int keydir_read_pub(const char *pub_path, const struct sshkey *key, char **ret_comment);
+
 /* Scan dir (non-recursive).  Unreadable or invalid key files are skipped
  * (logged at debug); a missing directory gives an empty list. */
 int keydir_scan(const char *dir, struct identity_list **ret);

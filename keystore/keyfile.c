@@ -27,6 +27,7 @@
 #include <tss2/tss2_mu.h>
 
 #include "err.h"
+#include "fileio.h"
 
 #define PEM_LABEL "TSS2 PRIVATE KEY"
 #define OID_LOADABLE "2.23.133.10.1.3"
@@ -300,34 +301,13 @@ int keyfile_read_fd(int fd, struct tpm_keyfile **ret)
 int keyfile_read_fd_flags(int fd, unsigned flags, struct tpm_keyfile **ret)
 {
 	_cleanup_free_ char *data = NULL;
-	struct stat st;
-	size_t len = 0;
-	ssize_t n;
+	size_t len;
+	int r;
 
 	*ret = NULL;
-	if (fstat(fd, &st) < 0)
-		return TA_ERR_SYSTEM;
-	if (!S_ISREG(st.st_mode)) {
-		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-		return TA_ERR_SYSTEM;
-	}
-	if (st.st_size > KEYFILE_MAX_SIZE)
-		return TA_ERR_TOO_LARGE;
-	data = malloc(KEYFILE_MAX_SIZE + 1);
-	if (!data)
-		return TA_ERR_NOMEM;
-	for (;;) {
-		n = read(fd, data + len, KEYFILE_MAX_SIZE + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return TA_ERR_SYSTEM;
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > KEYFILE_MAX_SIZE)
-			return TA_ERR_TOO_LARGE;
-	}
+	r = file_read_bounded(fd, KEYFILE_MAX_SIZE, &data, &len);
+	if (r < 0)
+		return r;
 	return keyfile_parse_flags(data, len, flags, ret);
 }
 

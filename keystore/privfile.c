@@ -277,6 +277,20 @@ static void blob_type(const uint8_t *pub, size_t len, char *out, size_t out_len)
 	}
 }
 
+/* "PRIVATE KEY", "ENCRYPTED PRIVATE KEY", "EC PRIVATE KEY", ... */
+static bool pem_is_private_key(const char *name)
+{
+	size_t n = strlen(name);
+
+	return strcmp(name, "PRIVATE KEY") == 0 || (n > 12 && strcmp(name + n - 12, " PRIVATE KEY") == 0);
+}
+
+static bool pem_is_encrypted(const struct pem_block *pb)
+{
+	return strcmp(pb->name, "ENCRYPTED PRIVATE KEY") == 0 ||
+	       (pb->header && strstr(pb->header, "ENCRYPTED"));
+}
+
 int privfile_info(const void *data, size_t len, struct privfile_info *ret)
 {
 	struct pem_block pb;
@@ -302,14 +316,12 @@ int privfile_info(const void *data, size_t len, struct privfile_info *ret)
 			}
 			r = 0;
 		}
-	} else if (strcmp(pb.name, "ENCRYPTED PRIVATE KEY") == 0) {
-		info.encrypted = true;
-	} else if (strcmp(pb.name, "PRIVATE KEY") == 0) {
-		r = 0;
-	} else if (strlen(pb.name) > 12 && strcmp(pb.name + strlen(pb.name) - 12, " PRIVATE KEY") == 0) {
+	} else if (pem_is_private_key(pb.name)) {
+		info.encrypted = pem_is_encrypted(&pb);
 		/* "EC PRIVATE KEY", "RSA PRIVATE KEY", "DSA PRIVATE KEY". */
-		info.encrypted = pb.header && strstr(pb.header, "ENCRYPTED");
-		snprintf(info.type, sizeof(info.type), "%.*s", (int)(strlen(pb.name) - 12), pb.name);
+		if (strcmp(pb.name, "PRIVATE KEY") != 0 && strcmp(pb.name, "ENCRYPTED PRIVATE KEY") != 0)
+			snprintf(info.type, sizeof(info.type), "%.*s", (int)(strlen(pb.name) - 12),
+				 pb.name);
 	} else {
 		r = TA_ERR_FORMAT;
 	}
@@ -335,27 +347,15 @@ static int pass_cb(char *buf, int size, int rwflag, void *u)
 	return (int)n;
 }
 
-int privfile_parse(const void *data, size_t len, const char *passphrase, struct privfile **ret)
+/* PEM and PKCS#8, by OpenSSL's decoders. */
+static int pem_parse(const void *data, size_t len, bool encrypted, const char *passphrase,
+		     struct privfile **ret)
 {
 	_cleanup_(BIO_freep) BIO *bio = NULL;
-	struct privfile_info info;
 	struct privfile *p;
 	EVP_PKEY *pkey;
 	int r;
 
-	r = privfile_info(data, len, &info);
-	if (r < 0)
-		return r;
-	if (info.openssh) {
-		struct pem_block pb;
-
-		r = pem_block_read(data, len, &pb);
-		if (r < 0)
-			return r;
-		r = openssh_parse(pb.data, (size_t)pb.len, passphrase, ret);
-		pem_block_clear(&pb);
-		return r;
-	}
 	bio = BIO_new_mem_buf(data, (int)len);
 	if (!bio)
 		return TA_ERR_NOMEM;
@@ -365,7 +365,7 @@ int privfile_parse(const void *data, size_t len, const char *passphrase, struct 
 		/* OpenSSL does not tell a wrong passphrase from a damaged
 		 * file; for an encrypted one the passphrase is the likely
 		 * cause. */
-		return info.encrypted ? TA_ERR_BAD_PASSPHRASE : TA_ERR_FORMAT;
+		return encrypted ? TA_ERR_BAD_PASSPHRASE : TA_ERR_FORMAT;
 	}
 	/* The TPM would refuse a mismatch too (TPM_RC_BINDING), but would
 	 * not say which file or why. */
@@ -388,4 +388,22 @@ int privfile_parse(const void *data, size_t len, const char *passphrase, struct 
 	p->pkey = pkey;
 	*ret = p;
 	return 0;
+}
+
+int privfile_parse(const void *data, size_t len, const char *passphrase, struct privfile **ret)
+{
+	struct pem_block pb;
+	int r;
+
+	r = pem_block_read(data, len, &pb);
+	if (r < 0)
+		return r;
+	if (strcmp(pb.name, OPENSSH_LABEL) == 0)
+		r = openssh_parse(pb.data, (size_t)pb.len, passphrase, ret);
+	else if (pem_is_private_key(pb.name))
+		r = pem_parse(data, len, pem_is_encrypted(&pb), passphrase, ret);
+	else
+		r = TA_ERR_FORMAT;
+	pem_block_clear(&pb);
+	return r;
 }

@@ -25,5 +25,7 @@ enum {
 int tpm_cli_option(struct tpm_opts *o, int c, const char *arg, char **argv);
 /* owner|o, endorsement|e, null|n, platform|p -> TA_RH_*; 0 if none. */
 uint32_t tpm_hierarchy_from_string(const char *s);
+/* --hierarchy ARG: *ret (TA_RH_*), or -1 after one line saying why. */
+int tpm_cli_hierarchy(const char *arg, uint32_t *ret);
 /* "Owner", "Endorsement", "Null", "Platform" (NULL for other handles). */
 const char *tpm_hierarchy_title(uint32_t h);

@@ -344,19 +344,8 @@ static int parent_key_check(const TPMT_PUBLIC *p)
 
 bool tpm_parent_is_srk_template(const TPMT_PUBLIC *p)
 {
-	uint8_t a[sizeof(TPMT_PUBLIC)], b[sizeof(TPMT_PUBLIC)];
-	size_t la = 0, lb = 0;
-	TPM2B_PUBLIC t;
-	TPMT_PUBLIC q = *p;
-
-	tpm_srk_template(p->type == TPM2_ALG_RSA, &t);
-	if (q.type == TPM2_ALG_ECC)
-		q.unique.ecc.x.size = q.unique.ecc.y.size = 0;
-	else
-		q.unique.rsa.size = 0;
-	return Tss2_MU_TPMT_PUBLIC_Marshal(&q, a, sizeof(a), &la) == TSS2_RC_SUCCESS &&
-	       Tss2_MU_TPMT_PUBLIC_Marshal(&t.publicArea, b, sizeof(b), &lb) == TSS2_RC_SUCCESS &&
-	       la == lb && memcmp(a, b, la) == 0;
+	return (p->type == TPM2_ALG_ECC || p->type == TPM2_ALG_RSA) &&
+	       tpm_public_is_srk_template(p, p->type == TPM2_ALG_RSA);
 }
 
 static int ec_public_key(size_t c, const uint8_t *x, const uint8_t *y, EVP_PKEY **ret)

@@ -64,6 +64,8 @@ int tpm_hier_load(struct tpm *t, const struct tpm_keyfile *k, struct tpm_obj *ke
 /* The storage-key template of permanent parents (ECC P-256 H-2 or
  * RSA-2048 H-1, unique empty). */
 void tpm_srk_template(bool rsa, TPM2B_PUBLIC *tp);
+/* p is tpm_srk_template(rsa)'s public area, unique aside. */
+bool tpm_public_is_srk_template(const TPMT_PUBLIC *p, bool rsa);
 /* Open a key's parent: a persistent handle, or the primary the hierarchy
  * makes from tpm_srk_template (a verified persistent SRK standing in for
  * the owner's when persistent is set). */

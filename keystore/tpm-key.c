@@ -87,6 +87,18 @@ static int public_bytes(const TPMT_PUBLIC *in, bool no_unique, uint8_t *out, siz
 	return 0;
 }
 
+bool tpm_public_is_srk_template(const TPMT_PUBLIC *p, bool rsa)
+{
+	uint8_t have[sizeof(TPMT_PUBLIC)], want[sizeof(TPMT_PUBLIC)];
+	size_t have_len = sizeof(have), want_len = sizeof(want);
+	TPM2B_PUBLIC tmpl;
+
+	tpm_srk_template(rsa, &tmpl);
+	return public_bytes(p, true, have, &have_len) == 0 &&
+	       public_bytes(&tmpl.publicArea, true, want, &want_len) == 0 && have_len == want_len &&
+	       memcmp(have, want, have_len) == 0;
+}
+
 /* A persistent SRK at 0x81000001 that is the very key CreatePrimary of
  * our template would make (its public area, unique aside, is the template
  * byte for byte, and its name is that public area's): used instead, one
@@ -96,21 +108,17 @@ static bool persistent_srk(struct tpm *t, bool rsa, ESYS_TR *ret)
 	_cleanup_(tpm_esys_freep) TPM2B_PUBLIC *pub = NULL;
 	_cleanup_(tpm_esys_freep) TPM2B_NAME *name = NULL;
 	_cleanup_(tpm_esys_freep) TPM2B_NAME *qname = NULL;
-	uint8_t have[sizeof(TPMT_PUBLIC)], want[sizeof(TPMT_PUBLIC)], md[32];
-	size_t have_len = sizeof(have), want_len = sizeof(want), full_len = sizeof(have);
-	TPM2B_PUBLIC tmpl;
+	uint8_t have[sizeof(TPMT_PUBLIC)], md[32];
+	size_t full_len = sizeof(have);
 	ESYS_TR h = ESYS_TR_NONE;
 	bool ok;
 
 	if (Esys_TR_FromTPMPublic(t->esys, TA_SRK_HANDLE, ESYS_TR_NONE, ESYS_TR_NONE,
 				  ESYS_TR_NONE, &h) != TSS2_RC_SUCCESS)
 		return false; /* none there (TPM_RC_HANDLE) */
-	tpm_srk_template(rsa, &tmpl);
 	ok = Esys_ReadPublic(t->esys, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, &name,
 			     &qname) == TSS2_RC_SUCCESS &&
-	     public_bytes(&pub->publicArea, true, have, &have_len) == 0 &&
-	     public_bytes(&tmpl.publicArea, true, want, &want_len) == 0 && have_len == want_len &&
-	     memcmp(have, want, have_len) == 0 &&
+	     tpm_public_is_srk_template(&pub->publicArea, rsa) &&
 	     public_bytes(&pub->publicArea, false, have, &full_len) == 0 &&
 	     ta_hash_digest(TA_HASH_SHA256, have, full_len, md) == 0 && name->size == 34 &&
 	     name->name[0] == 0x00 && name->name[1] == 0x0b && memcmp(name->name + 2, md, 32) == 0;

@@ -599,3 +599,12 @@ const char *tpm_hierarchy_title(uint32_t h)
 			return hierarchies[i].title;
 	return NULL;
 }
+
+int tpm_cli_hierarchy(const char *arg, uint32_t *ret)
+{
+	*ret = tpm_hierarchy_from_string(arg);
+	if (*ret)
+		return 0;
+	log_error("invalid --hierarchy '%s': use owner, endorsement, null or platform (o, e, n, p)", arg);
+	return -1;
+}

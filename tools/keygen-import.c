@@ -34,41 +34,16 @@
 static int read_source(const char *path, char **ret, size_t *ret_len)
 {
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	_cleanup_free_ char *data = NULL;
-	struct stat st;
-	size_t len = 0;
-	ssize_t n;
+	int r;
 
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		log_error("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
+	r = fd < 0 ? TA_ERR_SYSTEM : file_read_bounded(fd, SOURCE_MAX, ret, ret_len);
+	if (r == TA_ERR_SYSTEM && errno == EINVAL)
 		log_error("%s: not a regular file", path);
-		return -1;
-	}
-	data = malloc(SOURCE_MAX + 1);
-	if (!data)
-		return -1;
-	while ((n = read(fd, data + len, SOURCE_MAX + 1 - len)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			log_error("%s: %s", path, strerror(errno));
-			erase_and_free(TAKE_PTR(data), SOURCE_MAX + 1);
-			return -1;
-		}
-		len += (size_t)n;
-		if (len > SOURCE_MAX) {
-			log_error("%s: larger than %d bytes: not a key file", path, SOURCE_MAX);
-			erase_and_free(TAKE_PTR(data), SOURCE_MAX + 1);
-			return -1;
-		}
-	}
-	data[len] = '\0';
-	*ret = TAKE_PTR(data);
-	*ret_len = len;
-	return 0;
+	else if (r == TA_ERR_TOO_LARGE)
+		log_error("%s: larger than %d bytes: not a key file", path, SOURCE_MAX);
+	else if (r < 0)
+		log_error("%s: %s", path, r == TA_ERR_SYSTEM ? strerror(errno) : ta_strerror(r));
+	return r < 0 ? -1 : 0;
 }
 
 static void source_freep(char **data)
@@ -178,28 +153,20 @@ static int load_private(const struct keygen_args *a, const char *path, const cha
 	}
 }
 
-/* The comment: -C, the key file's own, that of the .pub next to it, or
- * user@host. */
-static char *source_comment(const struct keygen_args *a, const char *path, const char *own)
+/* The comment: -C, the key file's own, that of the .pub next to it
+ * (when it holds the same key), or user@host. */
+static char *source_comment(const struct keygen_args *a, const char *path, const char *own,
+			    const struct sshkey *key)
 {
-	_cleanup_free_ char *pub_path = NULL, *text = NULL, *type = NULL, *comment = NULL;
-	_cleanup_free_ uint8_t *blob = NULL;
-	size_t blob_len;
-	FILE *f;
+	_cleanup_free_ char *pub_path = NULL, *comment = NULL;
 
 	if (a->comment)
 		return strdup(a->comment);
 	if (own && *own)
 		return strdup(own);
-	if (asprintf(&pub_path, "%s.pub", path) >= 0 && (f = fopen(pub_path, "re"))) {
-		text = calloc(1, 16384);
-		if (text && fread(text, 1, 16383, f) == 0)
-			text[0] = '\0';
-		fclose(f);
-		if (text && sshkey_parse_pub_line(text, &blob, &blob_len, &type, &comment) == 0 &&
-		    comment && *comment)
-			return TAKE_PTR(comment);
-	}
+	if (asprintf(&pub_path, "%s.pub", path) >= 0 &&
+	    keydir_read_pub(pub_path, key, &comment) == 0 && comment && *comment)
+		return TAKE_PTR(comment);
 	return keygen_default_comment();
 }
 
@@ -328,7 +295,7 @@ int keygen_import(const struct keygen_args *a)
 	base = strdup(a->file ? a->file : a->import);
 	if (!base || keygen_targets_open(base, &may, &tg) < 0)
 		return 1;
-	comment = source_comment(a, a->import, imp ? imp->description : pf->comment);
+	comment = source_comment(a, a->import, imp ? imp->description : pf->comment, key);
 	if (!comment)
 		return 1;
 	if (!imp) {
@@ -397,7 +364,14 @@ int keygen_wrap(const struct keygen_args *a)
 		return 1;
 	if (keygen_targets_open(a->file, NULL, &tg) < 0)
 		return 1;
-	comment = source_comment(a, a->wrap, pf->comment);
+	{
+		_cleanup_(sshkey_freep) struct sshkey *key = NULL;
+		TPM2B_PUBLIC pub;
+
+		if (tpm_key_public(pf->pkey, &pub) < 0 || tpm_public_to_sshkey(&pub, &key) < 0)
+			return 1;
+		comment = source_comment(a, a->wrap, pf->comment, key);
+	}
 	pass = new_passphrase(a);
 	if (!comment || !pass)
 		return 1;

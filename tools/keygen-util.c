@@ -205,23 +205,9 @@ static int check_target(const char *path, struct stat *st, bool *ret_exists)
  * an imported private key). */
 static bool pub_is(const char *path, const struct sshkey *key)
 {
-	_cleanup_free_ char *text = NULL, *type = NULL, *comment = NULL;
-	_cleanup_free_ uint8_t *blob = NULL;
-	_cleanup_(sshkey_freep) struct sshkey *have = NULL;
-	size_t blob_len;
-	FILE *f;
+	_cleanup_free_ char *comment = NULL;
 
-	if (!key)
-		return false;
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	text = calloc(1, 16384);
-	if (text && fread(text, 1, 16383, f) == 0)
-		text[0] = '\0';
-	fclose(f);
-	return text && sshkey_parse_pub_line(text, &blob, &blob_len, &type, &comment) == 0 &&
-	       sshkey_from_blob(blob, blob_len, &have) == 0 && sshkey_equal(have, key);
+	return key && keydir_read_pub(path, key, &comment) == 0;
 }
 
 int keygen_targets_open(const char *name, const struct keygen_replace *may,

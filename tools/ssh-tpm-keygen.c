@@ -140,13 +140,9 @@ static int parse_argv(int argc, char **argv, struct keygen_args *a)
 			a->wrap_with = optarg;
 			break;
 		case OPT_HIERARCHY:
-			a->hierarchy = tpm_hierarchy_from_string(optarg);
-			a->hierarchy_name = optarg;
-			if (!a->hierarchy) {
-				log_error("invalid --hierarchy '%s': use owner, endorsement, null or platform (o, e, n, p)",
-					  optarg);
+			if (tpm_cli_hierarchy(optarg, &a->hierarchy) < 0)
 				return -1;
-			}
+			a->hierarchy_name = optarg;
 			break;
 		case OPT_PRINT_PUBKEY:
 			a->print_pubkey = optarg;

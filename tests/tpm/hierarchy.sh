@@ -76,6 +76,8 @@ check "a signature from the kept record" sign_ok "$WORK/t.sock" rsa.pub
 tail -c +"$from" t.log > last.log
 check_eq "... makes no CreatePrimary (the saved context loads)" 0 "$(grep -ac 'Esys_CreatePrimary_Async(' last.log)"
 check_eq "... one ContextLoad" 1 "$(grep -ac 'Esys_ContextLoad_Async(' last.log)"
+check_eq "... one ReadClock (the connection's listing is reused for its signature)" 1 \
+	"$(grep -ac 'Esys_ReadClock_Async(' last.log)"
 kill "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null
 
 for h in owner endorsement null; do
