@@ -172,6 +172,16 @@ int buf_peek_u32(const struct buf *b, uint32_t *ret)
 	return 0;
 }
 
+int buf_get_u16(struct buf *b, uint16_t *ret)
+{
+	*ret = 0;
+	if (buf_len(b) < 2)
+		return TA_ERR_INCOMPLETE;
+	*ret = (uint16_t)(b->d[b->off] << 8 | b->d[b->off + 1]);
+	b->off += 2;
+	return 0;
+}
+
 int buf_get_u32(struct buf *b, uint32_t *ret)
 {
 	int r = buf_peek_u32(b, ret);
@@ -339,6 +349,13 @@ int buf_put(struct buf *b, const void *data, size_t len)
 int buf_put_u8(struct buf *b, uint8_t v)
 {
 	return buf_put(b, &v, 1);
+}
+
+int buf_put_u16(struct buf *b, uint16_t v)
+{
+	uint8_t p[2] = { v >> 8, v };
+
+	return buf_put(b, p, sizeof(p));
 }
 
 int buf_put_u32(struct buf *b, uint32_t v)

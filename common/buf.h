@@ -39,6 +39,7 @@ int buf_reserve(struct buf *b, size_t n, uint8_t **ret_ptr);
 /* Getters. */
 int buf_get(struct buf *b, void *out, size_t len);
 int buf_get_u8(struct buf *b, uint8_t *ret);
+int buf_get_u16(struct buf *b, uint16_t *ret);
 int buf_get_u32(struct buf *b, uint32_t *ret);
 int buf_get_u64(struct buf *b, uint64_t *ret);
 /* A string borrowed from the buffer; valid until the next mutation. */
@@ -56,6 +57,7 @@ int buf_get_mpint_direct(struct buf *b, const uint8_t **ret, size_t *ret_len);
 /* Putters. */
 int buf_put(struct buf *b, const void *data, size_t len);
 int buf_put_u8(struct buf *b, uint8_t v);
+int buf_put_u16(struct buf *b, uint16_t v);
 int buf_put_u32(struct buf *b, uint32_t v);
 int buf_put_u64(struct buf *b, uint64_t v);
 int buf_put_string(struct buf *b, const void *data, size_t len);

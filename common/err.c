@@ -99,6 +99,10 @@ static const char *ta_err_message(enum ta_err e)
 		       "or the file is damaged";
 	case TA_ERR_KEY_MISMATCH:
 		return "the public key in the file does not match its private key";
+	case TA_ERR_TSS2_MISSING:
+		return "the TPM software stack could not be loaded (libtss2-esys.so.0, "
+		       "libtss2-tctildr.so.0, libtss2-mu.so.0, libtss2-rc.so.0: Debian packages "
+		       "libtss2-esys-3.0.2-0, libtss2-tctildr0, libtss2-mu0, libtss2-rc0)";
 	case TA_ERR_EOF:
 		return "connection closed";
 	case TA_ERR_AUTH_TOO_LONG:

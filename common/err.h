@@ -46,6 +46,7 @@ enum ta_err {
 	TA_ERR_BAD_PASSPHRASE = -40,
 	TA_ERR_TPM_IMPORT_PARENT = -41,
 	TA_ERR_KEY_MISMATCH = -42,
+	TA_ERR_TSS2_MISSING = -43,
 };
 
 /* Human-readable message for a (negative) ta_err code.  For TA_ERR_SYSTEM

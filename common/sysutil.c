@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,55 @@ int write_full(int fd, const void *p, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+/* A decimal number, nothing else (no sign, no spaces). */
+static int parse_env_ulong(const char *name, unsigned long max, unsigned long *ret)
+{
+	const char *s = getenv(name);
+	char *end;
+	unsigned long v;
+
+	if (!s || *s < '0' || *s > '9')
+		return TA_ERR_FORMAT;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return TA_ERR_FORMAT;
+	*ret = v;
+	return 0;
+}
+
+int listen_fds_take(void)
+{
+	unsigned long pid, n = 0;
+	int r = 0;
+
+	if (!getenv("LISTEN_PID"))
+		goto out;
+	r = parse_env_ulong("LISTEN_PID", (unsigned long)INT32_MAX, &pid);
+	if (r < 0)
+		goto out;
+	if ((pid_t)pid != getpid())
+		goto out; /* meant for another process (our parent's) */
+	r = parse_env_ulong("LISTEN_FDS", (unsigned long)(INT32_MAX - LISTEN_FDS_START), &n);
+	if (r < 0)
+		goto out;
+	for (unsigned long i = 0; i < n; i++) {
+		int fd = LISTEN_FDS_START + (int)i;
+		int fl = fcntl(fd, F_GETFD);
+
+		if (fl < 0 || fcntl(fd, F_SETFD, fl | FD_CLOEXEC) < 0) {
+			r = TA_ERR_SYSTEM;
+			goto out;
+		}
+	}
+	r = (int)n;
+out:
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	return r;
 }
 
 long long monotonic_ms(void)

@@ -9,6 +9,17 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+/* The first descriptor systemd passes (SD_LISTEN_FDS_START). */
+#define LISTEN_FDS_START 3
+/* How many descriptors systemd passed us, from LISTEN_PID and LISTEN_FDS
+ * as sd_listen_fds(3) reads them (0 when LISTEN_PID is not our pid), with
+ * FD_CLOEXEC set on each; the LISTEN_* variables are removed from the
+ * environment in every case, as sd_listen_fds(1) does.  Our own reader
+ * because libsystemd, with the six libraries it needs, would be mapped
+ * and relocated by every per-connection handler for this one call.
+ * TA_ERR_FORMAT when the variables are malformed. */
+int listen_fds_take(void);
+
 /* CLOCK_MONOTONIC in milliseconds. */
 long long monotonic_ms(void);
 

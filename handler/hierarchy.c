@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <tss2/tss2_mu.h>
 
 #include "buf.h"
 #include "err.h"
@@ -20,6 +19,7 @@
 #include "log.h"
 #include "pubkey.h"
 #include "tpm-cli.h"
+#include "tpm-mu.h"
 
 #define HIER_RECORD_VERSION 1
 
@@ -47,7 +47,7 @@ static int record_get(struct cache *state, const char *id, const struct tpm_cloc
 	_cleanup_(buf_freep) struct buf *b = NULL;
 	uint8_t *data = NULL;
 	const uint8_t *pub, *ctx;
-	size_t len, pub_len, ctx_len, off = 0;
+	size_t len, pub_len, ctx_len;
 	uint32_t version, reset, restart;
 	uint64_t clock;
 	int r;
@@ -70,8 +70,7 @@ static int record_get(struct cache *state, const char *id, const struct tpm_cloc
 		r = TA_ERR_KEY_NOT_FOUND;
 	if (r == 0 && !(k = calloc(1, sizeof(*k))))
 		r = TA_ERR_NOMEM;
-	if (r == 0 && (Tss2_MU_TPM2B_PUBLIC_Unmarshal(pub, pub_len, &off, &k->pub) != TSS2_RC_SUCCESS ||
-		       off != pub_len))
+	if (r == 0 && mu_public_from_bytes(pub, pub_len, &k->pub) < 0)
 		r = TA_ERR_FORMAT;
 	if (r == 0 && ctx_len) {
 		k->ctx = malloc(ctx_len);
@@ -101,7 +100,7 @@ static void record_put(struct cache *state, const char *id, const struct tpm_clo
 	size_t off = 0;
 	int r;
 
-	if (!b || Tss2_MU_TPM2B_PUBLIC_Marshal(&k->pub, pub, sizeof(pub), &off) != TSS2_RC_SUCCESS)
+	if (!b || mu_public_to_bytes(&k->pub, pub, sizeof(pub), &off) < 0)
 		return;
 	if ((r = buf_put_u32(b, HIER_RECORD_VERSION)) != 0 || (r = buf_put_u32(b, now->reset)) != 0 ||
 	    (r = buf_put_u32(b, now->restart)) != 0 || (r = buf_put_u64(b, now->clock)) != 0 ||

@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <systemd/sd-daemon.h>
 
 #include "ask.h"
 #include "cli.h"
@@ -481,9 +480,9 @@ int main(int argc, char **argv)
 		.n_fallbacks = arg_n_fallbacks,
 	};
 
-	n = sd_listen_fds(1);
+	n = listen_fds_take();
 	if (n < 0) {
-		log_error("sd_listen_fds: %s", strerror(-n));
+		log_error("LISTEN_PID/LISTEN_FDS from systemd: %s", ta_strerror(n));
 		return 1;
 	}
 	if (n > 1) {
@@ -496,7 +495,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (n == 1) {
-		fd = SD_LISTEN_FDS_START;
+		fd = LISTEN_FDS_START;
 		if (!fd_is_socket(fd, &listening)) {
 			log_error("fd %d from systemd is not a socket", fd);
 			return 1;

@@ -24,10 +24,10 @@
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/safestack.h>
-#include <tss2/tss2_mu.h>
 
 #include "err.h"
 #include "fileio.h"
+#include "tpm-mu.h"
 
 #define PEM_LABEL "TSS2 PRIVATE KEY"
 #define OID_LOADABLE "2.23.133.10.1.3"
@@ -154,12 +154,29 @@ static int oid_is(const ASN1_OBJECT *o, const char *txt)
 	return want && OBJ_cmp(o, want) == 0;
 }
 
+/* An OCTET STRING that is one TPM2B, to its last byte. */
+static int get_tpm2b_exact(const ASN1_OCTET_STRING *o, uint8_t *dst, size_t cap, uint16_t *ret_size)
+{
+	_cleanup_(buf_freep) struct buf *b =
+		buf_from(ASN1_STRING_get0_data(o), (size_t)ASN1_STRING_length(o));
+	int r;
+
+	*ret_size = 0;
+	if (!b)
+		return TA_ERR_NOMEM;
+	r = mu_get_tpm2b(b, dst, cap, ret_size);
+	if (r == 0 && buf_len(b) != 0) {
+		*ret_size = 0;
+		r = TA_ERR_TRAILING;
+	}
+	return r;
+}
+
 static int keyfile_from_asn1(const TAKEY *a, unsigned flags, struct tpm_keyfile **ret)
 {
 	_cleanup_(keyfile_freep) struct tpm_keyfile *k = NULL;
 	bool importable = oid_is(a->type, OID_IMPORTABLE);
 	uint64_t parent;
-	size_t off;
 
 	if (importable && !(flags & KEYFILE_IMPORTABLE_OK))
 		return TA_ERR_KEYFILE_IMPORTABLE;
@@ -181,11 +198,9 @@ static int keyfile_from_asn1(const TAKEY *a, unsigned flags, struct tpm_keyfile 
 	k->importable = importable;
 	if (importable) {
 		/* The whole TPM2B_ENCRYPTED_SECRET, its size prefix included. */
-		off = 0;
-		if (Tss2_MU_TPM2B_ENCRYPTED_SECRET_Unmarshal(ASN1_STRING_get0_data(a->secret),
-							     (size_t)ASN1_STRING_length(a->secret),
-							     &off, &k->secret) != TSS2_RC_SUCCESS ||
-		    off != (size_t)ASN1_STRING_length(a->secret) || k->secret.size == 0)
+		if (get_tpm2b_exact(a->secret, k->secret.secret, sizeof(k->secret.secret),
+				    &k->secret.size) < 0 ||
+		    k->secret.size == 0)
 			return TA_ERR_KEYFILE_SECRET;
 	}
 	/* Absent (-1) or FALSE (0) both mean "authorization needed". */
@@ -213,20 +228,14 @@ static int keyfile_from_asn1(const TAKEY *a, unsigned flags, struct tpm_keyfile 
 			return TA_ERR_NOMEM;
 	}
 
-	off = 0;
-	if (Tss2_MU_TPM2B_PUBLIC_Unmarshal(ASN1_STRING_get0_data(a->pubkey),
-					   (size_t)ASN1_STRING_length(a->pubkey),
-					   &off, &k->pub) != TSS2_RC_SUCCESS ||
-	    off != (size_t)ASN1_STRING_length(a->pubkey) || k->pub.size == 0 ||
-	    /* tss2-mu does not check that the size field matches the
-	     * TPMT_PUBLIC it prefixes; the TPM would refuse the key. */
-	    (size_t)k->pub.size + 2 != off)
+	/* The size field must match the TPMT_PUBLIC it prefixes (tss2-mu
+	 * does not check that; the TPM would refuse the key). */
+	if (mu_public_from_bytes(ASN1_STRING_get0_data(a->pubkey),
+				 (size_t)ASN1_STRING_length(a->pubkey), &k->pub) < 0 ||
+	    k->pub.size == 0)
 		return TA_ERR_KEYFILE_PUBLIC;
-	off = 0;
-	if (Tss2_MU_TPM2B_PRIVATE_Unmarshal(ASN1_STRING_get0_data(a->privkey),
-					    (size_t)ASN1_STRING_length(a->privkey),
-					    &off, &k->priv) != TSS2_RC_SUCCESS ||
-	    off != (size_t)ASN1_STRING_length(a->privkey) || k->priv.size == 0)
+	if (get_tpm2b_exact(a->privkey, k->priv.buffer, sizeof(k->priv.buffer), &k->priv.size) < 0 ||
+	    k->priv.size == 0)
 		return TA_ERR_KEYFILE_PRIVATE;
 
 	*ret = TAKE_PTR(k);
@@ -336,6 +345,24 @@ static int set_octets(ASN1_OCTET_STRING **dst, const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* size bytes of src (at most cap) as a TPM2B into out (2 + cap bytes). */
+static int put_tpm2b(const uint8_t *src, uint16_t size, size_t cap, uint8_t *out, size_t *ret_len)
+{
+	_cleanup_(buf_freep) struct buf *b = buf_new(2 + cap);
+	int r;
+
+	if (!b)
+		return TA_ERR_NOMEM;
+	if (size > cap)
+		return TA_ERR_INVALID_ARGUMENT;
+	r = mu_put_tpm2b(b, src, size);
+	if (r < 0)
+		return r;
+	memcpy(out, buf_ptr(b), buf_len(b));
+	*ret_len = buf_len(b);
+	return 0;
+}
+
 int keyfile_to_der(const struct tpm_keyfile *k, bool with_description,
 		   uint8_t **ret_der, size_t *ret_len)
 {
@@ -346,10 +373,8 @@ int keyfile_to_der(const struct tpm_keyfile *k, bool with_description,
 	uint8_t *out;
 	int der_len, r;
 
-	if (Tss2_MU_TPM2B_PUBLIC_Marshal(&k->pub, pub, sizeof(pub), &pub_len) !=
-		    TSS2_RC_SUCCESS ||
-	    Tss2_MU_TPM2B_PRIVATE_Marshal(&k->priv, priv, sizeof(priv),
-					  &priv_len) != TSS2_RC_SUCCESS)
+	if (mu_public_to_bytes(&k->pub, pub, sizeof(pub), &pub_len) < 0 ||
+	    put_tpm2b(k->priv.buffer, k->priv.size, sizeof(k->priv.buffer), priv, &priv_len) < 0)
 		return TA_ERR_INVALID_ARGUMENT;
 	if (!parent_is_valid(k->parent))
 		return TA_ERR_KEYFILE_PARENT;
@@ -366,8 +391,8 @@ int keyfile_to_der(const struct tpm_keyfile *k, bool with_description,
 		uint8_t sec[sizeof(TPM2B_ENCRYPTED_SECRET)];
 		size_t sec_len = 0;
 
-		if (Tss2_MU_TPM2B_ENCRYPTED_SECRET_Marshal(&k->secret, sec, sizeof(sec), &sec_len) !=
-			    TSS2_RC_SUCCESS ||
+		if (put_tpm2b(k->secret.secret, k->secret.size, sizeof(k->secret.secret), sec,
+			      &sec_len) < 0 ||
 		    k->secret.size == 0)
 			return TA_ERR_INVALID_ARGUMENT;
 		r = set_octets(&a->secret, sec, sec_len);

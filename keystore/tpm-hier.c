@@ -13,11 +13,11 @@
 
 #include <openssl/crypto.h>
 #include <tss2/tss2_esys.h>
-#include <tss2/tss2_mu.h>
 
 #include "err.h"
 #include "log.h"
 #include "tpm-internal.h"
+#include "tpm-mu.h"
 
 /* TCG EK Credential Profile 2.4, PolicyB (SHA-256): PolicySecret(endorsement). */
 static const uint8_t policy_b_sha256[32] = {
@@ -56,9 +56,8 @@ static bool public_equal(const TPM2B_PUBLIC *a, const TPM2B_PUBLIC *b)
 	uint8_t ma[sizeof(TPM2B_PUBLIC)], mb[sizeof(TPM2B_PUBLIC)];
 	size_t la = 0, lb = 0;
 
-	return Tss2_MU_TPM2B_PUBLIC_Marshal(a, ma, sizeof(ma), &la) == TSS2_RC_SUCCESS &&
-	       Tss2_MU_TPM2B_PUBLIC_Marshal(b, mb, sizeof(mb), &lb) == TSS2_RC_SUCCESS && la == lb &&
-	       memcmp(ma, mb, la) == 0;
+	return mu_public_to_bytes(a, ma, sizeof(ma), &la) == 0 &&
+	       mu_public_to_bytes(b, mb, sizeof(mb), &lb) == 0 && la == lb && memcmp(ma, mb, la) == 0;
 }
 
 /* CreatePrimary of the template under the hierarchy (its auth: the owner
@@ -76,12 +75,12 @@ static int hier_create(struct tpm *t, uint32_t hierarchy, bool rsa, ESYS_TR *ret
 	if (hier == ESYS_TR_NONE)
 		return TA_ERR_INVALID_ARGUMENT;
 	if (hier == ESYS_TR_RH_OWNER) {
-		rc = Esys_TR_SetAuth(t->esys, hier, &t->owner_auth);
+		rc = sym_Esys_TR_SetAuth(t->esys, hier, &t->owner_auth);
 		if (rc != TSS2_RC_SUCCESS)
 			return tpm_rc(rc, "Esys_TR_SetAuth(owner)", 0);
 	}
 	tpm_hier_template(rsa, &tmpl);
-	rc = Esys_CreatePrimary(t->esys, hier, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sens,
+	rc = sym_Esys_CreatePrimary(t->esys, hier, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sens,
 				&tmpl, &outside, &pcrs, ret_h, ret_pub, NULL, NULL, NULL);
 	return tpm_rc(rc, "Esys_CreatePrimary(hierarchy key)",
 		      hier == ESYS_TR_RH_OWNER ? TPM_RC_OWNER : 0);
@@ -109,8 +108,8 @@ static int hier_key_op(struct tpm *t, void *arg)
 	a->k->pub = *pub;
 	/* A saved context lets the next process skip the derivation (an RSA
 	 * primary takes seconds on some TPMs); none is no error. */
-	if (Esys_ContextSave(t->esys, o.h, &ctx) == TSS2_RC_SUCCESS &&
-	    Tss2_MU_TPMS_CONTEXT_Marshal(ctx, buf, sizeof(buf), &off) == TSS2_RC_SUCCESS) {
+	if (sym_Esys_ContextSave(t->esys, o.h, &ctx) == TSS2_RC_SUCCESS &&
+	    sym_Tss2_MU_TPMS_CONTEXT_Marshal(ctx, buf, sizeof(buf), &off) == TSS2_RC_SUCCESS) {
 		a->k->ctx = malloc(off);
 		if (a->k->ctx) {
 			memcpy(a->k->ctx, buf, off);
@@ -150,11 +149,11 @@ int tpm_hier_load(struct tpm *t, const struct tpm_keyfile *k, struct tpm_obj *ke
 		TPMS_CONTEXT ctx;
 		size_t off = 0;
 
-		if (Tss2_MU_TPMS_CONTEXT_Unmarshal(k->ctx, k->ctx_len, &off, &ctx) == TSS2_RC_SUCCESS &&
+		if (sym_Tss2_MU_TPMS_CONTEXT_Unmarshal(k->ctx, k->ctx_len, &off, &ctx) == TSS2_RC_SUCCESS &&
 		    off == k->ctx_len &&
-		    Esys_ContextLoad(t->esys, &ctx, &key->h) == TSS2_RC_SUCCESS) {
+		    sym_Esys_ContextLoad(t->esys, &ctx, &key->h) == TSS2_RC_SUCCESS) {
 			/* The public area as the TPM has it, not ESYS's copy. */
-			if (Esys_ReadPublic(t->esys, key->h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+			if (sym_Esys_ReadPublic(t->esys, key->h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
 					    &pub, NULL, NULL) == TSS2_RC_SUCCESS &&
 			    public_equal(pub, &k->pub))
 				return 0;
@@ -162,7 +161,7 @@ int tpm_hier_load(struct tpm *t, const struct tpm_keyfile *k, struct tpm_obj *ke
 		} else {
 			log_debug("the saved context of the hierarchy key does not load (TPM reset or cleared): derived again");
 		}
-		Esys_Free(TAKE_PTR(pub));
+		sym_Esys_Free(TAKE_PTR(pub));
 		tpm_obj_release(key);
 		key->h = ESYS_TR_NONE;
 	}
@@ -185,7 +184,7 @@ int tpm_read_clock(struct tpm *t, struct tpm_clock *ret)
 	TSS2_RC rc;
 	int r;
 
-	rc = Esys_ReadClock(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &ti);
+	rc = sym_Esys_ReadClock(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &ti);
 	r = tpm_rc(rc, "Esys_ReadClock", 0);
 	if (r < 0)
 		return r;

@@ -30,6 +30,7 @@
 #include "log.h"
 #include "pubkey.h"
 #include "tpm-internal.h"
+#include "tpm-mu.h"
 
 DEFINE_CLEANUP(BIO, BIO_free)
 DEFINE_CLEANUP(EVP_PKEY, EVP_PKEY_free)
@@ -254,16 +255,16 @@ int tpm_key_public(struct evp_pkey_st *key, TPM2B_PUBLIC *ret)
 /* nameAlg || H(TPMT_PUBLIC). */
 static int object_name(const TPMT_PUBLIC *p, uint8_t *out, size_t *ret_len)
 {
-	uint8_t m[sizeof(TPMT_PUBLIC)];
-	size_t off = 0;
+	_cleanup_(buf_freep) struct buf *m = buf_new(sizeof(TPMT_PUBLIC));
 	unsigned n;
 
-	if (p->nameAlg != TPM2_ALG_SHA256 ||
-	    Tss2_MU_TPMT_PUBLIC_Marshal(p, m, sizeof(m), &off) != TSS2_RC_SUCCESS)
+	if (!m)
+		return TA_ERR_NOMEM;
+	if (p->nameAlg != TPM2_ALG_SHA256 || mu_put_tpmt_public(m, p) < 0)
 		return TA_ERR_INTERNAL;
 	out[0] = 0x00;
 	out[1] = 0x0b;
-	if (EVP_Digest(m, off, out + 2, &n, EVP_sha256(), NULL) != 1)
+	if (EVP_Digest(buf_ptr(m), buf_len(m), out + 2, &n, EVP_sha256(), NULL) != 1)
 		return TA_ERR_LIBCRYPTO;
 	*ret_len = 2 + n;
 	return 0;
@@ -401,7 +402,7 @@ static int seed_ecc(const TPMT_PUBLIC *parent, const EVP_MD *md, uint8_t *seed, 
 	r = kdfe(md, z, w, "DUPLICATE", pe.x.buffer, w, xp, w, seed, seed_len);
 	if (r < 0)
 		return r;
-	if (Tss2_MU_TPMS_ECC_POINT_Marshal(&pe, ret->secret, sizeof(ret->secret), &off) !=
+	if (sym_Tss2_MU_TPMS_ECC_POINT_Marshal(&pe, ret->secret, sizeof(ret->secret), &off) !=
 	    TSS2_RC_SUCCESS)
 		return TA_ERR_INTERNAL;
 	ret->size = (UINT16)off;
@@ -473,6 +474,9 @@ int tpm_wrap_key(struct evp_pkey_st *key, const char *auth, const TPMT_PUBLIC *p
 	CLEANUP_ERASE(hkey);
 	CLEANUP_ERASE(plain);
 
+	r = tss2_dl_load(); /* the seed and sensitive area are tss2-mu's */
+	if (r < 0)
+		return r;
 	r = parent_check(parent, &sym_len);
 	if (r < 0)
 		return r;
@@ -490,7 +494,7 @@ int tpm_wrap_key(struct evp_pkey_st *key, const char *auth, const TPMT_PUBLIC *p
 		return r;
 
 	/* size || TPMT_SENSITIVE, no inner wrapper. */
-	if (Tss2_MU_TPMT_SENSITIVE_Marshal(&sens, plain + 2, sizeof(plain) - 2, &off) !=
+	if (sym_Tss2_MU_TPMT_SENSITIVE_Marshal(&sens, plain + 2, sizeof(plain) - 2, &off) !=
 	    TSS2_RC_SUCCESS)
 		return TA_ERR_INTERNAL;
 	plain[0] = (uint8_t)(off >> 8);
@@ -542,11 +546,10 @@ int tpm_wrap_key(struct evp_pkey_st *key, const char *auth, const TPMT_PUBLIC *p
 int tpm_parent_public_parse(const void *data, size_t len, TPMT_PUBLIC *ret, bool *ret_rsa)
 {
 	TPM2B_PUBLIC tp;
-	size_t sym_len, off = 0;
+	size_t sym_len;
 
 	/* A marshalled TPM2B_PUBLIC, to its last byte. */
-	if (Tss2_MU_TPM2B_PUBLIC_Unmarshal(data, len, &off, &tp) == TSS2_RC_SUCCESS && off == len &&
-	    (size_t)tp.size + 2 == len) {
+	if (mu_public_from_bytes(data, len, &tp) == 0) {
 		if (parent_check(&tp.publicArea, &sym_len) < 0)
 			return TA_ERR_FORMAT;
 		*ret = tp.publicArea;
@@ -629,7 +632,7 @@ static int import_op(struct tpm *t, void *arg)
 	if (a->key) {
 		_cleanup_(tpm_esys_freep) TPM2B_PUBLIC *pp = NULL;
 
-		rc = Esys_ReadPublic(t->esys, p.h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pp,
+		rc = sym_Esys_ReadPublic(t->esys, p.h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pp,
 				     NULL, NULL);
 		r = tpm_rc(rc, "Esys_ReadPublic(parent)", 0);
 		if (r < 0)
@@ -638,7 +641,7 @@ static int import_op(struct tpm *t, void *arg)
 		if (r < 0)
 			return r;
 	}
-	rc = Esys_Import(t->esys, p.h, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &enc_key, &pub,
+	rc = sym_Esys_Import(t->esys, p.h, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &enc_key, &pub,
 			 &dup, &seed, &sym, &out);
 	r = tpm_rc(rc, "Esys_Import", TPM_RC_IMPORT);
 	if (r < 0)

@@ -8,6 +8,8 @@
 
 #include <tss2/tss2_esys.h>
 
+#include "tss2-dl.h"
+
 #include "tpm.h"
 
 struct tpm {

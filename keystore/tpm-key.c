@@ -6,13 +6,13 @@
 
 #include <openssl/crypto.h>
 #include <tss2/tss2_esys.h>
-#include <tss2/tss2_mu.h>
 
 #include "err.h"
 #include "log.h"
 #include "pubkey.h"
 #include "sshkey.h"
 #include "tpm-internal.h"
+#include "tpm-mu.h"
 
 /* The storage-key template for permanent parents: the TCG "H" templates,
  * ECC P-256 (EK Credential Profile H-2) or RSA-2048 (H-1), with an EMPTY
@@ -70,8 +70,8 @@ ESYS_TR tpm_hierarchy_tr(uint32_t h)
 /* TPMT_PUBLIC, marshalled; the unique field emptied when asked. */
 static int public_bytes(const TPMT_PUBLIC *in, bool no_unique, uint8_t *out, size_t *len)
 {
+	_cleanup_(buf_freep) struct buf *b = buf_new(*len);
 	TPMT_PUBLIC p = *in;
-	size_t off = 0;
 
 	if (no_unique) {
 		if (p.type == TPM2_ALG_ECC) {
@@ -81,9 +81,12 @@ static int public_bytes(const TPMT_PUBLIC *in, bool no_unique, uint8_t *out, siz
 			p.unique.rsa.size = 0;
 		}
 	}
-	if (Tss2_MU_TPMT_PUBLIC_Marshal(&p, out, *len, &off) != TSS2_RC_SUCCESS)
+	if (!b)
+		return TA_ERR_NOMEM;
+	if (mu_put_tpmt_public(b, &p) < 0)
 		return TA_ERR_INTERNAL;
-	*len = off;
+	memcpy(out, buf_ptr(b), buf_len(b));
+	*len = buf_len(b);
 	return 0;
 }
 
@@ -113,10 +116,10 @@ static bool persistent_srk(struct tpm *t, bool rsa, ESYS_TR *ret)
 	ESYS_TR h = ESYS_TR_NONE;
 	bool ok;
 
-	if (Esys_TR_FromTPMPublic(t->esys, TA_SRK_HANDLE, ESYS_TR_NONE, ESYS_TR_NONE,
+	if (sym_Esys_TR_FromTPMPublic(t->esys, TA_SRK_HANDLE, ESYS_TR_NONE, ESYS_TR_NONE,
 				  ESYS_TR_NONE, &h) != TSS2_RC_SUCCESS)
 		return false; /* none there (TPM_RC_HANDLE) */
-	ok = Esys_ReadPublic(t->esys, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, &name,
+	ok = sym_Esys_ReadPublic(t->esys, h, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, &name,
 			     &qname) == TSS2_RC_SUCCESS &&
 	     tpm_public_is_srk_template(&pub->publicArea, rsa) &&
 	     public_bytes(&pub->publicArea, false, have, &full_len) == 0 &&
@@ -125,7 +128,7 @@ static bool persistent_srk(struct tpm *t, bool rsa, ESYS_TR *ret)
 	if (!ok) {
 		log_debug("0x%08x holds a key that is not the %s SRK: not used", TA_SRK_HANDLE,
 			  rsa ? "RSA" : "ECC");
-		Esys_TR_Close(t->esys, &h);
+		sym_Esys_TR_Close(t->esys, &h);
 		return false;
 	}
 	*ret = h;
@@ -146,7 +149,7 @@ int tpm_parent_open(struct tpm *t, uint32_t parent, bool rsa, bool persistent,
 	TSS2_RC rc;
 
 	if ((parent >> 24) == 0x81) {
-		rc = Esys_TR_FromTPMPublic(t->esys, parent, ESYS_TR_NONE,
+		rc = sym_Esys_TR_FromTPMPublic(t->esys, parent, ESYS_TR_NONE,
 					   ESYS_TR_NONE, ESYS_TR_NONE, &h);
 		if (rc != TSS2_RC_SUCCESS)
 			return tpm_rc(rc, "Esys_TR_FromTPMPublic(parent)", 0);
@@ -160,12 +163,12 @@ int tpm_parent_open(struct tpm *t, uint32_t parent, bool rsa, bool persistent,
 		return 0;
 	}
 	if (hier == ESYS_TR_RH_OWNER) {
-		rc = Esys_TR_SetAuth(t->esys, hier, &t->owner_auth);
+		rc = sym_Esys_TR_SetAuth(t->esys, hier, &t->owner_auth);
 		if (rc != TSS2_RC_SUCCESS)
 			return tpm_rc(rc, "Esys_TR_SetAuth(owner)", 0);
 	}
 	tpm_srk_template(rsa, &tmpl);
-	rc = Esys_CreatePrimary(t->esys, hier, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+	rc = sym_Esys_CreatePrimary(t->esys, hier, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 				ESYS_TR_NONE, &sens, &tmpl, &outside, &pcrs,
 				&h, NULL, NULL, NULL, NULL);
 	if (rc != TSS2_RC_SUCCESS)
@@ -217,7 +220,7 @@ int tpm_test_key_params(struct tpm *t, enum sshkey_type type, unsigned bits)
 	r = key_parms(type, bits, &parms);
 	if (r < 0)
 		return r;
-	rc = Esys_TestParms(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+	rc = sym_Esys_TestParms(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
 			    &parms);
 	return tpm_rc(rc, "Esys_TestParms", TPM_RC_PARAMS);
 }
@@ -244,7 +247,7 @@ static int create_op(struct tpm *t, void *arg)
 	r = tpm_parent_open(t, a->parent, false, false, &p);
 	if (r < 0)
 		return r;
-	rc = Esys_Create(t->esys, p.h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+	rc = sym_Esys_Create(t->esys, p.h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 			 ESYS_TR_NONE, a->sens, a->in, &outside, &pcrs, &out_priv,
 			 &out_pub, NULL, NULL, NULL);
 	tpm_obj_release(&p);
@@ -310,7 +313,7 @@ static int tpm_key_load(struct tpm *t, const struct tpm_keyfile *k,
 	r = tpm_parent_open(t, k->parent, k->rsa_parent, true, p);
 	if (r < 0)
 		return r;
-	rc = Esys_Load(t->esys, p->h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+	rc = sym_Esys_Load(t->esys, p->h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 		       ESYS_TR_NONE, &k->priv, &k->pub, &key->h);
 	/* A persistent SRK of the right shape that is still another key
 	 * (made from another unique, say) fails the key's integrity check:
@@ -323,7 +326,7 @@ static int tpm_key_load(struct tpm *t, const struct tpm_keyfile *k,
 		r = tpm_parent_open(t, k->parent, k->rsa_parent, false, p);
 		if (r < 0)
 			return r;
-		rc = Esys_Load(t->esys, p->h, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &k->priv,
+		rc = sym_Esys_Load(t->esys, p->h, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &k->priv,
 			       &k->pub, &key->h);
 	}
 	if (rc != TSS2_RC_SUCCESS) {
@@ -374,11 +377,11 @@ static int sign_op(struct tpm *t, void *arg)
 	tpm_obj_release(&p);
 	if (r < 0)
 		return r;
-	rc = Esys_TR_SetAuth(t->esys, key.h, a->auth);
+	rc = sym_Esys_TR_SetAuth(t->esys, key.h, a->auth);
 	r = tpm_rc(rc, "Esys_TR_SetAuth(key)", 0);
 	if (r < 0)
 		return r;
-	rc = Esys_Sign(t->esys, key.h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+	rc = sym_Esys_Sign(t->esys, key.h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
 		       ESYS_TR_NONE, a->digest, a->scheme, &check, &sig);
 	r = tpm_rc(rc, "Esys_Sign", 0);
 	if (r < 0)
@@ -478,12 +481,12 @@ static int change_auth_op(struct tpm *t, void *arg)
 	r = tpm_key_load(t, a->k, &p, &key);
 	if (r < 0)
 		return r;
-	rc = Esys_TR_SetAuth(t->esys, key.h, a->old);
+	rc = sym_Esys_TR_SetAuth(t->esys, key.h, a->old);
 	r = tpm_rc(rc, "Esys_TR_SetAuth(key)", 0);
 	if (r < 0)
 		return r;
 	/* The object is authorised with its current auth (USER role). */
-	rc = Esys_ObjectChangeAuth(t->esys, key.h, p.h, ESYS_TR_PASSWORD,
+	rc = sym_Esys_ObjectChangeAuth(t->esys, key.h, p.h, ESYS_TR_PASSWORD,
 				   ESYS_TR_NONE, ESYS_TR_NONE, a->new, &out_priv);
 	r = tpm_rc(rc, "Esys_ObjectChangeAuth", 0);
 	if (r < 0)

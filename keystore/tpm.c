@@ -33,7 +33,7 @@
 
 void tpm_esys_freep(void *p)
 {
-	Esys_Free(*(void **)p);
+	sym_Esys_Free(*(void **)p);
 }
 
 
@@ -45,7 +45,7 @@ int tpm_rc(TSS2_RC rc, const char *what, unsigned flags)
 
 	if (rc == TSS2_RC_SUCCESS)
 		return 0;
-	log_debug("%s: 0x%x %s", what, rc, Tss2_RC_Decode(rc));
+	log_debug("%s: 0x%x %s", what, rc, tss2_dl_loaded() ? sym_Tss2_RC_Decode(rc) : "");
 
 	if (layer == TSS2_TCTI_RC_LAYER)
 		return TA_ERR_TPM_UNREACHABLE;
@@ -179,7 +179,7 @@ static TSS2_RC tcti_try_quietly(const char *conf, TSS2_TCTI_CONTEXT **ret)
 		if (nul >= 0)
 			close(nul);
 	}
-	rc = Tss2_TctiLdr_Initialize(conf, ret);
+	rc = sym_Tss2_TctiLdr_Initialize(conf, ret);
 	if (saved >= 0) {
 		fflush(stderr);
 		dup2(saved, STDERR_FILENO);
@@ -201,20 +201,20 @@ static TSS2_RC tcti_initialize(struct tpm *t)
 	if (t->tcti_conf)
 		return strncmp(t->tcti_conf, "tabrmd", 6) == 0
 			       ? tcti_try_quietly(t->tcti_conf, &t->tcti)
-			       : Tss2_TctiLdr_Initialize(t->tcti_conf, &t->tcti);
+			       : sym_Tss2_TctiLdr_Initialize(t->tcti_conf, &t->tcti);
 	for (size_t i = 0; i < ELEMENTSOF(chain); i++) {
 		bool device = strncmp(chain[i], "device:", 7) == 0;
 
 		if (device ? access(chain[i] + 7, F_OK) < 0 : !system_bus_present())
 			continue;
-		rc = device ? Tss2_TctiLdr_Initialize(chain[i], &t->tcti)
+		rc = device ? sym_Tss2_TctiLdr_Initialize(chain[i], &t->tcti)
 			    : tcti_try_quietly(chain[i], &t->tcti);
 		if (rc == TSS2_RC_SUCCESS) {
 			t->tcti_conf = strdup(chain[i]);
 			return t->tcti_conf ? rc : TSS2_TCTI_RC_MEMORY;
 		}
 		t->tcti = NULL;
-		log_debug("TCTI %s: %s", chain[i], Tss2_RC_Decode(rc));
+		log_debug("TCTI %s: %s", chain[i], sym_Tss2_RC_Decode(rc));
 	}
 	return rc;
 }
@@ -424,6 +424,9 @@ int tpm_open(const struct tpm_opts *opts, struct tpm **ret)
 	int r;
 
 	*ret = NULL;
+	r = tss2_dl_load();
+	if (r < 0)
+		return r;
 	/* tpm2-tss logs to stderr by default; keep its chatter for -d. */
 	if (log_get_max() < LOG_LEVEL_DEBUG)
 		setenv("TSS2_LOG", "all+NONE", 0);
@@ -451,7 +454,7 @@ int tpm_open(const struct tpm_opts *opts, struct tpm **ret)
 		tpm_rc(rc, "Tss2_TctiLdr_Initialize", 0);
 		return TA_ERR_TPM_UNREACHABLE;
 	}
-	rc = Esys_Initialize(&t->esys, t->tcti, NULL);
+	rc = sym_Esys_Initialize(&t->esys, t->tcti, NULL);
 	if (rc != TSS2_RC_SUCCESS) {
 		t->esys = NULL;
 		return tpm_rc(rc, "Esys_Initialize", TPM_RC_CONNECT);
@@ -470,11 +473,11 @@ void tpm_close(struct tpm *t)
 		TPM2B_AUTH none = { 0 };
 
 		if (t->owner_auth.size)
-			Esys_TR_SetAuth(t->esys, ESYS_TR_RH_OWNER, &none);
-		Esys_Finalize(&t->esys);
+			sym_Esys_TR_SetAuth(t->esys, ESYS_TR_RH_OWNER, &none);
+		sym_Esys_Finalize(&t->esys);
 	}
 	if (t->tcti)
-		Tss2_TctiLdr_Finalize(&t->tcti);
+		sym_Tss2_TctiLdr_Finalize(&t->tcti);
 	watchdog_disarm(t);
 	OPENSSL_cleanse(&t->owner_auth, sizeof(t->owner_auth));
 	if (t->lock_fd >= 0)
@@ -496,18 +499,18 @@ bool tpm_flush_stale(struct tpm *t)
 
 	if (t->lock_fd < 0 || !t->lock_exclusive)
 		return false;
-	if (Esys_GetCapability(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+	if (sym_Esys_GetCapability(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
 			       TPM2_CAP_HANDLES, 0x80000000U, 64, &more,
 			       &cap) != TSS2_RC_SUCCESS)
 		return false;
 	for (UINT32 i = 0; i < cap->data.handles.count; i++) {
 		ESYS_TR h;
 
-		if (Esys_TR_FromTPMPublic(t->esys, cap->data.handles.handle[i],
+		if (sym_Esys_TR_FromTPMPublic(t->esys, cap->data.handles.handle[i],
 					  ESYS_TR_NONE, ESYS_TR_NONE,
 					  ESYS_TR_NONE, &h) != TSS2_RC_SUCCESS)
 			continue;
-		if (Esys_FlushContext(t->esys, h) == TSS2_RC_SUCCESS) {
+		if (sym_Esys_FlushContext(t->esys, h) == TSS2_RC_SUCCESS) {
 			log_warning("TPM full: flushed stale transient object 0x%08x",
 				    cap->data.handles.handle[i]);
 			flushed++;
@@ -542,9 +545,9 @@ void tpm_obj_release(struct tpm_obj *o)
 	if (o->h == ESYS_TR_NONE)
 		return;
 	if (o->transient)
-		Esys_FlushContext(o->t->esys, o->h);
+		sym_Esys_FlushContext(o->t->esys, o->h);
 	else
-		Esys_TR_Close(o->t->esys, &o->h);
+		sym_Esys_TR_Close(o->t->esys, &o->h);
 	o->h = ESYS_TR_NONE;
 }
 
@@ -553,7 +556,7 @@ void tpm_key_release(struct tpm_obj *key)
 	TPM2B_AUTH none = { 0 };
 
 	if (key->h != ESYS_TR_NONE)
-		Esys_TR_SetAuth(key->t->esys, key->h, &none);
+		sym_Esys_TR_SetAuth(key->t->esys, key->h, &none);
 	tpm_obj_release(key);
 }
 
