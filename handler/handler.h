@@ -109,6 +109,16 @@ int handler_conn_state(struct handler_conn *c, struct cache **ret);
  * them is logged, and the rest is still listed. */
 int handler_append_hierarchy(struct handler_conn *c, struct identity_list *l);
 
+/* Saved contexts (keyctx.c): the record ids of k and of its SRK on this
+ * connection's TPM ("key-"/"srk-" and 64 hex digits), the saved context
+ * under one (TA_ERR_KEY_NOT_FOUND: none), keeping a renewed one, dropping
+ * one. */
+int handler_keyctx_ids(struct handler_conn *c, const struct tpm_keyfile *k, char ret_key[70],
+		       char ret_srk[70]);
+int handler_keyctx_get(struct handler_conn *c, const char *rid, struct tpm_saved_blob *ret);
+void handler_keyctx_put(struct handler_conn *c, const char *rid, const struct tpm_saved_blob *ctx);
+void handler_keyctx_drop(struct handler_conn *c, const char *rid);
+
 /* The identities this agent holds, in order: the key dir's (unless
  * --no-load), then the added ones.  The one source for both listing and
  * signing.  Destination-constrained ones are in, whatever the

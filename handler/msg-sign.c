@@ -84,39 +84,64 @@ static int cache_get_string(struct cache *cache, enum cache_kind kind, const cha
 	return 0;
 }
 
-/* One signature attempt: the TPM is open (and locked) only for this. */
-static int try_sign(struct handler_conn *c, const struct identity *id,
-		    const char *pass, uint32_t flags, const uint8_t *data,
-		    size_t data_len, struct buf *sig)
+/* The owner password for -o: the cached one, else asked (once, not per
+ * connection: the keyring keeps it for the cache's timeout once the TPM
+ * took it; --no-cache: asked every time).  Kept for this connection,
+ * wiped when it ends. */
+static int owner_password(struct handler_conn *c, bool *ret_asked)
 {
-	_cleanup_(tpm_closep) struct tpm *t = NULL;
-	struct cache *cache = NULL;
+	struct ask_limits lim = prompt_limits(c);
+	struct cache *cache;
+	char owner_id[65];
+	char *pw = NULL;
 	int r;
 
-	bool owner_asked = false;
+	*ret_asked = false;
+	if (owner_cache_id(c, owner_id) >= 0 && handler_conn_cache(c, &cache) >= 0)
+		(void)cache_get_string(cache, CACHE_OWNER_PASSWORD, owner_id, &pw);
+	if (!pw) {
+		r = ask_passphrase("Enter the TPM owner password: ", 0, &lim, &pw);
+		ask_release_terminal();
+		if (r < 0)
+			return r;
+		*ret_asked = true;
+	}
+	c->owner_pw = pw;
+	c->tpm.owner_auth = pw;
+	return 0;
+}
+
+/* Keep the owner password the TPM just took; drop one it refused. */
+static void owner_password_keep(struct handler_conn *c, bool asked, bool checked, int r)
+{
+	struct cache *cache;
 	char owner_id[65];
 
-	buf_reset(sig);
-	if (c->cfg->ask_owner && !c->tpm.owner_auth) {
-		struct ask_limits lim = prompt_limits(c);
-		char *pw = NULL;
+	if (!c->owner_pw || (r != 0 && r != TA_ERR_TPM_OWNER_AUTH) ||
+	    owner_cache_id(c, owner_id) < 0 || handler_conn_cache(c, &cache) < 0)
+		return;
+	if (r == TA_ERR_TPM_OWNER_AUTH)
+		cache_drop(cache, CACHE_OWNER_PASSWORD, owner_id);
+	/* Only once the TPM took it: saved contexts sign without it, and
+	 * would let a wrong one through. */
+	else if (asked && checked &&
+		 cache_put(cache, CACHE_OWNER_PASSWORD, owner_id, "ssh-tpm-agent: TPM owner password",
+			   c->owner_pw, strlen(c->owner_pw), 0) < 0)
+		log_warning("cannot cache the TPM owner password");
+}
 
-		/* Asked once, not per connection: the keyring keeps it for
-		 * the cache's timeout (--no-cache: asked every time). */
-		r = owner_cache_id(c, owner_id);
-		if (r >= 0 && handler_conn_cache(c, &cache) >= 0)
-			(void)cache_get_string(cache, CACHE_OWNER_PASSWORD, owner_id, &pw);
-		if (!pw) {
-			r = ask_passphrase("Enter the TPM owner password: ", 0, &lim, &pw);
-			ask_release_terminal();
-			if (r < 0)
-				return r;
-			owner_asked = true;
-		}
-		/* Kept for this connection, wiped when it ends. */
-		c->owner_pw = pw;
-		c->tpm.owner_auth = pw;
-	}
+/* Open the TPM (locked only for this), sign, close; the saved contexts
+ * tried and kept.  *ret_owner_checked: the owner password was used. */
+static int sign_once(struct handler_conn *c, const struct identity *id, const char *pass,
+		     uint32_t flags, const uint8_t *data, size_t data_len,
+		     struct tpm_saved_ctx *ctx, const char *ctx_id, const char *srk_id,
+		     struct buf *sig, bool *ret_owner_checked)
+{
+	_cleanup_(tpm_closep) struct tpm *t = NULL;
+	int r;
+
+	*ret_owner_checked = false;
+	buf_reset(sig);
 	/* A client that gave up gets no signature (and caches nothing). */
 	if (handler_peer_gone(c))
 		return TA_ERR_HANGUP;
@@ -126,17 +151,57 @@ static int try_sign(struct handler_conn *c, const struct identity *id,
 	/* Waiting for the TPM (another handler's turn) may take long. */
 	if (handler_peer_gone(c))
 		return TA_ERR_HANGUP;
-	r = keystore_sign(t, id->kf, pass, handler_sign_hash(id->key->type, flags),
-			  data, data_len, sig);
-	if (c->owner_pw && cache && (r == 0 || r == TA_ERR_TPM_OWNER_AUTH) &&
-	    owner_cache_id(c, owner_id) >= 0) {
-		if (r == TA_ERR_TPM_OWNER_AUTH)
-			cache_drop(cache, CACHE_OWNER_PASSWORD, owner_id);
-		else if (owner_asked &&
-			 cache_put(cache, CACHE_OWNER_PASSWORD, owner_id, "ssh-tpm-agent: TPM owner password",
-				   c->owner_pw, strlen(c->owner_pw), 0) < 0)
-			log_warning("cannot cache the TPM owner password");
+	r = keystore_sign_ctx(t, id->kf, pass, handler_sign_hash(id->key->type, flags),
+			      data, data_len, ctx, sig);
+	*ret_owner_checked = tpm_owner_auth_checked(t);
+	tpm_close(TAKE_PTR(t)); /* the TPM is the next handler's */
+	if (!ctx)
+		return r;
+	if (ctx->key.renewed)
+		handler_keyctx_put(c, ctx_id, &ctx->key);
+	else if (ctx->key.blob && !ctx->key.used)
+		handler_keyctx_drop(c, ctx_id); /* stale: not tried again */
+	if (ctx->parent.renewed)
+		handler_keyctx_put(c, srk_id, &ctx->parent);
+	return r;
+}
+
+/* One signature attempt.  With -o and saved contexts at hand, the owner
+ * password is asked only if the TPM turns out to need it (the contexts
+ * did not load and the SRK had to be made). */
+static int try_sign(struct handler_conn *c, const struct identity *id,
+		    const char *pass, uint32_t flags, const uint8_t *data,
+		    size_t data_len, struct buf *sig)
+{
+	_cleanup_(tpm_saved_ctx_clear) struct tpm_saved_ctx ctx = { 0 };
+	char ctx_id[70], srk_id[70];
+	bool keep_ctx, need_owner, asked = false, checked = false;
+	int r;
+
+	/* The saved contexts, read before the TPM is ours (the lock is held
+	 * only for TPM commands). */
+	keep_ctx = tpm_saved_ctx_ok(id->kf) && handler_keyctx_ids(c, id->kf, ctx_id, srk_id) == 0;
+	if (keep_ctx) {
+		(void)handler_keyctx_get(c, ctx_id, &ctx.key);
+		(void)handler_keyctx_get(c, srk_id, &ctx.parent);
 	}
+	need_owner = c->cfg->ask_owner && !c->tpm.owner_auth;
+	if (need_owner && !ctx.key.blob && !ctx.parent.blob) {
+		r = owner_password(c, &asked);
+		if (r < 0)
+			return r;
+		need_owner = false;
+	}
+	r = sign_once(c, id, pass, flags, data, data_len, keep_ctx ? &ctx : NULL, ctx_id, srk_id,
+		      sig, &checked);
+	if (r == TA_ERR_TPM_OWNER_AUTH && need_owner) {
+		r = owner_password(c, &asked);
+		if (r < 0)
+			return r;
+		r = sign_once(c, id, pass, flags, data, data_len, keep_ctx ? &ctx : NULL, ctx_id,
+			      srk_id, sig, &checked);
+	}
+	owner_password_keep(c, asked, checked, r);
 	return r;
 }
 

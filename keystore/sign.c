@@ -57,6 +57,13 @@ int keystore_sign(struct tpm *t, const struct tpm_keyfile *k,
 		  const char *auth, enum ta_hash hash, const uint8_t *data,
 		  size_t len, struct buf *out)
 {
+	return keystore_sign_ctx(t, k, auth, hash, data, len, NULL, out);
+}
+
+int keystore_sign_ctx(struct tpm *t, const struct tpm_keyfile *k, const char *auth,
+		      enum ta_hash hash, const uint8_t *data, size_t len,
+		      struct tpm_saved_ctx *ctx, struct buf *out)
+{
 	struct tpm_sig sig;
 	uint8_t digest[64];
 	enum sshkey_type type;
@@ -72,7 +79,7 @@ int keystore_sign(struct tpm *t, const struct tpm_keyfile *k,
 	r = ta_hash_digest(hash, data, len, digest);
 	if (r < 0)
 		return r;
-	r = tpm_sign_digest(t, k, auth, hash, digest, ta_hash_len(hash), &sig);
+	r = tpm_sign_digest_ctx(t, k, auth, hash, digest, ta_hash_len(hash), ctx, &sig);
 	if (r < 0)
 		return r;
 	return sign_encode(&sig, hash, (bits + 7) / 8, out);

@@ -17,6 +17,7 @@ struct tpm {
 	ESYS_CONTEXT *esys;
 	char *tcti_conf;
 	TPM2B_AUTH owner_auth;
+	bool owner_auth_checked; /* a command under the owner took it */
 	int lock_fd; /* held from open to close; -1 with a resource manager */
 	bool lock_exclusive; /* no other user can hold objects in the TPM now */
 	bool watchdog;       /* SIGALRM armed (old_alarm to restore) */

@@ -2,6 +2,7 @@
 /* tpm-key.c - TPM key operations: the parent (SRK from the TCG template,
  * or a persistent handle), key creation, load, sign and change of auth.
  * Everything loaded is flushed on every path. */
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -174,6 +175,8 @@ int tpm_parent_open(struct tpm *t, uint32_t parent, bool rsa, bool persistent,
 	if (rc != TSS2_RC_SUCCESS)
 		return tpm_rc(rc, "Esys_CreatePrimary(parent)",
 			      hier == ESYS_TR_RH_OWNER ? TPM_RC_OWNER : 0);
+	if (hier == ESYS_TR_RH_OWNER)
+		t->owner_auth_checked = true;
 	*ret = (struct tpm_obj){ .t = t, .h = h, .transient = true };
 	return 0;
 }
@@ -300,9 +303,96 @@ int tpm_create_key(struct tpm *t, enum sshkey_type type, unsigned bits,
 	return 0;
 }
 
+bool tpm_saved_ctx_ok(const struct tpm_keyfile *k)
+{
+	return !k->hierarchy && (k->parent >> 24) == 0x40;
+}
+
+void tpm_saved_ctx_clear(struct tpm_saved_ctx *c)
+{
+	if (!c)
+		return;
+	free(c->key.blob);
+	free(c->parent.blob);
+	*c = (struct tpm_saved_ctx){ 0 };
+}
+
+static bool context_load(struct tpm *t, const struct tpm_saved_blob *c, const char *what,
+			 ESYS_TR *ret)
+{
+	TPMS_CONTEXT ctx;
+	size_t off = 0;
+	TSS2_RC rc;
+
+	*ret = ESYS_TR_NONE;
+	if (sym_Tss2_MU_TPMS_CONTEXT_Unmarshal(c->blob, c->len, &off, &ctx) != TSS2_RC_SUCCESS ||
+	    off != c->len) {
+		log_debug("the saved context of the %s is damaged: not used", what);
+		return false;
+	}
+	rc = sym_Esys_ContextLoad(t->esys, &ctx, ret);
+	if (rc != TSS2_RC_SUCCESS) {
+		*ret = ESYS_TR_NONE;
+		log_debug("the saved context of the %s does not load (0x%x: TPM reset, restarted, cleared or another TPM): not used",
+			  what, rc);
+		return false;
+	}
+	return true;
+}
+
+/* Save a loaded object's context for the next process (a failure is no
+ * error: the next one does without). */
+static void context_save(struct tpm *t, ESYS_TR h, struct tpm_saved_blob *c)
+{
+	_cleanup_(tpm_esys_freep) TPMS_CONTEXT *ctx = NULL;
+	uint8_t buf[sizeof(TPMS_CONTEXT)];
+	size_t off = 0;
+	uint8_t *blob;
+
+	if (sym_Esys_ContextSave(t->esys, h, &ctx) != TSS2_RC_SUCCESS ||
+	    sym_Tss2_MU_TPMS_CONTEXT_Marshal(ctx, buf, sizeof(buf), &off) != TSS2_RC_SUCCESS)
+		return;
+	blob = malloc(off);
+	if (!blob)
+		return;
+	memcpy(blob, buf, off);
+	free(c->blob);
+	c->blob = blob;
+	c->len = off;
+	c->renewed = true;
+}
+
+/* The key from its saved context: ContextLoad, then the name ESYS took
+ * from the blob must be the key file's (the TPM checked the blob is its
+ * own; this checks it is this key's).  Anything else: not loaded. */
+static bool key_context_load(struct tpm *t, const struct tpm_keyfile *k,
+			     const struct tpm_saved_blob *c, struct tpm_obj *key)
+{
+	_cleanup_(tpm_esys_freep) TPM2B_NAME *name = NULL;
+	uint8_t pub[sizeof(TPMT_PUBLIC)], md[32];
+	size_t pub_len = sizeof(pub);
+
+	if (k->pub.publicArea.nameAlg != TPM2_ALG_SHA256 ||
+	    public_bytes(&k->pub.publicArea, false, pub, &pub_len) < 0 ||
+	    ta_hash_digest(TA_HASH_SHA256, pub, pub_len, md) < 0 ||
+	    !context_load(t, c, "key", &key->h))
+		return false;
+	if (sym_Esys_TR_GetName(t->esys, key->h, &name) != TSS2_RC_SUCCESS || name->size != 34 ||
+	    name->name[0] != 0x00 || name->name[1] != 0x0b || memcmp(name->name + 2, md, 32) != 0) {
+		log_debug("the saved context is another object: loading the key file");
+		tpm_key_release(key);
+		key->h = ESYS_TR_NONE;
+		return false;
+	}
+	log_debug("key loaded from its saved context");
+	return true;
+}
+
 /* Open the key's parent and load the key under it (both into the given
  * objects, released by the caller on every path). */
-static int tpm_key_load(struct tpm *t, const struct tpm_keyfile *k,
+/* pc (may be NULL): the owner SRK's saved context, tried first and
+ * renewed when the SRK had to be made. */
+static int tpm_key_load(struct tpm *t, const struct tpm_keyfile *k, struct tpm_saved_blob *pc,
 			struct tpm_obj *p, struct tpm_obj *key)
 {
 	TSS2_RC rc;
@@ -310,6 +400,26 @@ static int tpm_key_load(struct tpm *t, const struct tpm_keyfile *k,
 
 	if (k->hierarchy)
 		return tpm_hier_load(t, k, key);
+	if (pc && k->parent != TA_RH_OWNER)
+		pc = NULL;
+	if (pc) {
+		pc->used = pc->renewed = false;
+		/* The Load checks it is the key's parent (its integrity
+		 * check fails under any other). */
+		if (pc->blob && context_load(t, pc, "SRK", &p->h)) {
+			p->transient = true;
+			rc = sym_Esys_Load(t->esys, p->h, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+					   &k->priv, &k->pub, &key->h);
+			if (rc == TSS2_RC_SUCCESS) {
+				pc->used = true;
+				return 0;
+			}
+			log_debug("the key does not load under the saved SRK (0x%x): making its parent", rc);
+			key->h = ESYS_TR_NONE;
+			tpm_obj_release(p);
+			*p = (struct tpm_obj){ .t = t, .h = ESYS_TR_NONE };
+		}
+	}
 	r = tpm_parent_open(t, k->parent, k->rsa_parent, true, p);
 	if (r < 0)
 		return r;
@@ -333,6 +443,9 @@ static int tpm_key_load(struct tpm *t, const struct tpm_keyfile *k,
 		key->h = ESYS_TR_NONE;
 		return tpm_rc(rc, "Esys_Load", 0);
 	}
+	/* A made primary is worth keeping (a persistent SRK is not). */
+	if (pc && p->transient)
+		context_save(t, p->h, pc);
 	return 0;
 }
 
@@ -357,7 +470,10 @@ struct sign_args {
 	const TPM2B_DIGEST *digest;
 	const TPMT_SIG_SCHEME *scheme;
 	struct tpm_sig *sig;
+	struct tpm_saved_ctx *ctx;
 };
+
+
 
 static int sign_op(struct tpm *t, void *arg)
 {
@@ -372,11 +488,21 @@ static int sign_op(struct tpm *t, void *arg)
 	TSS2_RC rc;
 	int r;
 
-	r = tpm_key_load(t, a->k, &p, &key);
-	/* The parent is no longer needed: free its slot before signing. */
-	tpm_obj_release(&p);
-	if (r < 0)
-		return r;
+	if (a->ctx) {
+		a->ctx->key.used = a->ctx->key.renewed = false;
+		a->ctx->key.used = a->ctx->key.blob && tpm_saved_ctx_ok(a->k) &&
+				   key_context_load(t, a->k, &a->ctx->key, &key);
+	}
+	if (!a->ctx || !a->ctx->key.used) {
+		r = tpm_key_load(t, a->k, a->ctx ? &a->ctx->parent : NULL, &p, &key);
+		/* The parent is no longer needed: free its slot before
+		 * signing. */
+		tpm_obj_release(&p);
+		if (r < 0)
+			return r;
+		if (a->ctx && tpm_saved_ctx_ok(a->k))
+			context_save(t, key.h, &a->ctx->key);
+	}
 	rc = sym_Esys_TR_SetAuth(t->esys, key.h, a->auth);
 	r = tpm_rc(rc, "Esys_TR_SetAuth(key)", 0);
 	if (r < 0)
@@ -413,6 +539,13 @@ int tpm_sign_digest(struct tpm *t, const struct tpm_keyfile *k,
 		    const char *auth, enum ta_hash hash, const uint8_t *digest,
 		    size_t digest_len, struct tpm_sig *ret)
 {
+	return tpm_sign_digest_ctx(t, k, auth, hash, digest, digest_len, NULL, ret);
+}
+
+int tpm_sign_digest_ctx(struct tpm *t, const struct tpm_keyfile *k,
+			const char *auth, enum ta_hash hash, const uint8_t *digest,
+			size_t digest_len, struct tpm_saved_ctx *ctx, struct tpm_sig *ret)
+{
 	TPMT_SIG_SCHEME scheme = { 0 };
 	TPM2B_DIGEST dig = { 0 };
 	TPM2B_AUTH key_auth = { 0 };
@@ -439,7 +572,7 @@ int tpm_sign_digest(struct tpm *t, const struct tpm_keyfile *k,
 		return r;
 	sig.type = type;
 	a = (struct sign_args){ .k = k, .auth = &key_auth, .digest = &dig,
-				.scheme = &scheme, .sig = &sig };
+				.scheme = &scheme, .sig = &sig, .ctx = ctx };
 	r = tpm_run(t, sign_op, &a);
 	if (r < 0)
 		return r;
@@ -454,7 +587,7 @@ static int load_op(struct tpm *t, void *arg)
 	_cleanup_(tpm_key_release) struct tpm_obj key = { .t = t, .h = ESYS_TR_NONE,
 							 .transient = true };
 
-	return tpm_key_load(t, k, &p, &key);
+	return tpm_key_load(t, k, NULL, &p, &key);
 }
 
 int tpm_key_check(struct tpm *t, const struct tpm_keyfile *k)
@@ -478,7 +611,7 @@ static int change_auth_op(struct tpm *t, void *arg)
 	TSS2_RC rc;
 	int r;
 
-	r = tpm_key_load(t, a->k, &p, &key);
+	r = tpm_key_load(t, a->k, NULL, &p, &key);
 	if (r < 0)
 		return r;
 	rc = sym_Esys_TR_SetAuth(t->esys, key.h, a->old);

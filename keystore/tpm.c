@@ -530,6 +530,11 @@ int tpm_run(struct tpm *t, int (*op)(struct tpm *t, void *arg), void *arg)
 	return r;
 }
 
+bool tpm_owner_auth_checked(const struct tpm *t)
+{
+	return t && t->owner_auth_checked;
+}
+
 bool tpm_needs_lock(const struct tpm *t)
 {
 	return t && t->lock_fd >= 0;

@@ -86,6 +86,43 @@ int tpm_sign_digest(struct tpm *t, const struct tpm_keyfile *k,
 		    const char *auth, enum ta_hash hash, const uint8_t *digest,
 		    size_t digest_len, struct tpm_sig *ret);
 
+/* The owner password was taken by the TPM since tpm_open (a signature
+ * from saved contexts, or under a persistent SRK, needs none: then a
+ * wrong one is not found out). */
+bool tpm_owner_auth_checked(const struct tpm *t);
+
+/* A key file's loaded object as TPM2_ContextSave saved it (a marshalled
+ * TPMS_CONTEXT), kept by the caller between processes: loading it back
+ * (ContextLoad, one cheap command) replaces the parent and the Load.  It
+ * holds nothing usable off this TPM (the TPM encrypts and MACs it with a
+ * key of its own) and no way around the key's passphrase (the
+ * authorization is the object's, checked at Sign).  A TPM reset, restart
+ * or clear, or another TPM, makes it fail to load: then the key is loaded
+ * from the file as before and saved again. */
+struct tpm_saved_blob {
+	uint8_t *blob; /* in: to try (NULL: none); out: the new one if renewed */
+	size_t len;
+	bool used;     /* out: the object came from blob */
+	bool renewed;  /* out: blob is a new saved context, to be kept */
+};
+/* The key's, and its parent's when the key has to be loaded from the file
+ * (an owner-hierarchy SRK made by CreatePrimary: its context skips the
+ * look for a persistent SRK and the CreatePrimary; a wrong one fails the
+ * Load, and then the parent is made as before). */
+struct tpm_saved_ctx {
+	struct tpm_saved_blob key, parent;
+};
+void tpm_saved_ctx_clear(struct tpm_saved_ctx *c);
+/* Only keys under a hierarchy's primary have saved contexts: their parent
+ * can always be made again, so a context never outlives a key that would
+ * load from its file (a key under a persistent handle stops loading when
+ * that handle is evicted; its context would not). */
+bool tpm_saved_ctx_ok(const struct tpm_keyfile *k);
+/* tpm_sign_digest, trying ctx first (ctx may be NULL). */
+int tpm_sign_digest_ctx(struct tpm *t, const struct tpm_keyfile *k,
+			const char *auth, enum ta_hash hash, const uint8_t *digest,
+			size_t digest_len, struct tpm_saved_ctx *ctx, struct tpm_sig *ret);
+
 /* The key loads under its parent in this TPM (its private part is this
  * TPM's wrapping of its public part), then is flushed.  No
  * authorization is needed: a passphrase is not checked. */

@@ -23,6 +23,7 @@
 	X(TSS2_DL_ESYS, Esys_TR_SetAuth)                                       \
 	X(TSS2_DL_ESYS, Esys_TR_FromTPMPublic)                                 \
 	X(TSS2_DL_ESYS, Esys_TR_Close)                                         \
+	X(TSS2_DL_ESYS, Esys_TR_GetName)                                       \
 	X(TSS2_DL_ESYS, Esys_ReadPublic)                                       \
 	X(TSS2_DL_ESYS, Esys_CreatePrimary)                                    \
 	X(TSS2_DL_ESYS, Esys_Create)                                           \

@@ -163,6 +163,28 @@ keyring_cleanup() {
 	done
 	return 0
 }
+# Drop the saved TPM contexts (keys' and SRKs') from the agent's keyring
+# (SSH_TPM_AGENT_KEYRING, else the default one): the next signature loads
+# its key from the file again.
+contexts_drop() {
+	kr=$(keyctl search @u keyring "${SSH_TPM_AGENT_KEYRING:-ssh-tpm-agent}" 2>/dev/null) || return 0
+	for k in $(keyctl rlist "$kr"); do
+		case $(keyctl rdescribe "$k" 2>/dev/null) in
+		*";ssh-tpm-agent:tpm-context:key-"* | *";ssh-tpm-agent:tpm-context:srk-"*)
+			keyctl unlink "$k" "$kr" >/dev/null ;;
+		esac
+	done
+	return 0
+}
+# How many saved contexts the agent's keyring holds.
+contexts_count() {
+	kr=$(keyctl search @u keyring "${SSH_TPM_AGENT_KEYRING:-ssh-tpm-agent}" 2>/dev/null) || { echo 0; return; }
+	n=0
+	for k in $(keyctl rlist "$kr"); do
+		case $(keyctl rdescribe "$k" 2>/dev/null) in *";ssh-tpm-agent:tpm-context:key-"*) n=$((n + 1)) ;; esac
+	done
+	echo $n
+}
 askpass_calls() { grep -c . "$ASKPASS_LOG"; }
 answer() { printf '%s\n' "$1" > "$ASKPASS_ANSWER"; }
 # The cached entry's key id, or nothing.

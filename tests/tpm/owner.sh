@@ -36,8 +36,11 @@ check "agent signs a key made before the password was set" sign_ok "$WORK/env.so
 answer owner-pw-9
 : > "$ASKPASS_LOG"
 activate_pass "$WORK/o.sock" o.log -o --key-dir "$WORK/keys" || exit 1
+# (No saved TPM contexts: the SRK is made, under the owner hierarchy.)
+contexts_drop
 check "agent -o (askpass) signs" sign_ok "$WORK/o.sock" keys/opt.pub
 check_match "agent -o asked for the owner password" "Enter the TPM owner password:" "$(cat "$ASKPASS_LOG")"
+contexts_drop
 check "a later handler signs too" sign_ok "$WORK/o.sock" keys/opt.pub
 check_eq "... without asking again: the owner password is cached in the keyring" 1 \
 	"$(grep -c 'Enter the TPM owner password:' "$ASKPASS_LOG")"
@@ -47,13 +50,21 @@ kr=$(keyctl search @u keyring "$SSH_TPM_AGENT_KEYRING")
 for k in $(keyctl rlist "$kr"); do
 	case $(keyctl rdescribe "$k" 2>/dev/null) in *";ssh-tpm-agent:owner-password:"*) keyctl unlink "$k" "$kr" >/dev/null ;; esac
 done
+# With the key's saved context the owner hierarchy is not used at all:
+# -o does not ask then.
 answer wrong-owner
+check "a saved context signs without the owner hierarchy" sign_ok "$WORK/o.sock" keys/opt.pub
+check_eq "... and -o did not ask for the password" 1 "$(grep -c 'Enter the TPM owner password:' "$ASKPASS_LOG")"
+contexts_drop
 if sign_ok "$WORK/o.sock" keys/opt.pub; then fail "a wrong owner password: no signature" signed; else ok "a wrong owner password: no signature"; fi
 answer owner-pw-9
 check "... and the next connection asks again and signs" sign_ok "$WORK/o.sock" keys/opt.pub
 check_eq "... (asked twice more)" 3 "$(grep -c 'Enter the TPM owner password:' "$ASKPASS_LOG")"
+check_eq "... the wrong one was not kept, the right one is" 1 \
+	"$(for k in $(keyctl rlist "$kr"); do keyctl rdescribe "$k"; done | grep -c ':owner-password:')"
 activate_pass "$WORK/nc.sock" nc.log -o --no-cache --key-dir "$WORK/keys" || exit 1
-sign_ok "$WORK/nc.sock" keys/opt.pub && sign_ok "$WORK/nc.sock" keys/opt.pub
-check_eq "--no-cache: asked at every connection" 5 "$(grep -c 'Enter the TPM owner password:' "$ASKPASS_LOG")"
+contexts_drop
+sign_ok "$WORK/nc.sock" keys/opt.pub && contexts_drop && sign_ok "$WORK/nc.sock" keys/opt.pub
+check_eq "--no-cache: asked at every connection that needs it" 5 "$(grep -c 'Enter the TPM owner password:' "$ASKPASS_LOG")"
 
 finish

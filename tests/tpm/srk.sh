@@ -21,6 +21,7 @@ TSS2_LOG=esys+trace agent_start "$WORK/a.sock" "$WORK/agent.log" -D -d --key-dir
 # sign_count: sign through the agent, verify; print how many
 # CreatePrimary and Load calls the agent made for it.
 sign_count() {
+	contexts_drop # (no saved context: the parent is what is counted)
 	from=$(($(stat -c %s agent.log) + 1))
 	sign_ok "$WORK/a.sock" keys/k.pub || { echo "no signature"; return; }
 	tail -c +"$from" agent.log > last.log
