@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,11 +41,19 @@ void identity_list_free(struct identity_list *l)
 	free(l);
 }
 
+/* Key blobs of one type share their first bytes (type and curve names):
+ * the last byte tells most apart without a memcmp call. */
+static bool blob_equal(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len)
+{
+	return a_len == b_len && (a_len == 0 || (a[a_len - 1] == b[b_len - 1] &&
+						 memcmp(a, b, a_len) == 0));
+}
+
 const struct identity *identity_list_find(const struct identity_list *l,
 					  const uint8_t *blob, size_t len)
 {
 	for (size_t i = 0; i < l->n; i++)
-		if (buf_bytes_equal(l->v[i].blob, l->v[i].blob_len, blob, len))
+		if (blob_equal(l->v[i].blob, l->v[i].blob_len, blob, len))
 			return &l->v[i];
 	return NULL;
 }
@@ -54,44 +63,43 @@ const struct identity *identity_list_find(const struct identity_list *l,
 static int read_first_line(const char *path, char **ret, bool check)
 {
 	_cleanup_free_ char *line = NULL;
+	_cleanup_close_ int fd = -1;
 	struct stat st;
-	FILE *f;
-	size_t n;
-	int fd;
+	size_t got = 0;
 
 	*ret = NULL;
 	/* Only regular files; O_NONBLOCK so a FIFO cannot block the open. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return TA_ERR_SYSTEM;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > PUB_LINE_MAX) {
-		close(fd);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > PUB_LINE_MAX)
 		return TA_ERR_FORMAT;
-	}
 	if (check && stat_untrusted(&st, false)) {
 		log_warning("%s: certificate file is %s (owner uid %u, mode %04o): not used; fix with chmod go-w and chown",
 			    path, stat_untrusted(&st, false), (unsigned)st.st_uid,
 			    (unsigned)(st.st_mode & 07777));
-		close(fd);
 		return TA_ERR_UNSAFE_PATH;
 	}
-	f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return TA_ERR_SYSTEM;
-	}
-	line = malloc(PUB_LINE_MAX);
-	if (!line) {
-		fclose(f);
+	/* The whole file in one buffer of its size (it may grow meanwhile:
+	 * what is past the size read at fstat is not looked at). */
+	line = malloc((size_t)st.st_size + 1);
+	if (!line)
 		return TA_ERR_NOMEM;
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, line + got, (size_t)st.st_size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return TA_ERR_SYSTEM;
+		if (n == 0)
+			break;
+		got += (size_t)n;
 	}
-	if (!fgets(line, PUB_LINE_MAX, f)) {
-		fclose(f);
+	line[got] = '\0';
+	if (got == 0 || memchr(line, '\0', got))
 		return TA_ERR_FORMAT;
-	}
-	fclose(f);
-	n = strcspn(line, "\r\n");
-	line[n] = '\0';
+	line[strcspn(line, "\r\n")] = '\0';
 	*ret = TAKE_PTR(line);
 	return 0;
 }
@@ -106,8 +114,7 @@ static int push(struct identity_list *l, struct identity *id,
 	struct identity *nv;
 
 	for (size_t i = 0; i < l->n; i++)
-		if (l->v[i].blob_len == id->blob_len &&
-		    memcmp(l->v[i].blob, id->blob, id->blob_len) == 0) {
+		if (blob_equal(l->v[i].blob, l->v[i].blob_len, id->blob, id->blob_len)) {
 			log_debug("%s: same %s as %s: listed once", id->path,
 				  id->is_cert ? "certificate" : "key",
 				  l->v[i].path);
@@ -255,7 +262,10 @@ static int read_key_file(const char *path, struct tpm_keyfile **ret)
 	return 0;
 }
 
-static int add_key(struct identity_list *l, const char *dir, const char *name)
+/* has_pub, has_cert: NAME.pub, NAME-cert.pub are in the directory (as
+ * its listing said: no open of a file that is not there). */
+static int add_key(struct identity_list *l, const char *dir, const char *name, bool has_pub,
+		   bool has_cert)
 {
 	_cleanup_free_ char *base = NULL, *pub_path = NULL, *cert_path = NULL;
 	_cleanup_(identity_clear) struct identity id = { 0 };
@@ -277,7 +287,7 @@ static int add_key(struct identity_list *l, const char *dir, const char *name)
 		log_debug_r(r, "%s: skipped", id.path);
 		return r == TA_ERR_NOMEM ? r : 0;
 	}
-	id.comment = comment_from_pub(pub_path, id.key);
+	id.comment = has_pub ? comment_from_pub(pub_path, id.key) : NULL;
 	if (!id.comment)
 		id.comment = strdup(id.kf->description ? id.kf->description : id.path);
 	if (!id.comment)
@@ -286,21 +296,45 @@ static int add_key(struct identity_list *l, const char *dir, const char *name)
 	r = push(l, &id, &at);
 	if (r < 0)
 		return r;
-	return add_cert(l, cert_path, at);
+	return has_cert ? add_cert(l, cert_path, at) : 0;
 }
 
-static int tpm_name_filter(const struct dirent *d)
+static int visible_filter(const struct dirent *d)
 {
-	size_t n = strlen(d->d_name);
+	return d->d_name[0] != '.';
+}
 
-	return d->d_name[0] != '.' && n > 4 &&
-	       strcmp(d->d_name + n - 4, ".tpm") == 0;
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n > k && strcmp(s + n - k, suffix) == 0;
+}
+
+static int strcmp_p(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* NAME.tpm's sibling NAME<suffix> is among the sorted names. */
+static bool sibling_listed(const char **sorted, size_t n, const char *tpm_name, const char *suffix)
+{
+	char want[NAME_MAX + 16];
+	const char *key = want;
+	size_t len = strlen(tpm_name) - 4;
+
+	if (len + strlen(suffix) >= sizeof(want))
+		return true; /* (cannot be named: let the open say) */
+	memcpy(want, tpm_name, len);
+	strcpy(want + len, suffix);
+	return bsearch(&key, sorted, n, sizeof(*sorted), strcmp_p) != NULL;
 }
 
 int keydir_scan(const char *dir, struct identity_list **ret)
 {
 	_cleanup_(identity_list_freep) struct identity_list *l = NULL;
 	struct dirent **names = NULL;
+	const char **sorted = NULL;
 	struct stat st;
 	const char *why;
 	int n, r = 0;
@@ -321,7 +355,9 @@ int keydir_scan(const char *dir, struct identity_list **ret)
 		*ret = TAKE_PTR(l);
 		return 0;
 	}
-	n = scandir(dir, &names, tpm_name_filter, alphasort);
+	/* Every name, once: which .pub and -cert.pub files exist is then
+	 * known without trying to open them. */
+	n = scandir(dir, &names, visible_filter, alphasort);
 	if (n < 0) {
 		if (errno == ENOENT || errno == ENOTDIR) {
 			*ret = TAKE_PTR(l);
@@ -329,7 +365,18 @@ int keydir_scan(const char *dir, struct identity_list **ret)
 		}
 		return TA_ERR_SYSTEM;
 	}
+	sorted = calloc((size_t)n + 1, sizeof(*sorted));
+	if (!sorted)
+		r = TA_ERR_NOMEM;
+	for (int i = 0; sorted && i < n; i++)
+		sorted[i] = names[i]->d_name;
+	if (sorted)
+		qsort(sorted, (size_t)n, sizeof(*sorted), strcmp_p);
 	for (int i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+
+		if (!has_suffix(name, ".tpm"))
+			continue;
 		/* Room for a key and its certificate, else stop (and say so). */
 		if (r == 0 && l->n + 2 > KEYDIR_MAX_KEYS) {
 			log_warning("%s: more than %d keys; the rest are ignored",
@@ -337,9 +384,12 @@ int keydir_scan(const char *dir, struct identity_list **ret)
 			r = 1;
 		}
 		if (r == 0)
-			r = add_key(l, dir, names[i]->d_name);
-		free(names[i]);
+			r = add_key(l, dir, name, sibling_listed(sorted, (size_t)n, name, ".pub"),
+				    sibling_listed(sorted, (size_t)n, name, "-cert.pub"));
 	}
+	free(sorted);
+	for (int i = 0; i < n; i++)
+		free(names[i]);
 	if (r > 0)
 		r = 0;
 	free(names);
