@@ -31,6 +31,7 @@ void handler_conn_done(struct handler_conn *c)
 	identity_list_free(c->fallback_seen);
 	keyfile_free(c->hier_keys[0]);
 	keyfile_free(c->hier_keys[1]);
+	free(c->keyidx_path);
 	secret_free(c->owner_pw);
 	free(c->peer.exe);
 	*c = (struct handler_conn){ .fd = -1 };

@@ -96,6 +96,8 @@ struct handler_conn {
 				   * connection, this many agents deep */
 	bool hier_known;          /* --hierarchy keys looked up in this connection */
 	struct tpm_keyfile *hier_keys[2]; /* what that gave (RSA, ECDSA; NULL: none) */
+	char *keyidx_path;        /* the key dir's index (NULL: none / not yet) */
+	bool keyidx_tried;
 };
 
 /* fd may be -1 (no connection: tests, fuzzing). */
@@ -118,6 +120,14 @@ int handler_keyctx_ids(struct handler_conn *c, const struct tpm_keyfile *k, char
 int handler_keyctx_get(struct handler_conn *c, const char *rid, struct tpm_saved_blob *ret);
 void handler_keyctx_put(struct handler_conn *c, const char *rid, const struct tpm_saved_blob *ctx);
 void handler_keyctx_drop(struct handler_conn *c, const char *rid);
+
+/* The key dir's index file in our runtime directory (keydir.h), or NULL
+ * when there is none to be had. */
+const char *handler_keyidx_path(struct handler_conn *c);
+/* handler_identities for signing with blob: of the key dir only the
+ * identity with that blob (keydir_lookup), then the rest as there. */
+int handler_identities_for(struct handler_conn *c, const uint8_t *blob, size_t len,
+			   struct identity_list **ret);
 
 /* The identities this agent holds, in order: the key dir's (unless
  * --no-load), then the added ones.  The one source for both listing and

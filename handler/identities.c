@@ -3,6 +3,7 @@
  * listing and for signing alike: the key dir first, then the keys added
  * with ssh-add (cache records, oldest first, none twice).  Fallback
  * agents' identities come after those (fallback.c). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,8 @@
 #include "handler.h"
 #include "log.h"
 #include "pubkey.h"
+#include "sign.h"
+#include "sysutil.h"
 
 /* Append the added identities to l. */
 static int append_added(struct handler_conn *c, struct identity_list *l)
@@ -82,20 +85,79 @@ out:
 	return r;
 }
 
+const char *handler_keyidx_path(struct handler_conn *c)
+{
+	_cleanup_free_ char *rt = NULL;
+	uint8_t md[64];
+	char hex[33];
+
+	if (c->keyidx_tried)
+		return c->keyidx_path;
+	c->keyidx_tried = true;
+	/* One index per key dir (named by a hash of its path). */
+	if (runtime_dir(&rt) < 0 ||
+	    ta_hash_digest(TA_HASH_SHA256, c->cfg->key_dir, strlen(c->cfg->key_dir), md) < 0)
+		return NULL;
+	for (int i = 0; i < 16; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	if (asprintf(&c->keyidx_path, "%s/keydir-%s.index", rt, hex) < 0)
+		c->keyidx_path = NULL;
+	return c->keyidx_path;
+}
+
+/* The key dir's part: all of it, or (blob) only the one identity. */
+static int keydir_part(struct handler_conn *c, const uint8_t *blob, size_t len,
+		       struct identity_list **ret)
+{
+	_cleanup_(identity_list_freep) struct identity_list *l = NULL;
+	struct identity *one = NULL;
+	int r;
+
+	*ret = NULL;
+	if (c->cfg->no_load) {
+		*ret = calloc(1, sizeof(**ret));
+		return *ret ? 0 : TA_ERR_NOMEM;
+	}
+	if (!blob) {
+		r = keydir_scan_indexed(c->cfg->key_dir, handler_keyidx_path(c), &l);
+		if (r < 0)
+			return r;
+	} else {
+		r = keydir_lookup(c->cfg->key_dir, handler_keyidx_path(c), blob, len, &one);
+		if (r < 0)
+			return r;
+		l = calloc(1, sizeof(*l));
+		if (!l || (one && !(l->v = calloc(1, sizeof(*l->v))))) {
+			identity_clear(one);
+			free(one);
+			return TA_ERR_NOMEM;
+		}
+		if (one) {
+			l->v[0] = *one;
+			l->n = 1;
+			free(one);
+		}
+	}
+	for (size_t i = 0; i < l->n; i++)
+		l->v[i].confirm = c->cfg->confirm_loaded;
+	*ret = TAKE_PTR(l);
+	return 0;
+}
+
 int handler_identities(struct handler_conn *c, struct identity_list **ret)
+{
+	return handler_identities_for(c, NULL, 0, ret);
+}
+
+int handler_identities_for(struct handler_conn *c, const uint8_t *blob, size_t len,
+			   struct identity_list **ret)
 {
 	_cleanup_(identity_list_freep) struct identity_list *l = NULL;
 	int r;
 
-	if (!c->cfg->no_load) {
-		r = keydir_scan(c->cfg->key_dir, &l);
-		if (r < 0)
-			return r;
-		for (size_t i = 0; i < l->n; i++)
-			l->v[i].confirm = c->cfg->confirm_loaded;
-	} else if (!(l = calloc(1, sizeof(*l)))) {
-		return TA_ERR_NOMEM;
-	}
+	r = keydir_part(c, blob, len, &l);
+	if (r < 0)
+		return r;
 	r = handler_append_hierarchy(c, l);
 	if (r < 0)
 		return r;

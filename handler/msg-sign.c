@@ -450,7 +450,7 @@ int handler_sign_request(struct handler_conn *c, struct buf *req,
 		return r;
 	if (buf_len(req) != 0)
 		return TA_ERR_TRAILING;
-	r = handler_identities(c, &ids);
+	r = handler_identities_for(c, blob, blob_len, &ids);
 	if (r < 0)
 		return r;
 	id = identity_list_find(ids, blob, blob_len);

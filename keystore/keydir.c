@@ -16,6 +16,7 @@
 #include "log.h"
 #include "pubkey.h"
 #include "sysutil.h"
+#include "keyindex.h"
 #include "tpm.h"
 
 #define PUB_LINE_MAX (32 * 1024)
@@ -330,71 +331,323 @@ static bool sibling_listed(const char **sorted, size_t n, const char *tpm_name, 
 	return bsearch(&key, sorted, n, sizeof(*sorted), strcmp_p) != NULL;
 }
 
-int keydir_scan(const char *dir, struct identity_list **ret)
+/* The directory's visible names (scandir order) and the same sorted for
+ * bsearch; an empty list for a missing directory. */
+struct dir_names {
+	struct dirent **names;
+	const char **sorted;
+	size_t n;
+};
+
+static void dir_names_free(struct dir_names *d)
 {
-	_cleanup_(identity_list_freep) struct identity_list *l = NULL;
+	for (size_t i = 0; i < d->n; i++)
+		free(d->names[i]);
+	free(d->names);
+	free(d->sorted);
+	*d = (struct dir_names){ 0 };
+}
+
+static int dir_names_read(const char *dir, struct dir_names *ret)
+{
 	struct dirent **names = NULL;
-	const char **sorted = NULL;
+	int n;
+
+	*ret = (struct dir_names){ 0 };
+	n = scandir(dir, &names, visible_filter, alphasort);
+	if (n < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : TA_ERR_SYSTEM;
+	ret->names = names;
+	ret->n = (size_t)n;
+	ret->sorted = calloc(ret->n + 1, sizeof(*ret->sorted));
+	if (!ret->sorted) {
+		dir_names_free(ret);
+		return TA_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < ret->n; i++)
+		ret->sorted[i] = names[i]->d_name;
+	qsort(ret->sorted, ret->n, sizeof(*ret->sorted), strcmp_p);
+	return 0;
+}
+
+/* Whoever may write the directory may put keys (and certificates) there:
+ * a directory others can change gives no identities (warned here). */
+static bool dir_untrusted(const char *dir)
+{
 	struct stat st;
 	const char *why;
-	int n, r = 0;
+
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode) || !(why = stat_untrusted(&st, false)))
+		return false;
+	log_warning("%s: key directory is %s (owner uid %u, mode %04o): its keys are not used; fix with %s %s",
+		    dir, why, (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777),
+		    st.st_uid != geteuid() && st.st_uid != 0 ? "chown" : "chmod go-w", dir);
+	return true;
+}
+
+/* dir/NAME<suffix> for NAME.tpm, stat'ed (following symlinks, as the
+ * opens do); absent when it is not there. */
+static int sibling_stat(const char *dir, const char *tpm_name, const char *suffix,
+			struct keyidx_stat *ret)
+{
+	_cleanup_free_ char *path = NULL;
+	struct stat st;
+	int len = (int)strlen(tpm_name) - 4;
+
+	*ret = (struct keyidx_stat){ 0 };
+	if (asprintf(&path, "%s/%.*s%s", dir, len, tpm_name, suffix) < 0)
+		return TA_ERR_NOMEM;
+	if (stat(path, &st) < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : TA_ERR_SYSTEM;
+	keyidx_stat_from(&st, ret);
+	return 0;
+}
+
+/* The three files of one key as they stat now (siblings the listing
+ * does not name are absent, as the scan takes them). */
+static int key_files_stat(const char *dir, const struct dir_names *d, const char *name,
+			  struct keyidx_file *f)
+{
+	int r;
+
+	*f = (struct keyidx_file){ 0 };
+	if ((r = sibling_stat(dir, name, ".tpm", &f->tpm)) < 0)
+		return r;
+	if (sibling_listed(d->sorted, d->n, name, ".pub") &&
+	    (r = sibling_stat(dir, name, ".pub", &f->pub)) < 0)
+		return r;
+	if (sibling_listed(d->sorted, d->n, name, "-cert.pub") &&
+	    (r = sibling_stat(dir, name, "-cert.pub", &f->cert)) < 0)
+		return r;
+	return 0;
+}
+
+static void key_files_free(struct keyidx_file *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
+/* The scan itself; with ret_files, each key's files stat'ed before they
+ * are read (a change after that shows as a different stat next time). */
+static int scan(const char *dir, const struct dir_names *d, struct identity_list **ret,
+		struct keyidx_file **ret_files, size_t *ret_n_files)
+{
+	_cleanup_(identity_list_freep) struct identity_list *l = calloc(1, sizeof(*l));
+	struct keyidx_file *files = NULL;
+	size_t n_files = 0;
+	int r = 0;
 
 	*ret = NULL;
-	l = calloc(1, sizeof(*l));
 	if (!l)
 		return TA_ERR_NOMEM;
-	/* Whoever may write the directory may put keys (and certificates)
-	 * there: a directory others can change gives no identities. */
-	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
-	    (why = stat_untrusted(&st, false))) {
-		log_warning("%s: key directory is %s (owner uid %u, mode %04o): its keys are not used; fix with %s %s",
-			    dir, why, (unsigned)st.st_uid,
-			    (unsigned)(st.st_mode & 07777),
-			    st.st_uid != geteuid() && st.st_uid != 0 ? "chown" : "chmod go-w",
-			    dir);
-		*ret = TAKE_PTR(l);
-		return 0;
-	}
-	/* Every name, once: which .pub and -cert.pub files exist is then
-	 * known without trying to open them. */
-	n = scandir(dir, &names, visible_filter, alphasort);
-	if (n < 0) {
-		if (errno == ENOENT || errno == ENOTDIR) {
-			*ret = TAKE_PTR(l);
-			return 0;
-		}
-		return TA_ERR_SYSTEM;
-	}
-	sorted = calloc((size_t)n + 1, sizeof(*sorted));
-	if (!sorted)
-		r = TA_ERR_NOMEM;
-	for (int i = 0; sorted && i < n; i++)
-		sorted[i] = names[i]->d_name;
-	if (sorted)
-		qsort(sorted, (size_t)n, sizeof(*sorted), strcmp_p);
-	for (int i = 0; i < n; i++) {
-		const char *name = names[i]->d_name;
+	if (ret_files && !(files = calloc(d->n + 1, sizeof(*files))))
+		return TA_ERR_NOMEM;
+	for (size_t i = 0; i < d->n && r == 0; i++) {
+		const char *name = d->names[i]->d_name;
 
 		if (!has_suffix(name, ".tpm"))
 			continue;
 		/* Room for a key and its certificate, else stop (and say so). */
-		if (r == 0 && l->n + 2 > KEYDIR_MAX_KEYS) {
+		if (l->n + 2 > KEYDIR_MAX_KEYS) {
 			log_warning("%s: more than %d keys; the rest are ignored",
 				    dir, KEYDIR_MAX_KEYS);
-			r = 1;
+			break;
 		}
-		if (r == 0)
-			r = add_key(l, dir, name, sibling_listed(sorted, (size_t)n, name, ".pub"),
-				    sibling_listed(sorted, (size_t)n, name, "-cert.pub"));
+		if (files) {
+			r = key_files_stat(dir, d, name, &files[n_files]);
+			if (r == 0 && !(files[n_files].name = strdup(name)))
+				r = TA_ERR_NOMEM;
+			if (r < 0)
+				break;
+			n_files++;
+		}
+		r = add_key(l, dir, name, sibling_listed(d->sorted, d->n, name, ".pub"),
+			    sibling_listed(d->sorted, d->n, name, "-cert.pub"));
 	}
-	free(sorted);
-	for (int i = 0; i < n; i++)
-		free(names[i]);
-	if (r > 0)
-		r = 0;
-	free(names);
-	if (r < 0)
+	if (r < 0) {
+		key_files_free(files, n_files);
 		return r;
+	}
+	if (ret_files) {
+		*ret_files = files;
+		*ret_n_files = n_files;
+	}
 	*ret = TAKE_PTR(l);
 	return 0;
+}
+
+int keydir_scan(const char *dir, struct identity_list **ret)
+{
+	_cleanup_(dir_names_free) struct dir_names d = { 0 };
+	int r;
+
+	*ret = NULL;
+	if (dir_untrusted(dir)) {
+		*ret = calloc(1, sizeof(**ret));
+		return *ret ? 0 : TA_ERR_NOMEM;
+	}
+	r = dir_names_read(dir, &d);
+	return r < 0 ? r : scan(dir, &d, ret, NULL, NULL);
+}
+
+/* The index still describes the directory: the same key files in the
+ * same order, each of their files statting the same. */
+static bool index_current(const char *dir, const struct dir_names *d, const struct keyidx *x)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < d->n; i++) {
+		const char *name = d->names[i]->d_name;
+		struct keyidx_file now;
+		bool same;
+
+		if (!has_suffix(name, ".tpm"))
+			continue;
+		if (k >= x->n_files || strcmp(x->files[k].name, name) != 0 ||
+		    key_files_stat(dir, d, name, &now) < 0)
+			return false;
+		same = keyidx_stat_equal(&now.tpm, &x->files[k].tpm) &&
+		       keyidx_stat_equal(&now.pub, &x->files[k].pub) &&
+		       keyidx_stat_equal(&now.cert, &x->files[k].cert);
+		if (!same)
+			return false;
+		k++;
+	}
+	return k == x->n_files;
+}
+
+/* Scan and keep what was found in the index (a failure to write it only
+ * costs the next handler a scan). */
+static int scan_and_index(const char *dir, const struct dir_names *d, const char *idx_path,
+			  struct identity_list **ret)
+{
+	struct keyidx_file *files = NULL;
+	size_t n_files = 0;
+	int r;
+
+	r = scan(dir, d, ret, idx_path ? &files : NULL, &n_files);
+	if (r < 0 || !idx_path)
+		return r;
+	r = keyidx_write(idx_path, dir, files, n_files, *ret);
+	if (r < 0)
+		log_debug_r(r, "%s: key index not written", idx_path);
+	key_files_free(files, n_files);
+	return 0;
+}
+
+int keydir_scan_indexed(const char *dir, const char *idx_path, struct identity_list **ret)
+{
+	_cleanup_(dir_names_free) struct dir_names d = { 0 };
+	_cleanup_(keyidx_freep) struct keyidx *x = NULL;
+	int r;
+
+	*ret = NULL;
+	if (!idx_path || dir_untrusted(dir))
+		return keydir_scan(dir, ret);
+	r = dir_names_read(dir, &d);
+	if (r < 0)
+		return r;
+	if (keyidx_read(idx_path, dir, &x) == 0 && index_current(dir, &d, x)) {
+		*ret = TAKE_PTR(x->ids);
+		return 0;
+	}
+	return scan_and_index(dir, &d, idx_path, ret);
+}
+
+int identity_load(struct identity *id)
+{
+	_cleanup_(identity_clear) struct identity got = { 0 };
+	_cleanup_(sshkey_freep) struct sshkey *ck = NULL;
+	int r;
+
+	if (id->kf || id->added || id->fallback)
+		return 0;
+	r = read_key_file(id->path, &got.kf);
+	if (r == 0)
+		r = identity_set_public(&got);
+	if (r < 0)
+		return r;
+	if (id->is_cert ? sshkey_cert_public_key(id->blob, id->blob_len, &ck) < 0 ||
+				  !sshkey_equal(ck, got.key)
+			: !blob_equal(got.blob, got.blob_len, id->blob, id->blob_len))
+		return TA_ERR_KEY_NOT_FOUND; /* the file changed since */
+	id->kf = TAKE_PTR(got.kf);
+	id->key = TAKE_PTR(got.key);
+	return 0;
+}
+
+/* Move l's identity for blob (its key file read) into *ret. */
+static int take_found(struct identity_list *l, const uint8_t *blob, size_t len,
+		      struct identity **ret)
+{
+	struct identity *id = (struct identity *)identity_list_find(l, blob, len);
+	int r;
+
+	*ret = NULL;
+	if (!id)
+		return 0;
+	r = identity_load(id);
+	if (r < 0)
+		return r;
+	*ret = malloc(sizeof(**ret));
+	if (!*ret)
+		return TA_ERR_NOMEM;
+	**ret = *id;
+	memset(id, 0, sizeof(*id));
+	return 0;
+}
+
+int keydir_lookup(const char *dir, const char *idx_path, const uint8_t *blob, size_t len,
+		  struct identity **ret)
+{
+	_cleanup_(dir_names_free) struct dir_names d = { 0 };
+	_cleanup_(keyidx_freep) struct keyidx *x = NULL;
+	_cleanup_(identity_list_freep) struct identity_list *l = NULL;
+	const struct identity *hit;
+	int r;
+
+	*ret = NULL;
+	if (dir_untrusted(dir))
+		return 0;
+	if (idx_path && keyidx_read(idx_path, dir, &x) == 0) {
+		hit = identity_list_find(x->ids, blob, len);
+		/* The one key file (and its siblings) as the index has them:
+		 * then only that file is read, and checked to hold the key. */
+		for (size_t i = 0; hit && i < x->n_files; i++) {
+			const char *name = strrchr(hit->path, '/') + 1;
+			struct keyidx_stat pub, cert, tpm;
+
+			if (strcmp(x->files[i].name, name) != 0)
+				continue;
+			if (sibling_stat(dir, name, ".tpm", &tpm) < 0 ||
+			    sibling_stat(dir, name, ".pub", &pub) < 0 ||
+			    sibling_stat(dir, name, "-cert.pub", &cert) < 0 ||
+			    !keyidx_stat_equal(&tpm, &x->files[i].tpm) ||
+			    !keyidx_stat_equal(&pub, &x->files[i].pub) ||
+			    !keyidx_stat_equal(&cert, &x->files[i].cert))
+				break;
+			if (take_found(x->ids, blob, len, ret) == 0 && *ret)
+				return 0;
+			break;
+		}
+		/* Not in it: believed only while the whole index is current. */
+		if (!hit) {
+			r = dir_names_read(dir, &d);
+			if (r < 0)
+				return r;
+			if (index_current(dir, &d, x))
+				return 0;
+		}
+	}
+	if (!d.names) {
+		r = dir_names_read(dir, &d);
+		if (r < 0)
+			return r;
+	}
+	r = scan_and_index(dir, &d, idx_path, &l);
+	if (r < 0)
+		return r;
+	return take_found(l, blob, len, ret);
 }

@@ -52,6 +52,23 @@ int keydir_read_pub(const char *pub_path, const struct sshkey *key, char **ret_c
 /* Scan dir (non-recursive).  Unreadable or invalid key files are skipped
  * (logged at debug); a missing directory gives an empty list. */
 int keydir_scan(const char *dir, struct identity_list **ret);
+/* keydir_scan, through an index file in the user's runtime directory
+ * (keyindex.h; idx_path NULL: none): while every file stats as when it
+ * was scanned, the identities come from it, without kf and key (see
+ * identity_load).  The same list as a scan, in the same order. */
+int keydir_scan_indexed(const char *dir, const char *idx_path, struct identity_list **ret);
+/* The key-dir identity whose blob is blob, its key file read and checked
+ * to hold that key; *ret NULL when the directory has none.  With a
+ * current index only that key file is read.  (When two files hold one
+ * key, a file added since the index was written may be listed before the
+ * one found here: the same key, signing the same.) */
+int keydir_lookup(const char *dir, const char *idx_path, const uint8_t *blob, size_t len,
+		  struct identity **ret);
+/* An identity from the index: read its key file into kf and key, checked
+ * to be the listed key (TA_ERR_KEY_NOT_FOUND when it changed since).  A
+ * no-op for identities that have them. */
+int identity_load(struct identity *id);
+
 /* The identity whose blob equals blob, or NULL. */
 const struct identity *identity_list_find(const struct identity_list *l,
 					  const uint8_t *blob, size_t len);

@@ -35,10 +35,16 @@ static void copy_fixture(const char *name)
 	cr_assert(eq(int, system(cmd), 0), "%s", cmd);
 }
 
+/* The handler's runtime directory (key-dir index files): the test's. */
+static char rundir[64];
+
 static void setup(void)
 {
 	snprintf(keydir, sizeof(keydir), "/tmp/test-handler-XXXXXX");
 	cr_assert(mkdtemp(keydir) != NULL);
+	snprintf(rundir, sizeof(rundir), "/tmp/test-handler-run-XXXXXX");
+	cr_assert(mkdtemp(rundir) != NULL);
+	setenv("XDG_RUNTIME_DIR", rundir, 1);
 	setenv("TSS2_LOG", "all+NONE", 1);
 }
 
@@ -46,7 +52,7 @@ static void teardown(void)
 {
 	char cmd[512];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", keydir);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s'", keydir, rundir);
 	system(cmd);
 }
 

@@ -15,13 +15,18 @@ KEYGEN="$BUILD_DIR/tools/ssh-tpm-keygen"
 PASSED=0
 FAILED=0
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tatest.XXXXXX")
+# A runtime directory of the test's own (the key dirs' index files, lock
+# files): nothing of a test outlives it in /run or /tmp.  Tests that
+# need another set XDG_RUNTIME_DIR themselves.
+TEST_RUNTIME=$(mktemp -d "${TMPDIR:-/tmp}/tarun.XXXXXX")
+export XDG_RUNTIME_DIR="$TEST_RUNTIME"
 CLEANUPS=""
 
 at_exit() {
 	for c in $CLEANUPS; do
 		"$c"
 	done
-	rm -rf "$WORK"
+	rm -rf "$WORK" "$TEST_RUNTIME"
 }
 trap at_exit EXIT
 trap 'exit 130' INT TERM
