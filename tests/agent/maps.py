@@ -9,8 +9,15 @@ its /proc/PID/maps holds:
   list: reply 12, tss2: -
   sign: reply 14, tss2: libtss2-esys.so.0 ...
 
+Also, for what OpenSSH's clients do not show exactly:
+  maps.py --list-only AGENT KEYDIR   one handler's identities (inetd mode)
+  maps.py --list-sock                the identities of $SSH_AUTH_SOCK
+  maps.py --sign-sock SOCK PUB       a SIGN_REQUEST alone (no listing
+                                     first); exit 0 on SIGN_RESPONSE
+each identity printed as "hex-of-blob comment".
+
 (The agent's own clients are OpenSSH's; this plays one only to hold the
-connection open while the maps are read.)"""
+connection open while the maps are read, or to send one request alone.)"""
 import base64
 import re
 import socket
@@ -40,7 +47,38 @@ def tss2_libs(pid):
     return " ".join(sorted(libs)) or "-"
 
 
+def identities(reply):
+    (n,) = struct.unpack(">I", reply[1:5])
+    off, out = 5, []
+    for _ in range(n):
+        (k,) = struct.unpack(">I", reply[off:off + 4])
+        blob = reply[off + 4:off + 4 + k]
+        off += 4 + k
+        (k,) = struct.unpack(">I", reply[off:off + 4])
+        comment = reply[off + 4:off + 4 + k].decode(errors="replace")
+        off += 4 + k
+        out.append("%s %s" % (blob.hex(), comment))
+    return "\n".join(out)
+
+
 def main():
+    if sys.argv[1] == "--list-only":
+        ours, theirs = socket.socketpair()
+        p = subprocess.Popen([sys.argv[2], "--key-dir", sys.argv[3]], stdin=theirs, stdout=theirs)
+        theirs.close()
+        print(identities(request(ours, b"\x0b")))
+        ours.close()
+        sys.exit(p.wait())
+    if sys.argv[1] in ("--list-sock", "--sign-sock"):
+        import os
+        ours = socket.socket(socket.AF_UNIX)
+        ours.connect(sys.argv[2] if sys.argv[1] == "--sign-sock" else os.environ["SSH_AUTH_SOCK"])
+        if sys.argv[1] == "--list-sock":
+            print(identities(request(ours, b"\x0b")))
+            sys.exit(0)
+        blob = base64.b64decode(open(sys.argv[3]).read().split()[1])
+        r = request(ours, b"\x0d" + s(blob) + s(b"data") + struct.pack(">I", 0))
+        sys.exit(0 if r[0] == 14 else 1)
     agent, keydir, pub = sys.argv[1:4]
     blob = base64.b64decode(open(pub).read().split()[1])
     ours, theirs = socket.socketpair()

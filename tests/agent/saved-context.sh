@@ -152,5 +152,46 @@ keyctl invalidate "$(cached_id "$fp")"
 before=$(lockout_counter)
 check_fails "a wrong typed passphrase, warm context: no signature" sign_ok "$A" keys/pin.pub
 check_eq "... one DA strike" $((before + 1)) "$(lockout_counter)"
+tpm2_dictionarylockout -c # (the strikes above must not lock out what follows)
 
+# The key-dir index: what a listing gives from it is what a scan gives,
+# after every kind of change to the directory.  (scan_L: a handler with
+# a runtime directory of its own, so no index: a scan.)
+scan_L() {
+	d=$(mktemp -d "$WORK/rt.XXXXXX")
+	XDG_RUNTIME_DIR=$d python3 "$SRC_DIR/tests/agent/maps.py" --list-only "$AGENT" "$WORK/$1"
+}
+mkdir ik
+"$KEYGEN" -q -N '' -C i1 -f ik/i1 && "$KEYGEN" -q -N '' -C i2 -f ik/i2 && "$KEYGEN" -q -N '' -C i3 -f ik/i3 || exit 1
+agent_start "$WORK/i.sock" "$WORK/i.log" -d --key-dir "$WORK/ik" || exit 1
+il() { SSH_AUTH_SOCK=$WORK/i.sock ssh-add -L; }
+check_eq "listed from a fresh index: as a scan" "$(scan_L ik)" "$(SSH_AUTH_SOCK=$WORK/i.sock python3 "$SRC_DIR/tests/agent/maps.py" --list-sock)"
+idx=$(ls "$XDG_RUNTIME_DIR"/ssh-tpm-agent/keydir-*.index 2>/dev/null | head -n 1)
+check "the index is in our runtime directory" test -n "$idx"
+check_eq "... mode 0600" 600 "$(stat -c %a "$idx" 2>/dev/null)"
+before=$(il)
+cp ik/i3.tpm ik/i1.tpm # in place: same inode, other key
+check_eq "a key file rewritten in place: listed as a scan lists it" \
+	"$(scan_L ik)" "$(SSH_AUTH_SOCK=$WORK/i.sock python3 "$SRC_DIR/tests/agent/maps.py" --list-sock)"
+check "... and the listing changed" test "$before" != "$(il)"
+chmod 0644 ik/i2.tpm
+check_eq "a key file opened to others (no passphrase): dropped as a scan drops it" \
+	"$(scan_L ik)" "$(SSH_AUTH_SOCK=$WORK/i.sock python3 "$SRC_DIR/tests/agent/maps.py" --list-sock)"
+check_match "... with the scan's warning" "UNPROTECTED KEY FILE" "$(cat i.log)"
+chmod 0600 ik/i2.tpm
+"$KEYGEN" -q -N '' -C i4 -f ik/i4 || exit 1
+echo "$(cut -d' ' -f1-2 ik/i4.pub) renamed-comment" > ik/i4.pub.new && mv ik/i4.pub.new ik/i4.pub
+check_eq "a new key and a new .pub comment: as a scan" \
+	"$(scan_L ik)" "$(SSH_AUTH_SOCK=$WORK/i.sock python3 "$SRC_DIR/tests/agent/maps.py" --list-sock)"
+check_match "... the comment is the new one" " renamed-comment$" "$(il)"
+# A signature through the index reads the file and checks it.
+SSH_AUTH_SOCK=$WORK/i.sock ssh-add -L >/dev/null
+cp ik/i2.tpm ik/i4.tpm
+check_fails "a key the index names, rewritten in place: its old key no longer signs" sign_ok "$WORK/i.sock" ik/i4.pub
+cp keys/k.pub ik/k-copy.pub && cp keys/k.tpm ik/k-copy.tpm
+check "a key added since the index was written signs (sign only, no listing first)" \
+	python3 "$SRC_DIR/tests/agent/maps.py" --sign-sock "$WORK/i.sock" ik/k-copy.pub
+chmod 0664 "$idx"
+check_eq "an index others could write is not used (a scan)" \
+	"$(scan_L ik)" "$(SSH_AUTH_SOCK=$WORK/i.sock python3 "$SRC_DIR/tests/agent/maps.py" --list-sock)"
 finish
