@@ -6,6 +6,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pwd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,29 +110,83 @@ long long monotonic_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static void on_lock_tick(int sig)
+{
+	(void)sig;
+}
+
+/* A timer that interrupts this thread's blocking calls every 20 ms (a
+ * no-op handler, installed once, without SA_RESTART). */
+static int lock_tick_start(timer_t *ret)
+{
+	static bool installed;
+	struct sigevent sev = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SIGRTMIN };
+	struct itimerspec its = { .it_value = { 0, 20000000 }, .it_interval = { 0, 20000000 } };
+	sigset_t tick;
+
+	if (!installed) {
+		struct sigaction sa = { .sa_handler = on_lock_tick };
+
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(SIGRTMIN, &sa, NULL) < 0)
+			return -1;
+		installed = true;
+	}
+	sigemptyset(&tick);
+	sigaddset(&tick, SIGRTMIN);
+	pthread_sigmask(SIG_UNBLOCK, &tick, NULL);
+	/* (sigev_notify_thread_id, which these headers do not define yet) */
+	sev._sigev_un._tid = gettid();
+	if (timer_create(CLOCK_MONOTONIC, &sev, ret) < 0)
+		return -1;
+	if (timer_settime(*ret, 0, &its, NULL) < 0) {
+		timer_delete(*ret);
+		return -1;
+	}
+	return 0;
+}
+
 int flock_bounded(int fd, unsigned timeout_ms, int watch_fd)
 {
 	long long deadline = monotonic_ms() + timeout_ms;
-	long pause_ms = 1;
+	timer_t tick;
+	int r, e;
 
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK && errno != EINTR)
+		return TA_ERR_SYSTEM;
+	/* Wait in the kernel, so that the lock passes to a waiter the moment
+	 * it is released (a poll with pauses would leave it idle between
+	 * tries: the TPM idle while signers wait); the tick ends the wait
+	 * now and then to look at the deadline and the client. */
+	if (lock_tick_start(&tick) < 0)
+		return TA_ERR_SYSTEM;
 	for (;;) {
 		struct pollfd p = { .fd = watch_fd };
 
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-			return 0;
-		if (errno != EWOULDBLOCK && errno != EINTR)
-			return TA_ERR_SYSTEM;
-		if (monotonic_ms() >= deadline)
-			return TA_ERR_TIMEOUT;
-		/* Short at first (the usual holder is done in milliseconds),
-		 * then at most 50 ms between tries -- watching the client, if
-		 * there is one to watch. */
-		if (poll(&p, watch_fd >= 0 ? 1 : 0, (int)pause_ms) > 0 &&
-		    (p.revents & (POLLHUP | POLLERR | POLLNVAL)))
-			return TA_ERR_HANGUP;
-		if (pause_ms < 50)
-			pause_ms *= 2;
+		if (flock(fd, LOCK_EX) == 0) {
+			r = 0;
+			break;
+		}
+		if (errno != EINTR) {
+			r = TA_ERR_SYSTEM;
+			break;
+		}
+		if (monotonic_ms() >= deadline) {
+			r = TA_ERR_TIMEOUT;
+			break;
+		}
+		if (watch_fd >= 0 && poll(&p, 1, 0) > 0 &&
+		    (p.revents & (POLLHUP | POLLERR | POLLNVAL))) {
+			r = TA_ERR_HANGUP;
+			break;
+		}
 	}
+	e = errno;
+	timer_delete(tick);
+	errno = e;
+	return r;
 }
 
 const char *stat_untrusted(const struct stat *st, bool sticky_ok)
