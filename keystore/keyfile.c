@@ -27,6 +27,7 @@
 
 #include "err.h"
 #include "fileio.h"
+#include "keyfile-internal.h"
 #include "tpm-mu.h"
 
 #define PEM_LABEL "TSS2 PRIVATE KEY"
@@ -89,12 +90,7 @@ IMPLEMENT_STATIC_ASN1_ENCODE_FUNCTIONS(TAKEY)
 
 DEFINE_CLEANUP(TAKEY, TAKEY_free)
 DEFINE_CLEANUP(BIO, BIO_free_all)
-DEFINE_CLEANUP(ASN1_OBJECT, ASN1_OBJECT_free)
 
-static void opensslfreep(void *p)
-{
-	OPENSSL_free(*(void **)p);
-}
 
 void keyfile_free(struct tpm_keyfile *k)
 {
@@ -156,16 +152,15 @@ static const uint8_t der_sealed[] = { 0x67, 0x81, 0x05, 0x0a, 0x01, 0x05 };
 static const uint8_t der_loadable_old[] = { 0x67, 0x81, 0x05, 0x0a, 0x02 };
 #define OID_IS(o, der) oid_is((o), (der), sizeof(der))
 
-static bool oid_is(const ASN1_OBJECT *o, const uint8_t *der, size_t len)
+static bool oid_is(const struct der_span *o, const uint8_t *der, size_t len)
 {
-	return o && OBJ_length(o) == len && memcmp(OBJ_get0_data(o), der, len) == 0;
+	return o->present && o->len == len && memcmp(o->p, der, len) == 0;
 }
 
 /* An OCTET STRING that is one TPM2B, to its last byte. */
-static int get_tpm2b_exact(const ASN1_OCTET_STRING *o, uint8_t *dst, size_t cap, uint16_t *ret_size)
+static int get_tpm2b_exact(const struct der_span *o, uint8_t *dst, size_t cap, uint16_t *ret_size)
 {
-	_cleanup_(buf_freep) struct buf *b =
-		buf_from(ASN1_STRING_get0_data(o), (size_t)ASN1_STRING_length(o));
+	_cleanup_(buf_freep) struct buf *b = buf_from(o->p, o->len);
 	int r;
 
 	*ret_size = 0;
@@ -179,20 +174,40 @@ static int get_tpm2b_exact(const ASN1_OCTET_STRING *o, uint8_t *dst, size_t cap,
 	return r;
 }
 
-static int keyfile_from_asn1(const TAKEY *a, unsigned flags, struct tpm_keyfile **ret)
+/* A non-negative INTEGER's value, if it fits in 64 bits. */
+static bool der_uint64(const struct der_span *i, uint64_t *ret)
+{
+	const uint8_t *p = i->p;
+	size_t n = i->len;
+
+	if (n == 0 || (p[0] & 0x80))
+		return false;
+	if (p[0] == 0 && n > 1) {
+		p++;
+		n--;
+	}
+	if (n > 8)
+		return false;
+	*ret = 0;
+	for (size_t k = 0; k < n; k++)
+		*ret = *ret << 8 | p[k];
+	return true;
+}
+
+static int keyfile_from_view(const struct takey_view *a, unsigned flags, struct tpm_keyfile **ret)
 {
 	_cleanup_(keyfile_freep) struct tpm_keyfile *k = NULL;
-	bool importable = OID_IS(a->type, der_importable);
+	bool importable = OID_IS(&a->type, der_importable);
 	uint64_t parent;
 
 	if (importable && !(flags & KEYFILE_IMPORTABLE_OK))
 		return TA_ERR_KEYFILE_IMPORTABLE;
-	if (OID_IS(a->type, der_sealed))
+	if (OID_IS(&a->type, der_sealed))
 		return TA_ERR_KEYFILE_SEALED;
-	if (!importable && !OID_IS(a->type, der_loadable) && !OID_IS(a->type, der_loadable_old))
+	if (!importable && !OID_IS(&a->type, der_loadable) && !OID_IS(&a->type, der_loadable_old))
 		return TA_ERR_KEYFILE_OID;
 	/* [2] secret: present exactly in importable keys (the draft's MUST). */
-	if (!!a->secret != importable)
+	if (a->secret.present != importable)
 		return TA_ERR_KEYFILE_SECRET;
 	if (a->policy)
 		return TA_ERR_KEYFILE_POLICY;
@@ -205,7 +220,7 @@ static int keyfile_from_asn1(const TAKEY *a, unsigned flags, struct tpm_keyfile 
 	k->importable = importable;
 	if (importable) {
 		/* The whole TPM2B_ENCRYPTED_SECRET, its size prefix included. */
-		if (get_tpm2b_exact(a->secret, k->secret.secret, sizeof(k->secret.secret),
+		if (get_tpm2b_exact(&a->secret, k->secret.secret, sizeof(k->secret.secret),
 				    &k->secret.size) < 0 ||
 		    k->secret.size == 0)
 			return TA_ERR_KEYFILE_SECRET;
@@ -214,34 +229,28 @@ static int keyfile_from_asn1(const TAKEY *a, unsigned flags, struct tpm_keyfile 
 	k->empty_auth = a->empty_auth > 0;
 	k->rsa_parent = a->rsa_parent > 0;
 
-	if (!ASN1_INTEGER_get_uint64(&parent, a->parent) || parent > UINT32_MAX) {
-		ERR_clear_error();
+	if (!der_uint64(&a->parent, &parent) || parent > UINT32_MAX)
 		return TA_ERR_KEYFILE_PARENT;
-	}
 	k->parent = parent == 0 ? TA_RH_OWNER : (uint32_t)parent;
 	if (!parent_is_valid(k->parent))
 		return TA_ERR_KEYFILE_PARENT;
 	if (k->rsa_parent && (k->parent >> 24) != 0x40)
 		return TA_ERR_KEYFILE_PARENT;
 
-	if (a->description) {
-		const unsigned char *d = ASN1_STRING_get0_data(a->description);
-		int dl = ASN1_STRING_length(a->description);
-
-		if (dl < 0 || memchr(d, '\0', (size_t)dl))
+	if (a->description.present) {
+		if (memchr(a->description.p, '\0', a->description.len))
 			return TA_ERR_KEYFILE_DER;
-		k->description = strndup((const char *)d, (size_t)dl);
+		k->description = strndup((const char *)a->description.p, a->description.len);
 		if (!k->description)
 			return TA_ERR_NOMEM;
 	}
 
 	/* The size field must match the TPMT_PUBLIC it prefixes (tss2-mu
 	 * does not check that; the TPM would refuse the key). */
-	if (mu_public_from_bytes(ASN1_STRING_get0_data(a->pubkey),
-				 (size_t)ASN1_STRING_length(a->pubkey), &k->pub) < 0 ||
+	if (mu_public_from_bytes(a->pubkey.p, a->pubkey.len, &k->pub) < 0 ||
 	    k->pub.size == 0)
 		return TA_ERR_KEYFILE_PUBLIC;
-	if (get_tpm2b_exact(a->privkey, k->priv.buffer, sizeof(k->priv.buffer), &k->priv.size) < 0 ||
+	if (get_tpm2b_exact(&a->privkey, k->priv.buffer, sizeof(k->priv.buffer), &k->priv.size) < 0 ||
 	    k->priv.size == 0)
 		return TA_ERR_KEYFILE_PRIVATE;
 
@@ -256,12 +265,37 @@ int keyfile_parse_der(const void *der, size_t len, struct tpm_keyfile **ret)
 
 int keyfile_parse_der_flags(const void *der, size_t len, unsigned flags, struct tpm_keyfile **ret)
 {
-	_cleanup_(TAKEY_freep) TAKEY *a = NULL;
-	const unsigned char *p = der;
+	struct takey_view v;
+	int r;
 
 	*ret = NULL;
 	if (len > KEYFILE_MAX_SIZE)
 		return TA_ERR_TOO_LARGE;
+	r = keyfile_der_read(der, len, &v);
+	if (r < 0)
+		return r;
+	return keyfile_from_view(&v, flags, ret);
+}
+
+/* An ASN1_STRING as a span. */
+static struct der_span span_of(const ASN1_STRING *s)
+{
+	return s ? (struct der_span){ .p = ASN1_STRING_get0_data(s),
+				      .len = (size_t)ASN1_STRING_length(s),
+				      .present = true }
+		 : (struct der_span){ 0 };
+}
+
+int keyfile_parse_der_reference(const void *der, size_t len, unsigned flags,
+				struct tpm_keyfile **ret)
+{
+	_cleanup_(TAKEY_freep) TAKEY *a = NULL;
+	_cleanup_free_ uint8_t *parent = NULL;
+	const unsigned char *p = der;
+	struct takey_view v = { 0 };
+	int n;
+
+	*ret = NULL;
 	a = d2i_TAKEY(NULL, &p, (long)len);
 	if (!a) {
 		ERR_clear_error();
@@ -269,7 +303,38 @@ int keyfile_parse_der_flags(const void *der, size_t len, unsigned flags, struct 
 	}
 	if (p != (const unsigned char *)der + len)
 		return TA_ERR_TRAILING;
-	return keyfile_from_asn1(a, flags, ret);
+	v.type = (struct der_span){ .p = OBJ_get0_data(a->type), .len = OBJ_length(a->type),
+				    .present = true };
+	v.empty_auth = a->empty_auth;
+	v.policy = a->policy != NULL;
+	v.secret = span_of(a->secret);
+	v.auth_policy = a->auth_policy != NULL;
+	v.description = span_of(a->description);
+	v.rsa_parent = a->rsa_parent;
+	/* The INTEGER's contents octets (its DER, tag and length aside), as
+	 * the DER reader gives them. */
+	{
+		unsigned char *enc = NULL;
+		size_t hdr;
+
+		n = i2d_ASN1_INTEGER(a->parent, &enc);
+		if (n < 2) {
+			OPENSSL_free(enc);
+			return TA_ERR_NOMEM;
+		}
+		hdr = enc[1] < 0x80 ? 2 : 2 + (size_t)(enc[1] & 0x7f);
+		parent = malloc((size_t)n);
+		if (!parent || hdr > (size_t)n) {
+			OPENSSL_free(enc);
+			return TA_ERR_NOMEM;
+		}
+		memcpy(parent, enc + hdr, (size_t)n - hdr);
+		v.parent = (struct der_span){ .p = parent, .len = (size_t)n - hdr, .present = true };
+		OPENSSL_free(enc);
+	}
+	v.pubkey = span_of(a->pubkey);
+	v.privkey = span_of(a->privkey);
+	return keyfile_from_view(&v, flags, ret);
 }
 
 int keyfile_parse(const void *pem, size_t len, struct tpm_keyfile **ret)
@@ -279,34 +344,20 @@ int keyfile_parse(const void *pem, size_t len, struct tpm_keyfile **ret)
 
 int keyfile_parse_flags(const void *pem, size_t len, unsigned flags, struct tpm_keyfile **ret)
 {
-	_cleanup_(BIO_free_allp) BIO *bio = NULL;
-	_cleanup_(opensslfreep) char *name = NULL, *header = NULL;
-	_cleanup_(opensslfreep) unsigned char *der = NULL;
-	_cleanup_(TAKEY_freep) TAKEY *a = NULL;
-	const unsigned char *p;
-	long der_len = 0;
+	_cleanup_free_ uint8_t *der = NULL;
+	char label[64];
+	size_t der_len = 0;
+	int r;
 
 	*ret = NULL;
 	if (len > KEYFILE_MAX_SIZE)
 		return TA_ERR_TOO_LARGE;
-	bio = BIO_new_mem_buf(pem, (int)len);
-	if (!bio)
-		return TA_ERR_NOMEM;
-	if (!PEM_read_bio(bio, &name, &header, &der, &der_len)) {
-		ERR_clear_error();
-		return TA_ERR_KEYFILE_PEM;
-	}
-	if (strcmp(name, PEM_LABEL) != 0)
+	r = keyfile_pem_read(pem, len, label, sizeof(label), &der, &der_len);
+	if (r < 0)
+		return r;
+	if (strcmp(label, PEM_LABEL) != 0)
 		return TA_ERR_KEYFILE_LABEL;
-	p = der;
-	a = d2i_TAKEY(NULL, &p, der_len);
-	if (!a) {
-		ERR_clear_error();
-		return TA_ERR_KEYFILE_DER;
-	}
-	if (p != der + der_len)
-		return TA_ERR_TRAILING;
-	return keyfile_from_asn1(a, flags, ret);
+	return keyfile_parse_der_flags(der, der_len, flags, ret);
 }
 
 int keyfile_read_fd(int fd, struct tpm_keyfile **ret)

@@ -48,6 +48,10 @@ enum {
 };
 int keyfile_parse_flags(const void *pem, size_t len, unsigned flags, struct tpm_keyfile **ret);
 int keyfile_parse_der_flags(const void *der, size_t len, unsigned flags, struct tpm_keyfile **ret);
+/* The same through OpenSSL's ASN.1 templates (which write the files):
+ * what fuzz-keyfile holds keyfile_parse_der_flags to. */
+int keyfile_parse_der_reference(const void *der, size_t len, unsigned flags,
+				struct tpm_keyfile **ret);
 int keyfile_read_fd_flags(int fd, unsigned flags, struct tpm_keyfile **ret);
 /* Read and parse a file (at most KEYFILE_MAX_SIZE bytes). */
 int keyfile_read(const char *path, struct tpm_keyfile **ret);

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* fuzz-keyfile.c - libFuzzer target: TSS2 PRIVATE KEY text through
  * keyfile_parse; whatever parses must convert to an SSH key or be
- * refused, and must survive a write/read round trip unchanged. */
+ * refused, and must survive a write/read round trip unchanged.  The same
+ * bytes as DER: whatever our reader (keyfile-der.c) reads, OpenSSL's
+ * ASN.1 templates read to the same key. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +15,17 @@
 #include "tpm.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static bool keyfile_equal(const struct tpm_keyfile *a, const struct tpm_keyfile *b)
+{
+	return a->empty_auth == b->empty_auth && a->rsa_parent == b->rsa_parent &&
+	       a->parent == b->parent && a->importable == b->importable &&
+	       !a->description == !b->description &&
+	       (!a->description || strcmp(a->description, b->description) == 0) &&
+	       memcmp(&a->pub, &b->pub, sizeof(a->pub)) == 0 &&
+	       memcmp(&a->priv, &b->priv, sizeof(a->priv)) == 0 &&
+	       memcmp(&a->secret, &b->secret, sizeof(a->secret)) == 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -31,6 +45,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    memcmp(&back->priv, &k->priv, sizeof(k->priv)) != 0)
 				abort();
 		}
+	}
+	{
+		struct tpm_keyfile *ours = NULL, *ref = NULL;
+
+		if (keyfile_parse_der_flags(data, size, KEYFILE_IMPORTABLE_OK, &ours) == 0 &&
+		    (keyfile_parse_der_reference(data, size, KEYFILE_IMPORTABLE_OK, &ref) != 0 ||
+		     !keyfile_equal(ours, ref)))
+			abort();
+		keyfile_free(ours);
+		keyfile_free(ref);
 	}
 	if (ERR_peek_error() != 0)
 		abort(); /* every failure path must leave OpenSSL's queue clean */
