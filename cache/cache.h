@@ -32,6 +32,9 @@ enum cache_backend {
  *   tpm-context      hierarchy-H-ALG-T  until reboot; ignored    no
  *                    (handler/hierarchy.c) after a TPM reset,
  *                                       restart or clear
+ *                    key-HASH, srk-HASH --cache-timeout; one    no
+ *                    (handler/keyctx.c) that does not load is
+ *                                       dropped
  *
  * Only passphrases may go to the Secret Service (--cache secret); every
  * other kind lives in the kernel keyring whatever the backend. */

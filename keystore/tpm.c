@@ -438,6 +438,9 @@ int tpm_open(const struct tpm_opts *opts, struct tpm **ret)
 	r = tpm_resolve_tcti(opts, &t->tcti_conf);
 	if (r < 0)
 		return r;
+	/* The TCTI's library, mapped now, outside the lock: the loader's
+	 * dlopen() under the lock is then only a reference. */
+	tss2_dl_preload_tcti(t->tcti_conf);
 	r = tpm_lock(t);
 	if (r < 0)
 		return r;

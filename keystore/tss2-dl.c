@@ -2,6 +2,7 @@
 /* tss2-dl.c - dlopen() of the tpm2-tss libraries (see tss2-dl.h). */
 #include <dlfcn.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "err.h"
@@ -31,6 +32,21 @@ static const struct {
 };
 
 static bool loaded;
+
+void tss2_dl_preload_tcti(const char *conf)
+{
+	char name[64];
+	size_t n;
+
+	if (!conf)
+		return;
+	n = strcspn(conf, ":");
+	/* Only a plain name (the loader also takes paths and full names). */
+	if (n == 0 || n > 16 || strspn(conf, "abcdefghijklmnopqrstuvwxyz") < n)
+		return;
+	snprintf(name, sizeof(name), "libtss2-tcti-%.*s.so.0", (int)n, conf);
+	(void)dlopen(name, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+}
 
 bool tss2_dl_loaded(void)
 {

@@ -53,5 +53,8 @@ TSS2_DL_SYMBOLS(TSS2_DL_DECLARE)
  * free).  TA_ERR_TSS2_MISSING, with a warning naming the library and the
  * loader's reason, when one cannot be had. */
 int tss2_dl_load(void);
+/* Map the TCTI library a TCTI configuration ("swtpm:...", "device:...")
+ * names, for good (a failure is left for the TCTI loader to report). */
+void tss2_dl_preload_tcti(const char *conf);
 /* True once they are loaded (for tests: a listing must not load them). */
 bool tss2_dl_loaded(void);

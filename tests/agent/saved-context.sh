@@ -88,7 +88,7 @@ keyctl pipe "$a_id" > a.rec
 keyctl pupdate "$b_id" < a.rec
 : > b.log
 check "a context from TPM A in TPM B's record: TPM B still signs" sign_ok "$WORK/b.sock" keys-b/kb.pub
-check_match "... having fallen back to the key file" "saved context of the key does not load" "$(cat b.log)"
+check_match "... having fallen back to the key file" "saved context (of the key does not load|is another object)" "$(cat b.log)"
 keyctl pipe "$b_id" > b.rec
 check_fails "... and the record holds TPM B's context again" cmp -s a.rec b.rec
 
