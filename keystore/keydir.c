@@ -611,7 +611,7 @@ int keydir_lookup(const char *dir, const char *idx_path, const uint8_t *blob, si
 	*ret = NULL;
 	if (dir_untrusted(dir))
 		return 0;
-	if (idx_path && keyidx_read(idx_path, dir, &x) == 0) {
+	if (idx_path && keyidx_read_for(idx_path, dir, blob, len, &x) == 0) {
 		hit = identity_list_find(x->ids, blob, len);
 		/* The one key file (and its siblings) as the index has them:
 		 * then only that file is read, and checked to hold the key. */

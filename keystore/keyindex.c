@@ -147,6 +147,12 @@ int keyidx_write(const char *path, const char *dir, const struct keyidx_file *fi
 
 int keyidx_read(const char *path, const char *dir, struct keyidx **ret)
 {
+	return keyidx_read_for(path, dir, NULL, 0, ret);
+}
+
+int keyidx_read_for(const char *path, const char *dir, const uint8_t *want, size_t want_len,
+		    struct keyidx **ret)
+{
 	_cleanup_(keyidx_freep) struct keyidx *x = NULL;
 	_cleanup_(buf_freep) struct buf *b = NULL;
 	_cleanup_free_ char *data = NULL, *for_dir = NULL;
@@ -208,22 +214,33 @@ int keyidx_read(const char *path, const char *dir, struct keyidx **ret)
 	if (!x->ids->v)
 		return TA_ERR_NOMEM;
 	for (uint32_t i = 0; i < n; i++) {
-		struct identity *id = &x->ids->v[i];
-		_cleanup_free_ char *name = NULL;
+		struct identity *id = &x->ids->v[x->ids->n];
+		const uint8_t *name, *blob, *comment;
+		size_t name_len, blob_len, comment_len;
 		uint8_t is_cert;
 
-		x->ids->n++;
-		if ((r = buf_get_cstring(b, &name, NULL)) != 0 || (r = buf_get_u8(b, &is_cert)) != 0 ||
-		    (r = buf_get_string(b, &id->blob, &id->blob_len)) != 0 ||
-		    (r = buf_get_cstring(b, &id->comment, NULL)) != 0)
+		if ((r = buf_get_string_direct(b, &name, &name_len)) != 0 ||
+		    (r = buf_get_u8(b, &is_cert)) != 0 ||
+		    (r = buf_get_string_direct(b, &blob, &blob_len)) != 0 ||
+		    (r = buf_get_string_direct(b, &comment, &comment_len)) != 0)
 			return r;
-		if (is_cert > 1 || strchr(name, '/') || id->blob_len == 0)
+		if (is_cert > 1 || name_len == 0 || memchr(name, '/', name_len) ||
+		    memchr(name, '\0', name_len) || memchr(comment, '\0', comment_len) ||
+		    blob_len == 0)
 			return TA_ERR_FORMAT;
+		if (want && (blob_len != want_len || memcmp(blob, want, want_len) != 0))
+			continue;
+		x->ids->n++;
 		id->is_cert = is_cert;
-		if (asprintf(&id->path, "%s/%s", dir, name) < 0) {
+		id->blob = malloc(blob_len);
+		id->comment = strndup((const char *)comment, comment_len);
+		if (!id->blob || !id->comment ||
+		    asprintf(&id->path, "%s/%.*s", dir, (int)name_len, (const char *)name) < 0) {
 			id->path = NULL;
 			return TA_ERR_NOMEM;
 		}
+		memcpy(id->blob, blob, blob_len);
+		id->blob_len = blob_len;
 	}
 	if (buf_len(b) != 0)
 		return TA_ERR_TRAILING;

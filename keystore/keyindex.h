@@ -43,6 +43,10 @@ bool keyidx_stat_equal(const struct keyidx_stat *a, const struct keyidx_stat *b)
 /* Read path (ours, a regular file, not group/other writable); the dir it
  * is for must be dir.  Any error: no index (the caller scans). */
 int keyidx_read(const char *path, const char *dir, struct keyidx **ret);
+/* The same keeping only the identities whose blob is blob (a lookup needs
+ * no others: the rest are checked and skipped, not copied). */
+int keyidx_read_for(const char *path, const char *dir, const uint8_t *blob, size_t blob_len,
+		    struct keyidx **ret);
 /* Replace path (a temporary file in its directory, renamed over it). */
 int keyidx_write(const char *path, const char *dir, const struct keyidx_file *files,
 		 size_t n_files, const struct identity_list *ids);
