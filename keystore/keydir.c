@@ -193,7 +193,7 @@ int identity_set_public(struct identity *id)
 
 /* NAME-cert.pub: a certificate for this key, as a second identity. */
 static int add_cert(struct identity_list *l, const char *cert_path,
-		    size_t plain_index)
+		    size_t plain_index, bool *refused)
 {
 	const struct identity *plain;
 	_cleanup_free_ char *line = NULL, *type = NULL, *comment = NULL;
@@ -204,7 +204,10 @@ static int add_cert(struct identity_list *l, const char *cert_path,
 	int r;
 
 	plain = &l->v[plain_index];
-	if (read_first_line(cert_path, &line, true) < 0)
+	r = read_first_line(cert_path, &line, true);
+	if (r == TA_ERR_UNSAFE_PATH)
+		*refused = true;
+	if (r < 0)
 		return 0;
 	if (sshkey_parse_pub_line(line, &blob, &blob_len, &type, &comment) < 0 ||
 	    sshkey_cert_public_key(blob, blob_len, &ck) < 0 ||
@@ -265,8 +268,10 @@ static int read_key_file(const char *path, struct tpm_keyfile **ret)
 
 /* has_pub, has_cert: NAME.pub, NAME-cert.pub are in the directory (as
  * its listing said: no open of a file that is not there). */
+/* *refused: a file was refused with a warning (no index then: each
+ * listing warns again, as a scan does). */
 static int add_key(struct identity_list *l, const char *dir, const char *name, bool has_pub,
-		   bool has_cert)
+		   bool has_cert, bool *refused)
 {
 	_cleanup_free_ char *base = NULL, *pub_path = NULL, *cert_path = NULL;
 	_cleanup_(identity_clear) struct identity id = { 0 };
@@ -286,6 +291,8 @@ static int add_key(struct identity_list *l, const char *dir, const char *name, b
 		r = identity_set_public(&id);
 	if (r < 0) {
 		log_debug_r(r, "%s: skipped", id.path);
+		if (r == TA_ERR_UNSAFE_PATH)
+			*refused = true;
 		return r == TA_ERR_NOMEM ? r : 0;
 	}
 	id.comment = has_pub ? comment_from_pub(pub_path, id.key) : NULL;
@@ -297,7 +304,7 @@ static int add_key(struct identity_list *l, const char *dir, const char *name, b
 	r = push(l, &id, &at);
 	if (r < 0)
 		return r;
-	return has_cert ? add_cert(l, cert_path, at) : 0;
+	return has_cert ? add_cert(l, cert_path, at, refused) : 0;
 }
 
 static int visible_filter(const struct dirent *d)
@@ -431,9 +438,12 @@ static void key_files_free(struct keyidx_file *v, size_t n)
 
 /* The scan itself; with ret_files, each key's files stat'ed before they
  * are read (a change after that shows as a different stat next time). */
+/* *ret_partial: the list is not one to keep in an index (keys beyond
+ * KEYDIR_MAX_KEYS left out, or files refused with a warning). */
 static int scan(const char *dir, const struct dir_names *d, struct identity_list **ret,
-		struct keyidx_file **ret_files, size_t *ret_n_files)
+		struct keyidx_file **ret_files, size_t *ret_n_files, bool *ret_partial)
 {
+	bool partial = false;
 	_cleanup_(identity_list_freep) struct identity_list *l = calloc(1, sizeof(*l));
 	struct keyidx_file *files = NULL;
 	size_t n_files = 0;
@@ -453,6 +463,7 @@ static int scan(const char *dir, const struct dir_names *d, struct identity_list
 		if (l->n + 2 > KEYDIR_MAX_KEYS) {
 			log_warning("%s: more than %d keys; the rest are ignored",
 				    dir, KEYDIR_MAX_KEYS);
+			partial = true;
 			break;
 		}
 		if (files) {
@@ -464,7 +475,7 @@ static int scan(const char *dir, const struct dir_names *d, struct identity_list
 			n_files++;
 		}
 		r = add_key(l, dir, name, sibling_listed(d->sorted, d->n, name, ".pub"),
-			    sibling_listed(d->sorted, d->n, name, "-cert.pub"));
+			    sibling_listed(d->sorted, d->n, name, "-cert.pub"), &partial);
 	}
 	if (r < 0) {
 		key_files_free(files, n_files);
@@ -474,6 +485,8 @@ static int scan(const char *dir, const struct dir_names *d, struct identity_list
 		*ret_files = files;
 		*ret_n_files = n_files;
 	}
+	if (ret_partial)
+		*ret_partial = partial;
 	*ret = TAKE_PTR(l);
 	return 0;
 }
@@ -489,7 +502,7 @@ int keydir_scan(const char *dir, struct identity_list **ret)
 		return *ret ? 0 : TA_ERR_NOMEM;
 	}
 	r = dir_names_read(dir, &d);
-	return r < 0 ? r : scan(dir, &d, ret, NULL, NULL);
+	return r < 0 ? r : scan(dir, &d, ret, NULL, NULL, NULL);
 }
 
 /* The index still describes the directory: the same key files in the
@@ -525,11 +538,20 @@ static int scan_and_index(const char *dir, const struct dir_names *d, const char
 {
 	struct keyidx_file *files = NULL;
 	size_t n_files = 0;
+	bool partial = false;
 	int r;
 
-	r = scan(dir, d, ret, idx_path ? &files : NULL, &n_files);
+	r = scan(dir, d, ret, idx_path ? &files : NULL, &n_files, &partial);
 	if (r < 0 || !idx_path)
 		return r;
+	/* A list cut short must not stay behind either: a lookup trusts an
+	 * index entry whose own files are unchanged. */
+	if (partial) {
+		if (unlink(idx_path) < 0 && errno != ENOENT)
+			log_debug("%s: %s", idx_path, strerror(errno));
+		key_files_free(files, n_files);
+		return 0;
+	}
 	r = keyidx_write(idx_path, dir, files, n_files, *ret);
 	if (r < 0)
 		log_debug_r(r, "%s: key index not written", idx_path);

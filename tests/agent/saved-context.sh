@@ -178,6 +178,9 @@ chmod 0644 ik/i2.tpm
 check_eq "a key file opened to others (no passphrase): dropped as a scan drops it" \
 	"$(scan_L ik)" "$(SSH_AUTH_SOCK=$WORK/i.sock python3 "$SRC_DIR/tests/agent/maps.py" --list-sock)"
 check_match "... with the scan's warning" "UNPROTECTED KEY FILE" "$(cat i.log)"
+il >/dev/null
+check "... and again at the next listing (no index while a file is refused)" \
+	test "$(grep -c 'UNPROTECTED KEY FILE' i.log)" -ge 2
 chmod 0600 ik/i2.tpm
 "$KEYGEN" -q -N '' -C i4 -f ik/i4 || exit 1
 echo "$(cut -d' ' -f1-2 ik/i4.pub) renamed-comment" > ik/i4.pub.new && mv ik/i4.pub.new ik/i4.pub
