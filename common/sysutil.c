@@ -160,8 +160,22 @@ int flock_bounded(int fd, unsigned timeout_ms, int watch_fd)
 	 * it is released (a poll with pauses would leave it idle between
 	 * tries: the TPM idle while signers wait); the tick ends the wait
 	 * now and then to look at the deadline and the client. */
-	if (lock_tick_start(&tick) < 0)
-		return TA_ERR_SYSTEM;
+	if (lock_tick_start(&tick) < 0) {
+		/* No timer to be had (RLIMIT_SIGPENDING, say): short polls. */
+		for (long pause_ms = 1;; pause_ms = pause_ms < 10 ? pause_ms * 2 : 10) {
+			struct pollfd p = { .fd = watch_fd };
+
+			if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+				return 0;
+			if (errno != EWOULDBLOCK && errno != EINTR)
+				return TA_ERR_SYSTEM;
+			if (monotonic_ms() >= deadline)
+				return TA_ERR_TIMEOUT;
+			if (poll(&p, watch_fd >= 0 ? 1 : 0, (int)pause_ms) > 0 &&
+			    (p.revents & (POLLHUP | POLLERR | POLLNVAL)))
+				return TA_ERR_HANGUP;
+		}
+	}
 	for (;;) {
 		struct pollfd p = { .fd = watch_fd };
 
