@@ -373,10 +373,14 @@ def main():
         for m in ("openssh", "accept"):
             for i in range(10):
                 sh(["ssh-add", "-q", "%s/k%d" % (addk, i)], env=dict(env, SSH_AUTH_SOCK=asocks[m]))
-        for mode in ("openssh", "accept", "standalone"):
-            e = dict(env, SSH_AUTH_SOCK=asocks[mode])
-            res["added list " + mode] = timed(["ssh-add", "-l"], e, R)
-            res["added sign " + mode] = timed(sign_cmd(addk + "/k0.pub"), e, R)
+        modes = ("openssh", "accept", "standalone")
+        m = timed_interleaved([(["ssh-add", "-l"], dict(env, SSH_AUTH_SOCK=asocks[x])) for x in modes], R)
+        for x, v in zip(modes, m):
+            res["added list " + x] = v
+        m = timed_interleaved([(sign_cmd(addk + "/k0.pub"), dict(env, SSH_AUTH_SOCK=asocks[x]))
+                               for x in modes], R)
+        for x, v in zip(modes, m):
+            res["added sign " + x] = v
 
         # The proxy example: OpenSSH's agent (10 keys; an ecdsa key) behind
         # ours (--no-load -A): what a fallback costs per request.
@@ -472,9 +476,23 @@ def main():
             procs.append(subprocess.Popen([agent, "-l", sock, "--key-dir", d], env=env,
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             wait_sock(sock)
-            scale[n] = (inetd_median(agent, d, env, b"\x0b", R, 12),
-                        inetd_median(agent, d, env, sign_body(blob), R, 14),
-                        timed(["ssh-add", "-l"], dict(env, SSH_AUTH_SOCK=sock), R))
+            scale[n] = (d, blob, sock)
+        # Interleaved, N by N, run by run (see timed_interleaved).
+        samples = {n: ([], [], []) for n in scale}
+        for r in range(R + 1):
+            for n, (d, blob, sock) in scale.items():
+                t1, ms1 = inetd_request(agent, d, env, b"\x0b")
+                t2, ms2 = inetd_request(agent, d, env, sign_body(blob))
+                t0 = time.perf_counter()
+                subprocess.run(["ssh-add", "-l"], env=dict(env, SSH_AUTH_SOCK=sock), check=True,
+                               stdout=subprocess.DEVNULL)
+                ms3 = (time.perf_counter() - t0) * 1e3
+                if (t1, t2) != (12, 14):
+                    sys.exit("scale: handler answered %d/%d" % (t1, t2))
+                if r:
+                    for lst, v in zip(samples[n], (ms1, ms2, ms3)):
+                        lst.append(v)
+        scale = {n: tuple(statistics.median(x) for x in samples[n]) for n in samples}
 
         # Parallel signers on one TPM (standalone agent, warm contexts,
         # sign-only requests, a connection each) against the TPM's own
