@@ -50,16 +50,7 @@ check_eq "... then warm too" "161 15d 165" "$(sign_cmds keys/k2.pub)"
 check_eq "two keys, two saved contexts" 2 "$(contexts_count)"
 
 # The swtpm restarted (Startup(CLEAR): contexts of transient objects die).
-kill "$SWTPM_PID"
-wait "$SWTPM_PID" 2>/dev/null
-swtpm socket --tpm2 --tpmstate dir="$SWTPM_DIR" \
-	--server type=unixio,path="$SWTPM_DIR/sock" \
-	--ctrl type=unixio,path="$SWTPM_DIR/sock.ctrl" \
-	--flags not-need-init,startup-clear >/dev/null 2>&1 &
-SWTPM_PID=$!
-SWTPM_PIDS="$SWTPM_PIDS $SWTPM_PID"
-i=0
-until tpm2_getrandom 4 >/dev/null 2>&1 || [ $i -gt 300 ]; do i=$((i + 1)); sleep 0.02; done
+swtpm_restart || exit 1
 chmod 0666 "$SWTPM_DIR/sock" "$SWTPM_DIR/sock.ctrl"
 cmds=$(sign_cmds keys/k.pub)
 check_match "after a TPM restart: the stale contexts fail, the key loads from its file and signs" \

@@ -52,4 +52,21 @@ swtpm_start() {
 		sleep 0.01
 	done
 }
+# swtpm_restart: the last swtpm stopped and started again on its state
+# (a TPM reset: Startup(CLEAR)); the socket keeps its path (and mode).
+swtpm_restart() {
+	kill "$SWTPM_PID" && wait "$SWTPM_PID" 2>/dev/null
+	swtpm socket --tpm2 --tpmstate dir="$SWTPM_DIR" \
+		--server type=unixio,path="$SWTPM_DIR/sock" \
+		--ctrl type=unixio,path="$SWTPM_DIR/sock.ctrl" \
+		--flags not-need-init,startup-clear >/dev/null 2>&1 &
+	SWTPM_PID=$!
+	SWTPM_PIDS="$SWTPM_PIDS $SWTPM_PID"
+	i=0
+	until tpm2_getrandom 4 >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -gt 500 ] && return 1
+		sleep 0.01
+	done
+}
 add_cleanup swtpm_cleanup

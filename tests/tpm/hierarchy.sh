@@ -22,22 +22,6 @@ new_keyring() {
 }
 new_keyring
 
-# swtpm stopped and started again on its state: a TPM reset.
-swtpm_restart() {
-	kill "$SWTPM_PID" && wait "$SWTPM_PID" 2>/dev/null
-	swtpm socket --tpm2 --tpmstate dir="$SWTPM_DIR" \
-		--server type=unixio,path="$SWTPM_DIR/sock" \
-		--ctrl type=unixio,path="$SWTPM_DIR/sock.ctrl" \
-		--flags not-need-init,startup-clear >/dev/null 2>&1 &
-	SWTPM_PID=$!
-	SWTPM_PIDS="$SWTPM_PIDS $SWTPM_PID"
-	i=0
-	until tpm2_getrandom 4 >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -gt 500 ] && return 1
-		sleep 0.01
-	done
-}
 
 # keys_of HIERARCHY: the agent's listing (ssh-add -L) with --hierarchy,
 # from a fresh agent each time.
