@@ -110,34 +110,15 @@ static int keydir_part(struct handler_conn *c, const uint8_t *blob, size_t len,
 		       struct identity_list **ret)
 {
 	_cleanup_(identity_list_freep) struct identity_list *l = NULL;
-	struct identity *one = NULL;
 	int r;
 
 	*ret = NULL;
-	if (c->cfg->no_load) {
-		*ret = calloc(1, sizeof(**ret));
-		return *ret ? 0 : TA_ERR_NOMEM;
-	}
-	if (!blob) {
-		r = keydir_scan_indexed(c->cfg->key_dir, handler_keyidx_path(c), &l);
-		if (r < 0)
-			return r;
-	} else {
-		r = keydir_lookup(c->cfg->key_dir, handler_keyidx_path(c), blob, len, &one);
-		if (r < 0)
-			return r;
-		l = calloc(1, sizeof(*l));
-		if (!l || (one && !(l->v = calloc(1, sizeof(*l->v))))) {
-			identity_clear(one);
-			free(one);
-			return TA_ERR_NOMEM;
-		}
-		if (one) {
-			l->v[0] = *one;
-			l->n = 1;
-			free(one);
-		}
-	}
+	if (c->cfg->no_load)
+		return (*ret = identity_list_new()) ? 0 : TA_ERR_NOMEM;
+	r = blob ? keydir_lookup(c->cfg->key_dir, handler_keyidx_path(c), blob, len, &l)
+		 : keydir_scan_indexed(c->cfg->key_dir, handler_keyidx_path(c), &l);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < l->n; i++)
 		l->v[i].confirm = c->cfg->confirm_loaded;
 	*ret = TAKE_PTR(l);

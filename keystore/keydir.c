@@ -32,6 +32,11 @@ void identity_clear(struct identity *id)
 	memset(id, 0, sizeof(*id));
 }
 
+struct identity_list *identity_list_new(void)
+{
+	return calloc(1, sizeof(struct identity_list));
+}
+
 void identity_list_free(struct identity_list *l)
 {
 	if (!l)
@@ -42,19 +47,11 @@ void identity_list_free(struct identity_list *l)
 	free(l);
 }
 
-/* Key blobs of one type share their first bytes (type and curve names):
- * the last byte tells most apart without a memcmp call. */
-static bool blob_equal(const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len)
-{
-	return a_len == b_len && (a_len == 0 || (a[a_len - 1] == b[b_len - 1] &&
-						 memcmp(a, b, a_len) == 0));
-}
-
 const struct identity *identity_list_find(const struct identity_list *l,
 					  const uint8_t *blob, size_t len)
 {
 	for (size_t i = 0; i < l->n; i++)
-		if (blob_equal(l->v[i].blob, l->v[i].blob_len, blob, len))
+		if (buf_bytes_equal(l->v[i].blob, l->v[i].blob_len, blob, len))
 			return &l->v[i];
 	return NULL;
 }
@@ -115,7 +112,7 @@ static int push(struct identity_list *l, struct identity *id,
 	struct identity *nv;
 
 	for (size_t i = 0; i < l->n; i++)
-		if (blob_equal(l->v[i].blob, l->v[i].blob_len, id->blob, id->blob_len)) {
+		if (buf_bytes_equal(l->v[i].blob, l->v[i].blob_len, id->blob, id->blob_len)) {
 			log_debug("%s: same %s as %s: listed once", id->path,
 				  id->is_cert ? "certificate" : "key",
 				  l->v[i].path);
@@ -267,9 +264,9 @@ static int read_key_file(const char *path, struct tpm_keyfile **ret)
 }
 
 /* has_pub, has_cert: NAME.pub, NAME-cert.pub are in the directory (as
- * its listing said: no open of a file that is not there). */
-/* *refused: a file was refused with a warning (no index then: each
- * listing warns again, as a scan does). */
+ * its listing said: no open of a file that is not there).  *refused: a
+ * file was refused with a warning (no index then: each listing warns
+ * again, as a scan does). */
 static int add_key(struct identity_list *l, const char *dir, const char *name, bool has_pub,
 		   bool has_cert, bool *refused)
 {
@@ -410,8 +407,9 @@ static int sibling_stat(const char *dir, const char *tpm_name, const char *suffi
 	return 0;
 }
 
-/* The three files of one key as they stat now (siblings the listing
- * does not name are absent, as the scan takes them). */
+/* The three files of one key as they stat now: siblings the listing d
+ * does not name are absent, as the scan takes them (d NULL: each one
+ * stat'ed -- the same answer, without a listing). */
 static int key_files_stat(const char *dir, const struct dir_names *d, const char *name,
 			  struct keyidx_file *f)
 {
@@ -420,13 +418,23 @@ static int key_files_stat(const char *dir, const struct dir_names *d, const char
 	*f = (struct keyidx_file){ 0 };
 	if ((r = sibling_stat(dir, name, ".tpm", &f->tpm)) < 0)
 		return r;
-	if (sibling_listed(d->sorted, d->n, name, ".pub") &&
+	if ((!d || sibling_listed(d->sorted, d->n, name, ".pub")) &&
 	    (r = sibling_stat(dir, name, ".pub", &f->pub)) < 0)
 		return r;
-	if (sibling_listed(d->sorted, d->n, name, "-cert.pub") &&
+	if ((!d || sibling_listed(d->sorted, d->n, name, "-cert.pub")) &&
 	    (r = sibling_stat(dir, name, "-cert.pub", &f->cert)) < 0)
 		return r;
 	return 0;
+}
+
+/* f, an index entry, still stats as when it was scanned. */
+static bool key_files_current(const char *dir, const struct dir_names *d,
+			      const struct keyidx_file *f)
+{
+	struct keyidx_file now;
+
+	return key_files_stat(dir, d, f->name, &now) == 0 && keyidx_stat_equal(&now.tpm, &f->tpm) &&
+	       keyidx_stat_equal(&now.pub, &f->pub) && keyidx_stat_equal(&now.cert, &f->cert);
 }
 
 static void key_files_free(struct keyidx_file *v, size_t n)
@@ -437,14 +445,14 @@ static void key_files_free(struct keyidx_file *v, size_t n)
 }
 
 /* The scan itself; with ret_files, each key's files stat'ed before they
- * are read (a change after that shows as a different stat next time). */
-/* *ret_partial: the list is not one to keep in an index (keys beyond
+ * are read (a change after that shows as a different stat next time).
+ * *ret_partial: the list is not one to keep in an index (keys beyond
  * KEYDIR_MAX_KEYS left out, or files refused with a warning). */
 static int scan(const char *dir, const struct dir_names *d, struct identity_list **ret,
 		struct keyidx_file **ret_files, size_t *ret_n_files, bool *ret_partial)
 {
 	bool partial = false;
-	_cleanup_(identity_list_freep) struct identity_list *l = calloc(1, sizeof(*l));
+	_cleanup_(identity_list_freep) struct identity_list *l = identity_list_new();
 	struct keyidx_file *files = NULL;
 	size_t n_files = 0;
 	int r = 0;
@@ -493,16 +501,7 @@ static int scan(const char *dir, const struct dir_names *d, struct identity_list
 
 int keydir_scan(const char *dir, struct identity_list **ret)
 {
-	_cleanup_(dir_names_free) struct dir_names d = { 0 };
-	int r;
-
-	*ret = NULL;
-	if (dir_untrusted(dir)) {
-		*ret = calloc(1, sizeof(**ret));
-		return *ret ? 0 : TA_ERR_NOMEM;
-	}
-	r = dir_names_read(dir, &d);
-	return r < 0 ? r : scan(dir, &d, ret, NULL, NULL, NULL);
+	return keydir_scan_indexed(dir, NULL, ret);
 }
 
 /* The index still describes the directory: the same key files in the
@@ -513,18 +512,11 @@ static bool index_current(const char *dir, const struct dir_names *d, const stru
 
 	for (size_t i = 0; i < d->n; i++) {
 		const char *name = d->names[i]->d_name;
-		struct keyidx_file now;
-		bool same;
 
 		if (!has_suffix(name, ".tpm"))
 			continue;
 		if (k >= x->n_files || strcmp(x->files[k].name, name) != 0 ||
-		    key_files_stat(dir, d, name, &now) < 0)
-			return false;
-		same = keyidx_stat_equal(&now.tpm, &x->files[k].tpm) &&
-		       keyidx_stat_equal(&now.pub, &x->files[k].pub) &&
-		       keyidx_stat_equal(&now.cert, &x->files[k].cert);
-		if (!same)
+		    !key_files_current(dir, d, &x->files[k]))
 			return false;
 		k++;
 	}
@@ -566,12 +558,12 @@ int keydir_scan_indexed(const char *dir, const char *idx_path, struct identity_l
 	int r;
 
 	*ret = NULL;
-	if (!idx_path || dir_untrusted(dir))
-		return keydir_scan(dir, ret);
+	if (dir_untrusted(dir))
+		return (*ret = identity_list_new()) ? 0 : TA_ERR_NOMEM;
 	r = dir_names_read(dir, &d);
 	if (r < 0)
 		return r;
-	if (keyidx_read(idx_path, dir, &x) == 0 && index_current(dir, &d, x)) {
+	if (idx_path && keyidx_read(idx_path, dir, &x) == 0 && index_current(dir, &d, x)) {
 		*ret = TAKE_PTR(x->ids);
 		return 0;
 	}
@@ -593,81 +585,83 @@ int identity_load(struct identity *id)
 		return r;
 	if (id->is_cert ? sshkey_cert_public_key(id->blob, id->blob_len, &ck) < 0 ||
 				  !sshkey_equal(ck, got.key)
-			: !blob_equal(got.blob, got.blob_len, id->blob, id->blob_len))
+			: !buf_bytes_equal(got.blob, got.blob_len, id->blob, id->blob_len))
 		return TA_ERR_KEY_NOT_FOUND; /* the file changed since */
 	id->kf = TAKE_PTR(got.kf);
 	id->key = TAKE_PTR(got.key);
 	return 0;
 }
 
-/* Move l's identity for blob (its key file read) into *ret. */
+/* l's identity for blob (its key file read) moved into a list of its
+ * own in *ret: of one, or empty when l has none. */
 static int take_found(struct identity_list *l, const uint8_t *blob, size_t len,
-		      struct identity **ret)
+		      struct identity_list **ret)
 {
 	struct identity *id = (struct identity *)identity_list_find(l, blob, len);
+	_cleanup_(identity_list_freep) struct identity_list *one = identity_list_new();
 	int r;
 
 	*ret = NULL;
-	if (!id)
-		return 0;
-	r = identity_load(id);
-	if (r < 0)
-		return r;
-	*ret = malloc(sizeof(**ret));
-	if (!*ret)
+	if (!one)
 		return TA_ERR_NOMEM;
-	**ret = *id;
-	memset(id, 0, sizeof(*id));
+	if (id) {
+		r = identity_load(id);
+		if (r < 0)
+			return r;
+		one->v = malloc(sizeof(*one->v));
+		if (!one->v)
+			return TA_ERR_NOMEM;
+		one->v[0] = *id;
+		one->n = 1;
+		memset(id, 0, sizeof(*id));
+	}
+	*ret = TAKE_PTR(one);
 	return 0;
 }
 
+/* The index entry of the key file an identity came from, or NULL. */
+static const struct keyidx_file *index_entry(const struct keyidx *x, const struct identity *id)
+{
+	const char *name = strrchr(id->path, '/') + 1;
+
+	for (size_t i = 0; i < x->n_files; i++)
+		if (strcmp(x->files[i].name, name) == 0)
+			return &x->files[i];
+	return NULL;
+}
+
 int keydir_lookup(const char *dir, const char *idx_path, const uint8_t *blob, size_t len,
-		  struct identity **ret)
+		  struct identity_list **ret)
 {
 	_cleanup_(dir_names_free) struct dir_names d = { 0 };
 	_cleanup_(keyidx_freep) struct keyidx *x = NULL;
 	_cleanup_(identity_list_freep) struct identity_list *l = NULL;
 	const struct identity *hit;
+	const struct keyidx_file *f;
+	bool none_indexed = false;
 	int r;
 
 	*ret = NULL;
 	if (dir_untrusted(dir))
-		return 0;
+		return (*ret = identity_list_new()) ? 0 : TA_ERR_NOMEM;
 	if (idx_path && keyidx_read_for(idx_path, dir, blob, len, &x) == 0) {
 		hit = identity_list_find(x->ids, blob, len);
-		/* The one key file (and its siblings) as the index has them:
-		 * then only that file is read, and checked to hold the key. */
-		for (size_t i = 0; hit && i < x->n_files; i++) {
-			const char *name = strrchr(hit->path, '/') + 1;
-			struct keyidx_stat pub, cert, tpm;
-
-			if (strcmp(x->files[i].name, name) != 0)
-				continue;
-			if (sibling_stat(dir, name, ".tpm", &tpm) < 0 ||
-			    sibling_stat(dir, name, ".pub", &pub) < 0 ||
-			    sibling_stat(dir, name, "-cert.pub", &cert) < 0 ||
-			    !keyidx_stat_equal(&tpm, &x->files[i].tpm) ||
-			    !keyidx_stat_equal(&pub, &x->files[i].pub) ||
-			    !keyidx_stat_equal(&cert, &x->files[i].cert))
-				break;
-			if (take_found(x->ids, blob, len, ret) == 0 && *ret)
-				return 0;
-			break;
-		}
-		/* Not in it: believed only while the whole index is current. */
-		if (!hit) {
-			r = dir_names_read(dir, &d);
-			if (r < 0)
-				return r;
-			if (index_current(dir, &d, x))
-				return 0;
-		}
+		/* Its key file and siblings as the index has them: then only
+		 * that file is read, and checked to hold the key. */
+		f = hit ? index_entry(x, hit) : NULL;
+		if (f && key_files_current(dir, NULL, f) && take_found(x->ids, blob, len, ret) == 0 &&
+		    (*ret)->n == 1)
+			return 0;
+		identity_list_free(*ret);
+		*ret = NULL;
+		none_indexed = !hit;
 	}
-	if (!d.names) {
-		r = dir_names_read(dir, &d);
-		if (r < 0)
-			return r;
-	}
+	r = dir_names_read(dir, &d);
+	if (r < 0)
+		return r;
+	/* Not in the index: believed only while the whole index is current. */
+	if (none_indexed && index_current(dir, &d, x))
+		return take_found(x->ids, blob, len, ret);
 	r = scan_and_index(dir, &d, idx_path, &l);
 	if (r < 0)
 		return r;

@@ -40,6 +40,8 @@ struct identity_list {
 /* Free what an identity holds (it may be half built) and zero it; for
  * _cleanup_(identity_clear) on a struct identity. */
 void identity_clear(struct identity *id);
+/* An empty list (NULL: no memory). */
+struct identity_list *identity_list_new(void);
 void identity_list_free(struct identity_list *l);
 DEFINE_CLEANUP(struct identity_list, identity_list_free)
 
@@ -58,12 +60,12 @@ int keydir_scan(const char *dir, struct identity_list **ret);
  * identity_load).  The same list as a scan, in the same order. */
 int keydir_scan_indexed(const char *dir, const char *idx_path, struct identity_list **ret);
 /* The key-dir identity whose blob is blob, its key file read and checked
- * to hold that key; *ret NULL when the directory has none.  With a
+ * to hold that key: a list of it alone, or empty.  With a
  * current index only that key file is read.  (When two files hold one
  * key, a file added since the index was written may be listed before the
  * one found here: the same key, signing the same.) */
 int keydir_lookup(const char *dir, const char *idx_path, const uint8_t *blob, size_t len,
-		  struct identity **ret);
+		  struct identity_list **ret);
 /* An identity from the index: read its key file into kf and key, checked
  * to be the listed key (TA_ERR_KEY_NOT_FOUND when it changed since).  A
  * no-op for identities that have them. */

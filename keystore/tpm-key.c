@@ -317,28 +317,6 @@ void tpm_saved_ctx_clear(struct tpm_saved_ctx *c)
 	*c = (struct tpm_saved_ctx){ 0 };
 }
 
-static bool context_load(struct tpm *t, const struct tpm_saved_blob *c, const char *what,
-			 ESYS_TR *ret)
-{
-	TPMS_CONTEXT ctx;
-	size_t off = 0;
-	TSS2_RC rc;
-
-	*ret = ESYS_TR_NONE;
-	if (sym_Tss2_MU_TPMS_CONTEXT_Unmarshal(c->blob, c->len, &off, &ctx) != TSS2_RC_SUCCESS ||
-	    off != c->len) {
-		log_debug("the saved context of the %s is damaged: not used", what);
-		return false;
-	}
-	rc = sym_Esys_ContextLoad(t->esys, &ctx, ret);
-	if (rc != TSS2_RC_SUCCESS) {
-		*ret = ESYS_TR_NONE;
-		log_debug("the saved context of the %s does not load (0x%x: TPM reset, restarted, cleared or another TPM): not used",
-			  what, rc);
-		return false;
-	}
-	return true;
-}
 
 /* Save a loaded object's context for the next process (a failure is no
  * error: the next one does without). */
@@ -389,40 +367,38 @@ static bool context_is_key(const TPMS_CONTEXT *ctx, const uint8_t name[34], cons
 	return memcmp(rest, pub, pub_len) == 0;
 }
 
-/* The key from its saved context, when ESYS's record in it is this key's
- * (the TPM checks that the blob is its own).  Anything else: not loaded. */
-static bool key_context_load(struct tpm *t, const struct tpm_keyfile *k,
-			     const struct tpm_saved_blob *c, struct tpm_obj *key)
+/* ContextLoad of a saved context; with k, only when ESYS's record in it
+ * is k's (the TPM checks that the blob is its own). */
+static bool context_load(struct tpm *t, const struct tpm_saved_blob *c, const char *what,
+			 const struct tpm_keyfile *k, ESYS_TR *ret)
 {
-	uint8_t pub[sizeof(TPMT_PUBLIC)], full[sizeof(TPM2B_PUBLIC)], name[34];
+	uint8_t pub[sizeof(TPMT_PUBLIC)], full[sizeof(TPM2B_PUBLIC)], name[34] = { 0x00, 0x0b };
 	size_t pub_len = sizeof(pub), full_len = 0, off = 0;
 	TPMS_CONTEXT ctx;
 	TSS2_RC rc;
 
-	if (k->pub.publicArea.nameAlg != TPM2_ALG_SHA256 ||
-	    public_bytes(&k->pub.publicArea, false, pub, &pub_len) < 0 ||
-	    ta_hash_digest(TA_HASH_SHA256, pub, pub_len, name + 2) < 0 ||
-	    mu_public_to_bytes(&k->pub, full, sizeof(full), &full_len) < 0)
-		return false;
-	name[0] = 0x00;
-	name[1] = 0x0b;
+	*ret = ESYS_TR_NONE;
 	if (sym_Tss2_MU_TPMS_CONTEXT_Unmarshal(c->blob, c->len, &off, &ctx) != TSS2_RC_SUCCESS ||
 	    off != c->len) {
-		log_debug("the saved context of the key is damaged: loading the key file");
+		log_debug("the saved context of the %s is damaged: not used", what);
 		return false;
 	}
-	if (!context_is_key(&ctx, name, full, full_len)) {
-		log_debug("the saved context is another object's: loading the key file");
+	if (k && (k->pub.publicArea.nameAlg != TPM2_ALG_SHA256 ||
+		  public_bytes(&k->pub.publicArea, false, pub, &pub_len) < 0 ||
+		  ta_hash_digest(TA_HASH_SHA256, pub, pub_len, name + 2) < 0 ||
+		  mu_public_to_bytes(&k->pub, full, sizeof(full), &full_len) < 0 ||
+		  !context_is_key(&ctx, name, full, full_len))) {
+		log_debug("the saved context is another object's: not used");
 		return false;
 	}
-	rc = sym_Esys_ContextLoad(t->esys, &ctx, &key->h);
+	rc = sym_Esys_ContextLoad(t->esys, &ctx, ret);
 	if (rc != TSS2_RC_SUCCESS) {
-		key->h = ESYS_TR_NONE;
-		log_debug("the saved context of the key does not load (0x%x: TPM reset, restarted, cleared or another TPM): loading the key file",
-			  rc);
+		*ret = ESYS_TR_NONE;
+		log_debug("the saved context of the %s does not load (0x%x: TPM reset, restarted, cleared or another TPM): not used",
+			  what, rc);
 		return false;
 	}
-	log_debug("key loaded from its saved context");
+	log_debug("%s loaded from its saved context", what);
 	return true;
 }
 
@@ -444,7 +420,7 @@ static int tpm_key_load(struct tpm *t, const struct tpm_keyfile *k, struct tpm_s
 		pc->used = pc->renewed = false;
 		/* The Load checks it is the key's parent (its integrity
 		 * check fails under any other). */
-		if (pc->blob && context_load(t, pc, "SRK", &p->h)) {
+		if (pc->blob && context_load(t, pc, "SRK", NULL, &p->h)) {
 			p->transient = true;
 			rc = sym_Esys_Load(t->esys, p->h, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
 					   &k->priv, &k->pub, &key->h);
@@ -529,7 +505,7 @@ static int sign_op(struct tpm *t, void *arg)
 	if (a->ctx) {
 		a->ctx->key.used = a->ctx->key.renewed = false;
 		a->ctx->key.used = a->ctx->key.blob && tpm_saved_ctx_ok(a->k) &&
-				   key_context_load(t, a->k, &a->ctx->key, &key);
+				   context_load(t, &a->ctx->key, "key", a->k, &key.h);
 	}
 	if (!a->ctx || !a->ctx->key.used) {
 		r = tpm_key_load(t, a->k, a->ctx ? &a->ctx->parent : NULL, &p, &key);
