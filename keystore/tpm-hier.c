@@ -68,20 +68,23 @@ static int hier_create(struct tpm *t, uint32_t hierarchy, bool rsa, ESYS_TR *ret
 	TPM2B_SENSITIVE_CREATE sens = { 0 };
 	TPM2B_DATA outside = { 0 };
 	TPML_PCR_SELECTION pcrs = { 0 };
+	_cleanup_(tpm_obj_release) struct tpm_obj s = { .t = t, .h = ESYS_TR_NONE };
 	TPM2B_PUBLIC tmpl;
-	ESYS_TR hier = tpm_hierarchy_tr(hierarchy);
+	ESYS_TR hier = tpm_hierarchy_tr(hierarchy), auth = ESYS_TR_PASSWORD;
 	TSS2_RC rc;
 
 	if (hier == ESYS_TR_NONE)
 		return TA_ERR_INVALID_ARGUMENT;
 	if (hier == ESYS_TR_RH_OWNER) {
-		rc = sym_Esys_TR_SetAuth(t->esys, hier, &t->owner_auth);
-		if (rc != TSS2_RC_SUCCESS)
-			return tpm_rc(rc, "Esys_TR_SetAuth(owner)", 0);
+		int r = tpm_owner_session(t, &s, &auth);
+
+		if (r < 0)
+			return r;
 	}
 	tpm_hier_template(rsa, &tmpl);
-	rc = sym_Esys_CreatePrimary(t->esys, hier, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &sens,
-				&tmpl, &outside, &pcrs, ret_h, ret_pub, NULL, NULL, NULL);
+	rc = sym_Esys_CreatePrimary(t->esys, hier, auth, ESYS_TR_NONE, ESYS_TR_NONE, &sens, &tmpl,
+				    &outside, &pcrs, ret_h, ret_pub, NULL, NULL, NULL);
+	tpm_session_end(&s, rc);
 	return tpm_rc(rc, "Esys_CreatePrimary(hierarchy key)",
 		      hier == ESYS_TR_RH_OWNER ? TPM_RC_OWNER : 0);
 }

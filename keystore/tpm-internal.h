@@ -58,6 +58,18 @@ void tpm_obj_release(struct tpm_obj *o);
 /* Release a loaded key, first wiping the auth value ESYS keeps for it. */
 void tpm_key_release(struct tpm_obj *key);
 
+/* A salted HMAC session with parameter encryption (AES-128-CFB) both
+ * ways, for one command (tpm-session.c): salt is a storage key whose
+ * public ESYS holds, in practice the parent the key was loaded under. */
+int tpm_session_start(struct tpm *t, ESYS_TR salt, struct tpm_obj *ret);
+/* After that one command (rc its result): the TPM ended the session on
+ * success; otherwise it is flushed. */
+void tpm_session_end(struct tpm_obj *s, TSS2_RC rc);
+/* The auth handle for a command under the owner hierarchy (the owner
+ * password set for ESYS): ESYS_TR_PASSWORD without an owner password,
+ * else a session salted to a null-hierarchy primary, in s. */
+int tpm_owner_session(struct tpm *t, struct tpm_obj *s, ESYS_TR *ret);
+
 #define TA_SRK_HANDLE 0x81000001U /* the TCG's persistent SRK */
 
 /* ESYS_TR_RH_* of a permanent handle (ESYS_TR_NONE for others). */

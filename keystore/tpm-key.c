@@ -145,8 +145,9 @@ int tpm_parent_open(struct tpm *t, uint32_t parent, bool rsa, bool persistent,
 	TPM2B_SENSITIVE_CREATE sens = { 0 };
 	TPM2B_DATA outside = { 0 };
 	TPML_PCR_SELECTION pcrs = { 0 };
+	_cleanup_(tpm_obj_release) struct tpm_obj s = { .t = t, .h = ESYS_TR_NONE };
 	TPM2B_PUBLIC tmpl;
-	ESYS_TR hier = tpm_hierarchy_tr(parent), h = ESYS_TR_NONE;
+	ESYS_TR hier = tpm_hierarchy_tr(parent), h = ESYS_TR_NONE, auth = ESYS_TR_PASSWORD;
 	TSS2_RC rc;
 
 	if ((parent >> 24) == 0x81) {
@@ -164,14 +165,16 @@ int tpm_parent_open(struct tpm *t, uint32_t parent, bool rsa, bool persistent,
 		return 0;
 	}
 	if (hier == ESYS_TR_RH_OWNER) {
-		rc = sym_Esys_TR_SetAuth(t->esys, hier, &t->owner_auth);
-		if (rc != TSS2_RC_SUCCESS)
-			return tpm_rc(rc, "Esys_TR_SetAuth(owner)", 0);
+		int r = tpm_owner_session(t, &s, &auth);
+
+		if (r < 0)
+			return r;
 	}
 	tpm_srk_template(rsa, &tmpl);
-	rc = sym_Esys_CreatePrimary(t->esys, hier, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+	rc = sym_Esys_CreatePrimary(t->esys, hier, auth, ESYS_TR_NONE,
 				ESYS_TR_NONE, &sens, &tmpl, &outside, &pcrs,
 				&h, NULL, NULL, NULL, NULL);
+	tpm_session_end(&s, rc);
 	if (rc != TSS2_RC_SUCCESS)
 		return tpm_rc(rc, "Esys_CreatePrimary(parent)",
 			      hier == ESYS_TR_RH_OWNER ? TPM_RC_OWNER : 0);
@@ -242,6 +245,7 @@ static int create_op(struct tpm *t, void *arg)
 	_cleanup_(tpm_esys_freep) TPM2B_PRIVATE *out_priv = NULL;
 	_cleanup_(tpm_esys_freep) TPM2B_PUBLIC *out_pub = NULL;
 	_cleanup_(tpm_obj_release) struct tpm_obj p = { .t = t, .h = ESYS_TR_NONE };
+	_cleanup_(tpm_obj_release) struct tpm_obj s = { .t = t, .h = ESYS_TR_NONE };
 	TPM2B_DATA outside = { 0 };
 	TPML_PCR_SELECTION pcrs = { 0 };
 	TSS2_RC rc;
@@ -250,9 +254,17 @@ static int create_op(struct tpm *t, void *arg)
 	r = tpm_parent_open(t, a->parent, false, false, &p);
 	if (r < 0)
 		return r;
-	rc = sym_Esys_Create(t->esys, p.h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-			 ESYS_TR_NONE, a->sens, a->in, &outside, &pcrs, &out_priv,
-			 &out_pub, NULL, NULL, NULL);
+	/* The new PIN is in the sensitive area, Create's first parameter:
+	 * encrypted in a session salted to the parent. */
+	if (a->sens->sensitive.userAuth.size > 0) {
+		r = tpm_session_start(t, p.h, &s);
+		if (r < 0)
+			return r;
+	}
+	rc = sym_Esys_Create(t->esys, p.h, s.h != ESYS_TR_NONE ? s.h : ESYS_TR_PASSWORD,
+			     ESYS_TR_NONE, ESYS_TR_NONE, a->sens, a->in, &outside, &pcrs, &out_priv,
+			     &out_pub, NULL, NULL, NULL);
+	tpm_session_end(&s, rc);
 	tpm_obj_release(&p);
 	r = tpm_rc(rc, "Esys_Create", 0);
 	if (r < 0)
@@ -489,11 +501,25 @@ struct sign_args {
 
 
 
+/* The parent of a key loaded from its saved context, for a session's
+ * salt: the owner SRK's own saved context when there is one, else opened
+ * as for a Load. */
+static int salt_parent_open(struct tpm *t, const struct tpm_keyfile *k, struct tpm_saved_blob *pc,
+			    struct tpm_obj *p)
+{
+	if (k->parent == TA_RH_OWNER && pc->blob && context_load(t, pc, "SRK", NULL, &p->h)) {
+		p->transient = true;
+		return 0;
+	}
+	return tpm_parent_open(t, k->parent, k->rsa_parent, true, p);
+}
+
 static int sign_op(struct tpm *t, void *arg)
 {
 	struct sign_args *a = arg;
 	_cleanup_(tpm_esys_freep) TPMT_SIGNATURE *sig = NULL;
 	_cleanup_(tpm_obj_release) struct tpm_obj p = { .t = t, .h = ESYS_TR_NONE };
+	_cleanup_(tpm_obj_release) struct tpm_obj sess = { .t = t, .h = ESYS_TR_NONE };
 	_cleanup_(tpm_key_release) struct tpm_obj key = { .t = t, .h = ESYS_TR_NONE,
 							 .transient = true };
 	TPMT_TK_HASHCHECK check = { .tag = TPM2_ST_HASHCHECK,
@@ -509,20 +535,32 @@ static int sign_op(struct tpm *t, void *arg)
 	}
 	if (!a->ctx || !a->ctx->key.used) {
 		r = tpm_key_load(t, a->k, a->ctx ? &a->ctx->parent : NULL, &p, &key);
-		/* The parent is no longer needed: free its slot before
-		 * signing. */
-		tpm_obj_release(&p);
 		if (r < 0)
 			return r;
-		if (a->ctx && tpm_saved_ctx_ok(a->k))
-			context_save(t, key.h, &a->ctx->key);
+	} else if (a->auth->size > 0) {
+		/* The key came from its context: its parent only salts. */
+		r = salt_parent_open(t, a->k, &a->ctx->parent, &p);
+		if (r < 0)
+			return r;
 	}
+	/* A PIN authorises by HMAC in a session salted to the parent the
+	 * key loaded under (its Load proved that parent genuine). */
+	if (a->auth->size > 0) {
+		r = tpm_session_start(t, p.h, &sess);
+		if (r < 0)
+			return r;
+	}
+	/* The parent is no longer needed: free its slot before signing. */
+	tpm_obj_release(&p);
+	if (a->ctx && !a->ctx->key.used && tpm_saved_ctx_ok(a->k))
+		context_save(t, key.h, &a->ctx->key);
 	rc = sym_Esys_TR_SetAuth(t->esys, key.h, a->auth);
 	r = tpm_rc(rc, "Esys_TR_SetAuth(key)", 0);
 	if (r < 0)
 		return r;
-	rc = sym_Esys_Sign(t->esys, key.h, ESYS_TR_PASSWORD, ESYS_TR_NONE,
-		       ESYS_TR_NONE, a->digest, a->scheme, &check, &sig);
+	rc = sym_Esys_Sign(t->esys, key.h, sess.h != ESYS_TR_NONE ? sess.h : ESYS_TR_PASSWORD,
+			   ESYS_TR_NONE, ESYS_TR_NONE, a->digest, a->scheme, &check, &sig);
+	tpm_session_end(&sess, rc);
 	r = tpm_rc(rc, "Esys_Sign", 0);
 	if (r < 0)
 		return r;
@@ -620,6 +658,7 @@ static int change_auth_op(struct tpm *t, void *arg)
 	struct change_auth_args *a = arg;
 	_cleanup_(tpm_esys_freep) TPM2B_PRIVATE *out_priv = NULL;
 	_cleanup_(tpm_obj_release) struct tpm_obj p = { .t = t, .h = ESYS_TR_NONE };
+	_cleanup_(tpm_obj_release) struct tpm_obj s = { .t = t, .h = ESYS_TR_NONE };
 	_cleanup_(tpm_key_release) struct tpm_obj key = { .t = t, .h = ESYS_TR_NONE,
 							 .transient = true };
 	TSS2_RC rc;
@@ -632,9 +671,14 @@ static int change_auth_op(struct tpm *t, void *arg)
 	r = tpm_rc(rc, "Esys_TR_SetAuth(key)", 0);
 	if (r < 0)
 		return r;
-	/* The object is authorised with its current auth (USER role). */
-	rc = sym_Esys_ObjectChangeAuth(t->esys, key.h, p.h, ESYS_TR_PASSWORD,
-				   ESYS_TR_NONE, ESYS_TR_NONE, a->new, &out_priv);
+	/* The object is authorised with its current auth (USER role), by
+	 * HMAC; the new auth, the first parameter, is encrypted. */
+	r = tpm_session_start(t, p.h, &s);
+	if (r < 0)
+		return r;
+	rc = sym_Esys_ObjectChangeAuth(t->esys, key.h, p.h, s.h, ESYS_TR_NONE, ESYS_TR_NONE, a->new,
+				       &out_priv);
+	tpm_session_end(&s, rc);
 	r = tpm_rc(rc, "Esys_ObjectChangeAuth", 0);
 	if (r < 0)
 		return r;

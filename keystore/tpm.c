@@ -105,6 +105,8 @@ int tpm_rc(TSS2_RC rc, const char *what, unsigned flags)
 		r = TA_ERR_TPM_LOCKOUT;
 		break;
 	case TPM2_RC_OBJECT_MEMORY:
+	case TPM2_RC_SESSION_MEMORY:
+		/* Sessions too are left by processes that died. */
 		r = TA_ERR_TPM_OBJECT_MEMORY;
 		break;
 	case TPM2_RC_FAILURE:
@@ -494,31 +496,43 @@ void tpm_close(struct tpm *t)
  * (A program that does not take our lock -- tpm2-tools, say -- would lose
  * its objects too; on a TPM without a resource manager there is no way to
  * tell them apart, so this only happens when the TPM is full, and loudly.) */
-bool tpm_flush_stale(struct tpm *t)
+/* Flush what the TPM holds in one handle range (transient objects or
+ * loaded sessions); the number flushed. */
+static unsigned flush_range(struct tpm *t, uint32_t first, const char *what)
 {
 	_cleanup_(tpm_esys_freep) TPMS_CAPABILITY_DATA *cap = NULL;
 	TPMI_YES_NO more;
 	unsigned flushed = 0;
 
-	if (t->lock_fd < 0 || !t->lock_exclusive)
-		return false;
 	if (sym_Esys_GetCapability(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
-			       TPM2_CAP_HANDLES, 0x80000000U, 64, &more,
-			       &cap) != TSS2_RC_SUCCESS)
-		return false;
+				   TPM2_CAP_HANDLES, first, 64, &more, &cap) != TSS2_RC_SUCCESS)
+		return 0;
 	for (UINT32 i = 0; i < cap->data.handles.count; i++) {
+		uint32_t handle = cap->data.handles.handle[i];
 		ESYS_TR h;
 
-		if (sym_Esys_TR_FromTPMPublic(t->esys, cap->data.handles.handle[i],
-					  ESYS_TR_NONE, ESYS_TR_NONE,
-					  ESYS_TR_NONE, &h) != TSS2_RC_SUCCESS)
+		if ((handle >> 24) != (first >> 24) ||
+		    sym_Esys_TR_FromTPMPublic(t->esys, handle, ESYS_TR_NONE, ESYS_TR_NONE,
+					      ESYS_TR_NONE, &h) != TSS2_RC_SUCCESS)
 			continue;
 		if (sym_Esys_FlushContext(t->esys, h) == TSS2_RC_SUCCESS) {
-			log_warning("TPM full: flushed stale transient object 0x%08x",
-				    cap->data.handles.handle[i]);
+			log_warning("TPM full: flushed stale %s 0x%08x", what, handle);
 			flushed++;
+		} else {
+			sym_Esys_TR_Close(t->esys, &h);
 		}
 	}
+	return flushed;
+}
+
+bool tpm_flush_stale(struct tpm *t)
+{
+	unsigned flushed;
+
+	if (t->lock_fd < 0 || !t->lock_exclusive)
+		return false;
+	flushed = flush_range(t, 0x80000000U, "transient object");
+	flushed += flush_range(t, 0x02000000U, "session");
 	return flushed > 0;
 }
 

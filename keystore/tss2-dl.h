@@ -37,6 +37,8 @@
 	X(TSS2_DL_ESYS, Esys_GetCapability)                                    \
 	X(TSS2_DL_ESYS, Esys_ContextSave)                                      \
 	X(TSS2_DL_ESYS, Esys_ContextLoad)                                      \
+	X(TSS2_DL_ESYS, Esys_StartAuthSession)                                 \
+	X(TSS2_DL_ESYS, Esys_TRSess_SetAttributes)                             \
 	X(TSS2_DL_MU, Tss2_MU_TPMS_CONTEXT_Marshal)                            \
 	X(TSS2_DL_MU, Tss2_MU_TPMS_CONTEXT_Unmarshal)                          \
 	X(TSS2_DL_MU, Tss2_MU_TPMS_ECC_POINT_Marshal)                          \

@@ -202,7 +202,7 @@ activate_pass() { # SOCK LOG ARGS...
 	setsid systemd-socket-activate --accept -l "$sock" -E SSH_TPM_AGENT_TCTI -E TSS2_LOG \
 		-E SSH_ASKPASS -E SSH_ASKPASS_REQUIRE -E DISPLAY -E ASKPASS_LOG \
 		-E ASKPASS_ANSWER -E SSH_TPM_AGENT_KEYRING -E SSH_TPM_AGENT_OWNER_PASSWORD \
-		-E WAYLAND_DISPLAY "$AGENT" -d "$@" 2>"$log" &
+		-E WAYLAND_DISPLAY -E TCTI_PCAP_FILE "$AGENT" -d "$@" 2>"$log" &
 	AGENT_PID=$!
 	AGENT_PIDS="$AGENT_PIDS $AGENT_PID"
 	wait_socket "$sock"
