@@ -63,9 +63,15 @@ static const char *ta_err_message(enum ta_err e)
 	case TA_ERR_KEYFILE_SEALED:
 		return "TSS2 key: sealed data objects (2.23.133.10.1.5) are not signing keys";
 	case TA_ERR_KEYFILE_POLICY:
-		return "TSS2 key: keys with a [1] policy are not supported yet";
+		return "TSS2 key: [1] policy is malformed (a step that is not a command code and its parameters, or more than 16 steps)";
 	case TA_ERR_KEYFILE_AUTHPOLICY:
-		return "TSS2 key: keys with a [3] authPolicy are not supported yet";
+		return "TSS2 key: signed policies ([3] authPolicy, TPM2_PolicyAuthorize) are not supported: the key can be listed but not used";
+	case TA_ERR_POLICY_UNSUPPORTED:
+		return "TSS2 key: its [1] policy has a step this agent does not run (the log names it): the key can be listed but not used";
+	case TA_ERR_PCR_CHANGED:
+		return "the machine's boot state changed: this key is sealed to PCR values the TPM no longer has (the log names the PCRs)";
+	case TA_ERR_POLICY_FAILED:
+		return "the TPM refused the key's policy (its [1] policy does not match the key's authPolicy, or the state it names changed)";
 	case TA_ERR_KEYFILE_SECRET:
 		return "TSS2 key: [2] secret is malformed, missing from an importable key, or in a key that is not importable";
 	case TA_ERR_KEYFILE_PARENT:

@@ -47,6 +47,9 @@ enum ta_err {
 	TA_ERR_TPM_IMPORT_PARENT = -41,
 	TA_ERR_KEY_MISMATCH = -42,
 	TA_ERR_TSS2_MISSING = -43,
+	TA_ERR_POLICY_UNSUPPORTED = -44,
+	TA_ERR_PCR_CHANGED = -45,
+	TA_ERR_POLICY_FAILED = -46,
 };
 
 /* Human-readable message for a (negative) ta_err code.  For TA_ERR_SYSTEM

@@ -111,6 +111,45 @@ static int der_opt_bool(struct buf *b, uint8_t n, int *ret)
 	return 0;
 }
 
+/* INTEGER contents: at least one octet, no superfluous leading octet. */
+static bool der_integer_ok(const struct der_span *i)
+{
+	return i->len > 0 && (i->len == 1 || !((i->p[0] == 0x00 && !(i->p[1] & 0x80)) ||
+					       (i->p[0] == 0xff && (i->p[1] & 0x80))));
+}
+
+/* The contents of [1]'s SEQUENCE OF TPMPolicy: each a SEQUENCE of
+ * [0] EXPLICIT INTEGER commandCode, [1] EXPLICIT OCTET STRING
+ * commandPolicy. */
+static int der_policy(const struct der_span *seq, struct takey_view *v)
+{
+	_cleanup_(buf_freep) struct buf *b = buf_from(seq->p, seq->len);
+	int r;
+
+	if (!b)
+		return TA_ERR_NOMEM;
+	while (buf_len(b) > 0) {
+		_cleanup_(buf_freep) struct buf *step = NULL;
+		struct der_span s;
+
+		r = der_expect(b, DER_SEQUENCE, &s);
+		if (r < 0)
+			return r;
+		if (v->n_policy == KEYFILE_MAX_POLICY)
+			return TA_ERR_KEYFILE_POLICY;
+		step = buf_from(s.p, s.len);
+		if (!step)
+			return TA_ERR_NOMEM;
+		if ((r = der_explicit(step, 0, DER_INTEGER, &v->policy_cc[v->n_policy])) < 0 ||
+		    (r = der_explicit(step, 1, DER_OCTET_STRING, &v->policy_body[v->n_policy])) < 0)
+			return r;
+		if (buf_len(step) != 0)
+			return TA_ERR_KEYFILE_DER;
+		v->n_policy++;
+	}
+	return 0;
+}
+
 int keyfile_der_read(const uint8_t *der, size_t len, struct takey_view *ret)
 {
 	_cleanup_(buf_freep) struct buf *b = buf_from(der, len), *seq = NULL;
@@ -132,7 +171,8 @@ int keyfile_der_read(const uint8_t *der, size_t len, struct takey_view *ret)
 	if ((r = der_expect(seq, DER_OID, &v.type)) < 0 || (r = der_opt_bool(seq, 0, &v.empty_auth)) < 0)
 		return r;
 	if (der_peek(seq) == (DER_EXPLICIT | 1)) {
-		if ((r = der_explicit(seq, 1, DER_SEQUENCE, &skip)) < 0)
+		if ((r = der_explicit(seq, 1, DER_SEQUENCE, &skip)) < 0 ||
+		    (r = der_policy(&skip, &v)) < 0)
 			return r;
 		v.policy = true;
 	}
@@ -152,13 +192,11 @@ int keyfile_der_read(const uint8_t *der, size_t len, struct takey_view *ret)
 	    (r = der_expect(seq, DER_OCTET_STRING, &v.pubkey)) < 0 ||
 	    (r = der_expect(seq, DER_OCTET_STRING, &v.privkey)) < 0)
 		return r;
-	if (buf_len(seq) != 0)
+	if (buf_len(seq) != 0 || !der_integer_ok(&v.parent))
 		return TA_ERR_KEYFILE_DER;
-	/* INTEGER: at least one octet, no superfluous leading octet. */
-	if (v.parent.len == 0 ||
-	    (v.parent.len > 1 && ((v.parent.p[0] == 0x00 && !(v.parent.p[1] & 0x80)) ||
-				  (v.parent.p[0] == 0xff && (v.parent.p[1] & 0x80)))))
-		return TA_ERR_KEYFILE_DER;
+	for (size_t i = 0; i < v.n_policy; i++)
+		if (!der_integer_ok(&v.policy_cc[i]))
+			return TA_ERR_KEYFILE_DER;
 	*ret = v;
 	return 0;
 }

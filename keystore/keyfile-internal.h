@@ -14,10 +14,18 @@ struct der_span {
 	bool present;
 };
 
+/* More [1] policy steps than this are refused (the longest chains seen
+ * have three: PolicyPCR, PolicyAuthValue and a PolicyAuthorize). */
+#define KEYFILE_MAX_POLICY 16
+
 struct takey_view {
 	struct der_span type;       /* OBJECT IDENTIFIER contents */
 	int empty_auth;             /* [0]: -1 absent, 0 FALSE, 1 TRUE */
 	bool policy;                /* [1] present */
+	/* [1]'s steps: commandCode INTEGER contents, commandPolicy OCTET
+	 * STRING contents, in order. */
+	size_t n_policy;
+	struct der_span policy_cc[KEYFILE_MAX_POLICY], policy_body[KEYFILE_MAX_POLICY];
 	struct der_span secret;     /* [2] OCTET STRING contents */
 	bool auth_policy;           /* [3] present */
 	struct der_span description; /* [4] UTF8String contents */

@@ -85,6 +85,7 @@ ASN1_SEQUENCE(TAKEY) = {
 	ASN1_SIMPLE(TAKEY, privkey, ASN1_OCTET_STRING),
 } static_ASN1_SEQUENCE_END(TAKEY)
 
+IMPLEMENT_STATIC_ASN1_ALLOC_FUNCTIONS(TAKEY_POLICY)
 IMPLEMENT_STATIC_ASN1_ALLOC_FUNCTIONS(TAKEY)
 IMPLEMENT_STATIC_ASN1_ENCODE_FUNCTIONS(TAKEY)
 
@@ -98,8 +99,52 @@ void keyfile_free(struct tpm_keyfile *k)
 		return;
 	free(k->description);
 	free(k->ctx);
+	free(k->policy);
 	OPENSSL_cleanse(k, sizeof(*k));
 	free(k);
+}
+
+bool keyfile_policy_next(const struct tpm_keyfile *k, size_t *pos, struct tpm_policy_step *ret)
+{
+	const uint8_t *p = k->policy + *pos;
+	size_t left = k->policy_len - *pos;
+	size_t len;
+
+	if (!k->policy || left < 6)
+		return false;
+	len = (size_t)p[4] << 8 | p[5];
+	if (len > left - 6)
+		return false;
+	*ret = (struct tpm_policy_step){ .cc = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+					       (uint32_t)p[2] << 8 | p[3],
+					 .body = p + 6,
+					 .len = len };
+	*pos += 6 + len;
+	return true;
+}
+
+int keyfile_policy_add(struct tpm_keyfile *k, uint32_t cc, const void *body, size_t len)
+{
+	uint8_t *n, *p;
+
+	if (len > UINT16_MAX || k->n_policy >= KEYFILE_MAX_POLICY)
+		return TA_ERR_KEYFILE_POLICY;
+	n = realloc(k->policy, k->policy_len + 6 + len);
+	if (!n)
+		return TA_ERR_NOMEM;
+	k->policy = n;
+	p = n + k->policy_len;
+	p[0] = (uint8_t)(cc >> 24);
+	p[1] = (uint8_t)(cc >> 16);
+	p[2] = (uint8_t)(cc >> 8);
+	p[3] = (uint8_t)cc;
+	p[4] = (uint8_t)(len >> 8);
+	p[5] = (uint8_t)len;
+	if (len)
+		memcpy(p + 6, body, len);
+	k->policy_len += 6 + len;
+	k->n_policy++;
+	return 0;
 }
 
 int keyfile_dup(const struct tpm_keyfile *k, struct tpm_keyfile **ret)
@@ -111,6 +156,15 @@ int keyfile_dup(const struct tpm_keyfile *k, struct tpm_keyfile **ret)
 	*n = *k;
 	n->description = NULL;
 	n->ctx = NULL;
+	n->policy = NULL;
+	if (k->policy) {
+		n->policy = malloc(k->policy_len);
+		if (!n->policy) {
+			keyfile_free(n);
+			return TA_ERR_NOMEM;
+		}
+		memcpy(n->policy, k->policy, k->policy_len);
+	}
 	if (k->ctx) {
 		n->ctx = malloc(k->ctx_len);
 		if (!n->ctx) {
@@ -209,14 +263,23 @@ static int keyfile_from_view(const struct takey_view *a, unsigned flags, struct 
 	/* [2] secret: present exactly in importable keys (the draft's MUST). */
 	if (a->secret.present != importable)
 		return TA_ERR_KEYFILE_SECRET;
-	if (a->policy)
-		return TA_ERR_KEYFILE_POLICY;
-	if (a->auth_policy)
-		return TA_ERR_KEYFILE_AUTHPOLICY;
 
 	k = calloc(1, sizeof(*k));
 	if (!k)
 		return TA_ERR_NOMEM;
+	/* Policies are read (a listing and --print-pubkey need only the
+	 * public area); what of them we can run is the signer's question. */
+	for (size_t i = 0; i < a->n_policy; i++) {
+		uint64_t cc;
+		int r;
+
+		if (!der_uint64(&a->policy_cc[i], &cc) || cc > UINT32_MAX)
+			return TA_ERR_KEYFILE_POLICY;
+		r = keyfile_policy_add(k, (uint32_t)cc, a->policy_body[i].p, a->policy_body[i].len);
+		if (r < 0)
+			return r;
+	}
+	k->auth_policy = a->auth_policy;
 	k->importable = importable;
 	if (importable) {
 		/* The whole TPM2B_ENCRYPTED_SECRET, its size prefix included. */
@@ -286,14 +349,40 @@ static struct der_span span_of(const ASN1_STRING *s)
 		 : (struct der_span){ 0 };
 }
 
+/* An INTEGER's contents octets (its DER, tag and length aside), as the
+ * DER reader gives them, in a new buffer *owned. */
+static int integer_span(const ASN1_INTEGER *i, uint8_t **owned, struct der_span *ret)
+{
+	unsigned char *enc = NULL;
+	size_t hdr;
+	int n;
+
+	n = i2d_ASN1_INTEGER(i, &enc);
+	if (n < 2) {
+		OPENSSL_free(enc);
+		return TA_ERR_NOMEM;
+	}
+	hdr = enc[1] < 0x80 ? 2 : 2 + (size_t)(enc[1] & 0x7f);
+	*owned = malloc((size_t)n);
+	if (!*owned || hdr > (size_t)n) {
+		OPENSSL_free(enc);
+		return TA_ERR_NOMEM;
+	}
+	memcpy(*owned, enc + hdr, (size_t)n - hdr);
+	*ret = (struct der_span){ .p = *owned, .len = (size_t)n - hdr, .present = true };
+	OPENSSL_free(enc);
+	return 0;
+}
+
 int keyfile_parse_der_reference(const void *der, size_t len, unsigned flags,
 				struct tpm_keyfile **ret)
 {
 	_cleanup_(TAKEY_freep) TAKEY *a = NULL;
 	_cleanup_free_ uint8_t *parent = NULL;
+	uint8_t *cc[KEYFILE_MAX_POLICY] = { 0 };
 	const unsigned char *p = der;
 	struct takey_view v = { 0 };
-	int n;
+	int r, n;
 
 	*ret = NULL;
 	a = d2i_TAKEY(NULL, &p, (long)len);
@@ -307,34 +396,30 @@ int keyfile_parse_der_reference(const void *der, size_t len, unsigned flags,
 				    .present = true };
 	v.empty_auth = a->empty_auth;
 	v.policy = a->policy != NULL;
+	n = a->policy ? sk_TAKEY_POLICY_num(a->policy) : 0;
+	if (n > KEYFILE_MAX_POLICY)
+		return TA_ERR_KEYFILE_POLICY;
+	r = 0;
+	for (int i = 0; i < n && r == 0; i++) {
+		const TAKEY_POLICY *step = sk_TAKEY_POLICY_value(a->policy, i);
+
+		r = integer_span(step->command_code, &cc[i], &v.policy_cc[i]);
+		v.policy_body[i] = span_of(step->command_policy);
+		v.n_policy++;
+	}
 	v.secret = span_of(a->secret);
 	v.auth_policy = a->auth_policy != NULL;
 	v.description = span_of(a->description);
 	v.rsa_parent = a->rsa_parent;
-	/* The INTEGER's contents octets (its DER, tag and length aside), as
-	 * the DER reader gives them. */
-	{
-		unsigned char *enc = NULL;
-		size_t hdr;
-
-		n = i2d_ASN1_INTEGER(a->parent, &enc);
-		if (n < 2) {
-			OPENSSL_free(enc);
-			return TA_ERR_NOMEM;
-		}
-		hdr = enc[1] < 0x80 ? 2 : 2 + (size_t)(enc[1] & 0x7f);
-		parent = malloc((size_t)n);
-		if (!parent || hdr > (size_t)n) {
-			OPENSSL_free(enc);
-			return TA_ERR_NOMEM;
-		}
-		memcpy(parent, enc + hdr, (size_t)n - hdr);
-		v.parent = (struct der_span){ .p = parent, .len = (size_t)n - hdr, .present = true };
-		OPENSSL_free(enc);
-	}
+	if (r == 0)
+		r = integer_span(a->parent, &parent, &v.parent);
 	v.pubkey = span_of(a->pubkey);
 	v.privkey = span_of(a->privkey);
-	return keyfile_from_view(&v, flags, ret);
+	if (r == 0)
+		r = keyfile_from_view(&v, flags, ret);
+	for (int i = 0; i < n; i++)
+		free(cc[i]);
+	return r;
 }
 
 int keyfile_parse(const void *pem, size_t len, struct tpm_keyfile **ret)
@@ -438,6 +523,9 @@ int keyfile_to_der(const struct tpm_keyfile *k, bool with_description,
 		return TA_ERR_KEYFILE_PARENT;
 	if (k->hierarchy)
 		return TA_ERR_INVALID_ARGUMENT; /* no file: re-derived */
+	/* [3] is read, not kept: a rewrite would lose the signed policies. */
+	if (k->auth_policy)
+		return TA_ERR_KEYFILE_AUTHPOLICY;
 
 	a = TAKEY_new();
 	if (!a)
@@ -469,6 +557,25 @@ int keyfile_to_der(const struct tpm_keyfile *k, bool with_description,
 		if (!a->description ||
 		    !ASN1_STRING_set(a->description, k->description, -1))
 			return TA_ERR_LIBCRYPTO;
+	}
+	if (k->policy) {
+		struct tpm_policy_step st;
+		size_t pos = 0;
+
+		a->policy = sk_TAKEY_POLICY_new_null();
+		if (!a->policy)
+			return TA_ERR_NOMEM;
+		while (keyfile_policy_next(k, &pos, &st)) {
+			TAKEY_POLICY *step = TAKEY_POLICY_new();
+
+			if (!step || sk_TAKEY_POLICY_push(a->policy, step) <= 0) {
+				TAKEY_POLICY_free(step);
+				return TA_ERR_NOMEM;
+			}
+			if (!ASN1_INTEGER_set_uint64(step->command_code, st.cc) ||
+			    !ASN1_OCTET_STRING_set(step->command_policy, st.body, (int)st.len))
+				return TA_ERR_LIBCRYPTO;
+		}
 	}
 	if (!ASN1_INTEGER_set_uint64(a->parent, k->parent))
 		return TA_ERR_LIBCRYPTO;

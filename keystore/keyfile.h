@@ -32,7 +32,23 @@ struct tpm_keyfile {
 	bool hierarchy;
 	uint8_t *ctx;
 	size_t ctx_len;
+	/* [1] policy: n_policy steps, each a u32 command code, a u16 length
+	 * and that many bytes of commandPolicy, in policy (NULL if none). */
+	uint8_t *policy;
+	size_t policy_len, n_policy;
+	bool auth_policy; /* [3]: signed policies (read, never run) */
 };
+
+/* One [1] policy step, as keyfile_policy_next gives it. */
+struct tpm_policy_step {
+	uint32_t cc;
+	const uint8_t *body;
+	size_t len;
+};
+/* The step at *pos of k->policy, advancing *pos: false after the last. */
+bool keyfile_policy_next(const struct tpm_keyfile *k, size_t *pos, struct tpm_policy_step *ret);
+/* Append a step to k->policy. */
+int keyfile_policy_add(struct tpm_keyfile *k, uint32_t cc, const void *body, size_t len);
 
 void keyfile_free(struct tpm_keyfile *k);
 DEFINE_CLEANUP(struct tpm_keyfile, keyfile_free)

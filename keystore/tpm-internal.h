@@ -70,6 +70,17 @@ void tpm_session_end(struct tpm_obj *s, TSS2_RC rc);
  * else a session salted to a null-hierarchy primary, in s. */
 int tpm_owner_session(struct tpm *t, struct tpm_obj *s, ESYS_TR *ret);
 
+/* The policy session for a key's [1] policy, salted to salt, every step
+ * run (tpm-policy.c); TA_ERR_PCR_CHANGED when a PolicyPCR no longer
+ * holds. */
+int tpm_policy_session(struct tpm *t, const struct tpm_keyfile *k, ESYS_TR salt,
+		       struct tpm_obj *ret);
+bool tpm_policy_has_auth_value(const struct tpm_keyfile *k);
+/* A PolicyPCR (+ PolicyAuthValue) of pcrs' current values: the policy
+ * digest for the key's authPolicy, and the steps appended to k. */
+int tpm_pcr_policy(struct tpm *t, const struct tpm_pcrs *pcrs, bool with_auth, TPM2B_DIGEST *policy,
+		   struct tpm_keyfile *k);
+
 #define TA_SRK_HANDLE 0x81000001U /* the TCG's persistent SRK */
 
 /* ESYS_TR_RH_* of a permanent handle (ESYS_TR_NONE for others). */

@@ -233,8 +233,10 @@ int tpm_test_key_params(struct tpm *t, enum sshkey_type type, unsigned bits)
 
 struct create_args {
 	const TPM2B_SENSITIVE_CREATE *sens;
-	const TPM2B_PUBLIC *in;
+	TPM2B_PUBLIC *in;
 	uint32_t parent;
+	const struct tpm_pcrs *pcrs; /* or NULL */
+	struct tpm_keyfile *k;       /* gets the policy steps */
 	TPM2B_PRIVATE *out_priv;
 	TPM2B_PUBLIC *out_pub;
 };
@@ -251,6 +253,18 @@ static int create_op(struct tpm *t, void *arg)
 	TSS2_RC rc;
 	int r;
 
+	if (a->pcrs) {
+		/* A key sealed to the PCRs' values now: only a policy
+		 * session that proves them (and the PIN, if any) signs. */
+		free(a->k->policy);
+		a->k->policy = NULL;
+		a->k->policy_len = a->k->n_policy = 0;
+		r = tpm_pcr_policy(t, a->pcrs, a->sens->sensitive.userAuth.size > 0,
+				   &a->in->publicArea.authPolicy, a->k);
+		if (r < 0)
+			return r;
+		a->in->publicArea.objectAttributes &= ~TPMA_OBJECT_USERWITHAUTH;
+	}
 	r = tpm_parent_open(t, a->parent, false, false, &p);
 	if (r < 0)
 		return r;
@@ -276,6 +290,12 @@ static int create_op(struct tpm *t, void *arg)
 
 int tpm_create_key(struct tpm *t, enum sshkey_type type, unsigned bits,
 		   const char *auth, uint32_t parent, struct tpm_keyfile **ret)
+{
+	return tpm_create_key_pcrs(t, type, bits, auth, parent, NULL, ret);
+}
+
+int tpm_create_key_pcrs(struct tpm *t, enum sshkey_type type, unsigned bits, const char *auth,
+			uint32_t parent, const struct tpm_pcrs *pcrs, struct tpm_keyfile **ret)
 {
 	_cleanup_(keyfile_freep) struct tpm_keyfile *k = NULL;
 	TPM2B_SENSITIVE_CREATE sens = { 0 };
@@ -304,7 +324,7 @@ int tpm_create_key(struct tpm *t, enum sshkey_type type, unsigned bits,
 		TPMA_OBJECT_SENSITIVEDATAORIGIN;
 	in.publicArea.parameters = parms.parameters;
 
-	a = (struct create_args){ .sens = &sens, .in = &in, .parent = parent,
+	a = (struct create_args){ .sens = &sens, .in = &in, .parent = parent, .pcrs = pcrs, .k = k,
 				  .out_priv = &k->priv, .out_pub = &k->pub };
 	r = tpm_run(t, create_op, &a);
 	k->empty_auth = sens.sensitive.userAuth.size == 0;
@@ -525,6 +545,7 @@ static int sign_op(struct tpm *t, void *arg)
 	TPMT_TK_HASHCHECK check = { .tag = TPM2_ST_HASHCHECK,
 				    .hierarchy = TPM2_RH_NULL };
 	struct tpm_sig *out = a->sig;
+	bool policy = a->k->n_policy > 0 || a->k->auth_policy;
 	TSS2_RC rc;
 	int r;
 
@@ -537,15 +558,20 @@ static int sign_op(struct tpm *t, void *arg)
 		r = tpm_key_load(t, a->k, a->ctx ? &a->ctx->parent : NULL, &p, &key);
 		if (r < 0)
 			return r;
-	} else if (a->auth->size > 0) {
+	} else if (a->auth->size > 0 || policy) {
 		/* The key came from its context: its parent only salts. */
 		r = salt_parent_open(t, a->k, &a->ctx->parent, &p);
 		if (r < 0)
 			return r;
 	}
 	/* A PIN authorises by HMAC in a session salted to the parent the
-	 * key loaded under (its Load proved that parent genuine). */
-	if (a->auth->size > 0) {
+	 * key loaded under (its Load proved that parent genuine); a key
+	 * with a policy, in a policy session salted the same way. */
+	if (policy) {
+		r = tpm_policy_session(t, a->k, p.h, &sess);
+		if (r < 0)
+			return r;
+	} else if (a->auth->size > 0) {
 		r = tpm_session_start(t, p.h, &sess);
 		if (r < 0)
 			return r;
@@ -622,6 +648,11 @@ int tpm_sign_digest_ctx(struct tpm *t, const struct tpm_keyfile *k,
 	r = tpm_set_auth(&key_auth, auth, tpm_auth_max(&k->pub));
 	if (r < 0)
 		return r;
+	if (k->n_policy > 0 || k->auth_policy) {
+		r = tpm_policy_check(k);
+		if (r < 0)
+			return r;
+	}
 	sig.type = type;
 	a = (struct sign_args){ .k = k, .auth = &key_auth, .digest = &dig,
 				.scheme = &scheme, .sig = &sig, .ctx = ctx };

@@ -87,6 +87,8 @@ int tpm_rc(TSS2_RC rc, const char *what, unsigned flags)
 			/* The private blob was not made under this parent:
 			 * another TPM, or this one was cleared since. */
 			return TA_ERR_TPM_FOREIGN_KEY;
+		case TPM2_RC_POLICY_FAIL:
+			return TA_ERR_POLICY_FAILED;
 		case TPM2_RC_CURVE:
 		case TPM2_RC_KEY_SIZE:
 		case TPM2_RC_ASYMMETRIC:

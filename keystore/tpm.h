@@ -46,11 +46,28 @@ const char *tpm_tcti_name(const struct tpm *t);
  * TA_ERR_TPM_UNSUPPORTED_ALG. */
 int tpm_test_key_params(struct tpm *t, enum sshkey_type type, unsigned bits);
 
+/* PCRs a key is sealed to: one bank (TPM2_ALG_SHA256 by default), PCRs
+ * 0-23 as bits. */
+#define TA_MAX_PCRS 24
+struct tpm_pcrs {
+	uint16_t bank;
+	uint32_t mask;
+};
+/* "7,11" or "sha1:0,7": TA_ERR_INVALID_ARGUMENT when malformed. */
+int tpm_pcrs_parse(const char *s, struct tpm_pcrs *ret);
+/* 0 if every step of the key's [1] policy is one we run, else the error
+ * (logged, naming the step). */
+int tpm_policy_check(const struct tpm_keyfile *k);
+
 /* Create a signing key under parent (TA_RH_OWNER or a persistent handle).
  * auth may be NULL/empty for a key without passphrase. */
 int tpm_create_key(struct tpm *t, enum sshkey_type type, unsigned bits,
 		   const char *auth, uint32_t parent,
 		   struct tpm_keyfile **ret);
+/* The same, sealed to the current values of pcrs (NULL: not sealed): a
+ * PolicyPCR (AND PolicyAuthValue with auth) key, userWithAuth clear. */
+int tpm_create_key_pcrs(struct tpm *t, enum sshkey_type type, unsigned bits, const char *auth,
+			uint32_t parent, const struct tpm_pcrs *pcrs, struct tpm_keyfile **ret);
 
 /* Hierarchy keys (--hierarchy): the signing primary of a hierarchy
  * (TA_RH_*), ECC P-256 or RSA-2048, from the Go ssh-tpm-agent's templates.

@@ -39,6 +39,10 @@
 	X(TSS2_DL_ESYS, Esys_ContextLoad)                                      \
 	X(TSS2_DL_ESYS, Esys_StartAuthSession)                                 \
 	X(TSS2_DL_ESYS, Esys_TRSess_SetAttributes)                             \
+	X(TSS2_DL_ESYS, Esys_PolicyPCR)                                        \
+	X(TSS2_DL_ESYS, Esys_PolicyAuthValue)                                  \
+	X(TSS2_DL_ESYS, Esys_PolicyCommandCode)                                \
+	X(TSS2_DL_ESYS, Esys_PCR_Read)                                         \
 	X(TSS2_DL_MU, Tss2_MU_TPMS_CONTEXT_Marshal)                            \
 	X(TSS2_DL_MU, Tss2_MU_TPMS_CONTEXT_Unmarshal)                          \
 	X(TSS2_DL_MU, Tss2_MU_TPMS_ECC_POINT_Marshal)                          \

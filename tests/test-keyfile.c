@@ -373,16 +373,53 @@ Test(keyfile_parse, wrong_oid_is_refused)
 	cr_assert(eq(ulong, ERR_peek_error(), 0));
 }
 
-Test(keyfile_parse, policy_key_is_refused)
+Test(keyfile_parse, policy_key_is_read)
 {
-	struct tpm_keyfile *k = NULL;
+	_cleanup_(keyfile_freep) struct tpm_keyfile *k = NULL;
+	struct tpm_policy_step st;
+	size_t pos = 0;
 	int r;
 
 	r = parse_fixture("with-policy.tpm", &k);
 
-	cr_assert(eq(int, r, TA_ERR_KEYFILE_POLICY));
-	cr_assert(zero(ptr, k));
+	cr_assert(eq(int, r, 0));
+	cr_assert(eq(sz, k->n_policy, 1));
+	cr_assert(keyfile_policy_next(k, &pos, &st));
+	cr_assert(eq(u32, st.cc, 0x16b));
+	cr_assert(eq(sz, st.len, 0));
+	cr_assert(not(keyfile_policy_next(k, &pos, &st)));
+	cr_assert(eq(int, tpm_policy_check(k), 0));
 	cr_assert(eq(ulong, ERR_peek_error(), 0));
+}
+
+/* A key of the Go key-file library's tests: PolicyPCR (PCR 16, sha256
+ * bank, the engine layout with a bare SHA-384 digest: the key's nameAlg)
+ * then PolicyAuthValue.  Read, its steps runnable, and written back with
+ * the same [1]. */
+Test(keyfile_parse, go_pcr_authvalue_key)
+{
+	static const uint8_t sel[] = { 0, 0, 0, 1, 0x00, 0x0b, 3, 0x00, 0x00, 0x01 };
+	_cleanup_(keyfile_freep) struct tpm_keyfile *k = NULL, *back = NULL;
+	_cleanup_free_ uint8_t *der = NULL;
+	struct tpm_policy_step st;
+	size_t pos = 0, der_len = 0;
+	int r;
+
+	r = parse_fixture("go-pcr-authvalue.tpm", &k);
+
+	cr_assert(eq(int, r, 0));
+	cr_assert(eq(sz, k->n_policy, 2));
+	cr_assert(keyfile_policy_next(k, &pos, &st));
+	cr_assert(eq(u32, st.cc, 0x17f));
+	cr_assert(eq(sz, st.len, sizeof(sel) + 48));
+	cr_assert(eq(int, memcmp(st.body, sel, sizeof(sel)), 0));
+	cr_assert(keyfile_policy_next(k, &pos, &st));
+	cr_assert(eq(u32, st.cc, 0x16b));
+	cr_assert(eq(int, tpm_policy_check(k), 0));
+	cr_assert(eq(int, keyfile_to_der(k, false, &der, &der_len), 0));
+	cr_assert(eq(int, keyfile_parse_der(der, der_len, &back), 0));
+	cr_assert(eq(sz, back->policy_len, k->policy_len));
+	cr_assert(eq(int, memcmp(back->policy, k->policy, k->policy_len), 0));
 }
 
 Test(keyfile_parse, importable_key_is_refused)
@@ -660,7 +697,7 @@ Test(keyfile_parse, secret_on_loadable_key_is_refused)
 	cr_assert(zero(ptr, k));
 }
 
-Test(keyfile_parse, auth_policy_key_is_refused)
+Test(keyfile_parse, auth_policy_key_is_read_not_run)
 {
 	static const uint8_t opt[] = {
 		0xa0, 0x03, 0x01, 0x01, 0xff,
@@ -670,13 +707,14 @@ Test(keyfile_parse, auth_policy_key_is_refused)
 		0x30, 0x0a, 0xa0, 0x04, 0x02, 0x02, 0x01, 0x6b, 0xa1, 0x02,
 		0x04, 0x00,
 	};
-	struct tpm_keyfile *k = NULL;
+	_cleanup_(keyfile_freep) struct tpm_keyfile *k = NULL;
 	int r;
 
 	r = parse_parts(PARTS(OPT(opt)), &k);
 
-	cr_assert(eq(int, r, TA_ERR_KEYFILE_AUTHPOLICY));
-	cr_assert(zero(ptr, k));
+	cr_assert(eq(int, r, 0));
+	cr_assert(k->auth_policy);
+	cr_assert(eq(int, tpm_policy_check(k), TA_ERR_KEYFILE_AUTHPOLICY));
 }
 
 Test(keyfile_parse, rsa_parent_flag_is_read)

@@ -31,6 +31,8 @@ struct keygen_args {
 	const char *wrap_with;   /* --wrap-with PARENT */
 	uint32_t hierarchy;      /* --hierarchy (with -A): TA_RH_*, 0: none */
 	const char *hierarchy_name;
+	struct tpm_pcrs pcrs;    /* --pcrs, when with_pcrs */
+	bool with_pcrs;
 	struct tpm_opts tpm;     /* --tcti, --swtpm, --tpm-timeout, owner */
 };
 
@@ -52,7 +54,8 @@ char *keygen_default_comment(void);
 /* tpm_create_key under parent (0: the owner SRK), with the cleanup
  * signals held when the TPM has no resource manager. */
 int keygen_new_key(struct tpm *t, enum sshkey_type type, unsigned bits,
-		   const char *pass, uint32_t parent, struct tpm_keyfile **ret);
+		   const char *pass, uint32_t parent, const struct tpm_pcrs *pcrs,
+		   struct tpm_keyfile **ret);
 /* The key's .pub line, newline included. */
 int keygen_pub_line(const struct tpm_keyfile *kf, const char *comment, char **ret);
 /* Write key_path (0600) and pub_path (pub_mode), both in dirfd, and commit

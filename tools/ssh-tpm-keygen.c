@@ -25,7 +25,7 @@ static void usage(FILE *f)
 		"usage: ssh-tpm-keygen [-q] [-o] [-t ecdsa|rsa] [-b bits] [-C comment] [-f file]\n"
 		"                      [-N new_passphrase] [--tcti CONF] [--swtpm]\n"
 		"                      [--parent-handle owner|endorsement|null|platform|0x81XXXXXX]\n"
-		"                      [--tpm-timeout SECONDS]\n"
+		"                      [--tpm-timeout SECONDS] [--pcrs [BANK:]PCR[,PCR...]]\n"
 		"       ssh-tpm-keygen -I|--import FILE [-f file] [-C comment] [-P passphrase]\n"
 		"                      [-N new_passphrase] [--parent-handle ...]\n"
 		"       ssh-tpm-keygen --wrap FILE --wrap-with PARENT.pem -f file [-C comment]\n"
@@ -60,13 +60,14 @@ static int parse_parent(const char *s, uint32_t *ret)
 static int parse_argv(int argc, char **argv, struct keygen_args *a)
 {
 	enum { OPT_PRINT_PUBKEY = 0x100, OPT_SUPPORTED, OPT_PARENT_HANDLE, OPT_HELP, OPT_WRAP,
-	       OPT_WRAP_WITH, OPT_HIERARCHY };
+	       OPT_WRAP_WITH, OPT_HIERARCHY, OPT_PCRS };
 	static const struct option opts[] = {
 		{ "parent-handle", required_argument, NULL, OPT_PARENT_HANDLE },
 		{ "import", required_argument, NULL, 'I' },
 		{ "wrap", required_argument, NULL, OPT_WRAP },
 		{ "wrap-with", required_argument, NULL, OPT_WRAP_WITH },
 		{ "hierarchy", required_argument, NULL, OPT_HIERARCHY },
+		{ "pcrs", required_argument, NULL, OPT_PCRS },
 		{ "print-pubkey", required_argument, NULL, OPT_PRINT_PUBKEY },
 		{ "supported", no_argument, NULL, OPT_SUPPORTED },
 		{ "owner-password", no_argument, NULL, 'o' },
@@ -144,6 +145,14 @@ static int parse_argv(int argc, char **argv, struct keygen_args *a)
 				return -1;
 			a->hierarchy_name = optarg;
 			break;
+		case OPT_PCRS:
+			if (tpm_pcrs_parse(optarg, &a->pcrs) < 0) {
+				log_error("invalid --pcrs '%s': expected PCR numbers 0-23, comma-separated, optionally after a bank (sha1:, sha256:, sha384:, sha512:), e.g. 7 or sha256:7,11",
+					  optarg);
+				return -1;
+			}
+			a->with_pcrs = true;
+			break;
 		case OPT_PRINT_PUBKEY:
 			a->print_pubkey = optarg;
 			break;
@@ -205,6 +214,13 @@ int main(int argc, char **argv)
 	}
 	if (a.hierarchy && !a.host_keys) {
 		log_error("--hierarchy goes with -A (host keys): the agent's --hierarchy offers these keys to clients");
+		return 1;
+	}
+	if (a.with_pcrs && (a.host_keys || a.change || a.supported || a.print_pubkey || a.import ||
+			    a.wrap)) {
+		/* A wrapped or imported key's policy is set where it is made:
+		 * another machine cannot know this one's PCRs. */
+		log_error("--pcrs goes with creating a key (not with -A, -p, --import, --wrap, --supported or --print-pubkey)");
 		return 1;
 	}
 	if (a.wrap_with && !a.wrap) {

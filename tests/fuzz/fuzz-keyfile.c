@@ -24,7 +24,10 @@ static bool keyfile_equal(const struct tpm_keyfile *a, const struct tpm_keyfile 
 	       (!a->description || strcmp(a->description, b->description) == 0) &&
 	       memcmp(&a->pub, &b->pub, sizeof(a->pub)) == 0 &&
 	       memcmp(&a->priv, &b->priv, sizeof(a->priv)) == 0 &&
-	       memcmp(&a->secret, &b->secret, sizeof(a->secret)) == 0;
+	       memcmp(&a->secret, &b->secret, sizeof(a->secret)) == 0 &&
+	       a->n_policy == b->n_policy && a->policy_len == b->policy_len &&
+	       a->auth_policy == b->auth_policy &&
+	       (!a->policy_len || memcmp(a->policy, b->policy, a->policy_len) == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -37,10 +40,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ERR_clear_error();
 	if (keyfile_parse(data, size, &k) == 0) {
 		tpm_public_to_sshkey(&k->pub, &key);
+		(void)tpm_policy_check(k); /* the policy steps' own parsers */
 		if (keyfile_to_pem(k, k->description != NULL, &pem, &len) == 0) {
 			if (keyfile_parse(pem, len, &back) != 0 ||
 			    back->parent != k->parent ||
 			    back->empty_auth != k->empty_auth ||
+			    back->policy_len != k->policy_len ||
+			    (k->policy_len && memcmp(back->policy, k->policy, k->policy_len) != 0) ||
 			    memcmp(&back->pub, &k->pub, sizeof(k->pub)) != 0 ||
 			    memcmp(&back->priv, &k->priv, sizeof(k->priv)) != 0)
 				abort();
