@@ -49,5 +49,12 @@
  * closed inside one; TA_ERR_TOO_LARGE: longer than the cap;
  * TA_ERR_FORMAT: an empty frame (it has no type: OpenSSH closes too). */
 int frame_read(int fd, struct buf *msg);
+/* frame_read, with the whole frame due within frame_ms of its first
+ * byte (0: no bound): TA_ERR_TIMEOUT when it is late.  The wait for a
+ * first byte has no bound (an idle client between requests). */
+int frame_read_bounded(int fd, struct buf *msg, unsigned frame_ms);
 /* Write the unread content of msg as one frame (msg is not changed). */
 int frame_write(int fd, const struct buf *msg);
+/* frame_write, done within frame_ms (0: no bound) when fd is a socket:
+ * TA_ERR_TIMEOUT when the peer has not read enough for it by then. */
+int frame_write_bounded(int fd, const struct buf *msg, unsigned frame_ms);

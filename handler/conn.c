@@ -143,7 +143,7 @@ int handler_serve(struct handler_conn *c, int in_fd, int out_fd)
 	if (!req || !resp)
 		return TA_ERR_NOMEM;
 	for (;;) {
-		r = frame_read(in_fd, req);
+		r = frame_read_bounded(in_fd, req, c->cfg->frame_ms);
 		switch (r) {
 		case 0:
 			break;
@@ -159,11 +159,18 @@ int handler_serve(struct handler_conn *c, int in_fd, int out_fd)
 		case TA_ERR_INCOMPLETE:
 			log_debug("pid %d closed mid-frame", (int)c->peer.pid);
 			return r;
+		case TA_ERR_TIMEOUT:
+			log_error("pid %d did not send the rest of a request within %u ms of its first byte: closing",
+				  (int)c->peer.pid, c->cfg->frame_ms);
+			return r;
 		default:
 			return r;
 		}
 		handler_process_message(c, req, resp);
-		r = frame_write(out_fd, resp);
+		r = frame_write_bounded(out_fd, resp, c->cfg->frame_ms);
+		if (r == TA_ERR_TIMEOUT)
+			log_error("pid %d has not read its replies (one waited %u ms to be sent): closing",
+				  (int)c->peer.pid, c->cfg->frame_ms);
 		if (r < 0)
 			return r;
 	}

@@ -25,9 +25,17 @@ struct handler_config {
 	unsigned prompt_timeout;   /* seconds a passphrase prompt may take */
 	char **fallbacks;          /* -A: fallback agents' sockets, in order */
 	size_t n_fallbacks;
+	unsigned frame_ms;         /* a request frame from its first byte to
+				    * its last, a reply frame from its first
+				    * write to its last (0: no bound) */
 };
 
 #define HANDLER_DEFAULT_PROMPT_TIMEOUT 120 /* seconds */
+/* A frame (256 KiB at most) takes microseconds on a local socket: a
+ * client that needs 10 s for one, or does not read our reply for 10 s,
+ * is stuck or hostile, and its handler ends.  SSH_TPM_AGENT_FRAME_TIMEOUT_MS
+ * overrides it (tests, tuning). */
+#define HANDLER_FRAME_TIMEOUT_MS (10 * 1000)
 #define HANDLER_TPM_TIMEOUT 60             /* seconds, see TPM_DEFAULT_TIMEOUT */
 
 /* The client, from SO_PEERCRED (and /proc), for checks and logs. */
@@ -153,7 +161,9 @@ void handler_process_message(struct handler_conn *c, struct buf *req,
 			     struct buf *resp);
 
 /* Serve one connection until EOF.  Returns 0 on a clean EOF, a negative
- * code when the peer broke the framing (connection should be closed). */
+ * code when the peer broke the framing or the bounds of cfg->frame_ms
+ * (a request sent too slowly, a reply not read: TA_ERR_TIMEOUT, logged);
+ * the connection should then be closed. */
 int handler_serve(struct handler_conn *c, int in_fd, int out_fd);
 
 /* SO_PEERCRED: allow only our own uid and root.  Fills in the peer. */

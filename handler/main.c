@@ -402,6 +402,29 @@ static int run_command(int fd, struct listen_path *lp, const struct handler_conf
 	return r == ENOENT ? 127 : 126;
 }
 
+/* A tuning knob from the environment (tests make the bounds short): a
+ * number in 1 .. max, else the default when unset or empty; anything
+ * else is refused (-1, said why). */
+static int env_tunable(const char *name, unsigned max, unsigned def, unsigned *ret)
+{
+	const char *s = getenv(name);
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s) {
+		*ret = def;
+		return 0;
+	}
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || *s < '0' || *s > '9' || v == 0 || v > max) {
+		log_error("invalid %s='%s': expected a number in 1 .. %u", name, s, max);
+		return -1;
+	}
+	*ret = (unsigned)v;
+	return 0;
+}
+
 static bool fd_is_socket(int fd, bool *ret_listening)
 {
 	struct stat st;
@@ -422,6 +445,7 @@ int main(int argc, char **argv)
 	struct listen_path lp = { 0 };
 	struct rlimit no_core = { 0, 0 };
 	bool listening = false;
+	unsigned frame_ms;
 	int n, fd, r;
 
 	/* No core dumps, no ptrace by other processes of the user. */
@@ -466,6 +490,9 @@ int main(int argc, char **argv)
 	 * does not answer must not live on. */
 	if (!arg_tpm.timeout_s)
 		arg_tpm.timeout_s = HANDLER_TPM_TIMEOUT;
+	if (env_tunable("SSH_TPM_AGENT_FRAME_TIMEOUT_MS", 3600 * 1000, HANDLER_FRAME_TIMEOUT_MS,
+			&frame_ms) < 0)
+		return 1;
 	cfg = (struct handler_config){
 		.key_dir = arg_key_dir,
 		.no_load = arg_no_load,
@@ -478,6 +505,7 @@ int main(int argc, char **argv)
 		.prompt_timeout = arg_prompt_timeout,
 		.fallbacks = arg_fallbacks,
 		.n_fallbacks = arg_n_fallbacks,
+		.frame_ms = frame_ms,
 	};
 
 	n = listen_fds_take();
