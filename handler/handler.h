@@ -28,6 +28,7 @@ struct handler_config {
 	unsigned frame_ms;         /* a request frame from its first byte to
 				    * its last, a reply frame from its first
 				    * write to its last (0: no bound) */
+	unsigned max_connections;  /* -l listener: handlers at once (0: no cap) */
 };
 
 #define HANDLER_DEFAULT_PROMPT_TIMEOUT 120 /* seconds */
@@ -36,6 +37,11 @@ struct handler_config {
  * is stuck or hostile, and its handler ends.  SSH_TPM_AGENT_FRAME_TIMEOUT_MS
  * overrides it (tests, tuning). */
 #define HANDLER_FRAME_TIMEOUT_MS (10 * 1000)
+/* As our socket units' MaxConnections=: 1024 for root (the system agent:
+ * sshd keeps one connection per SSH session), else 256.
+ * SSH_TPM_AGENT_MAX_CONNECTIONS overrides it (tests, tuning). */
+#define HANDLER_MAX_CONNECTIONS_ROOT 1024
+#define HANDLER_MAX_CONNECTIONS_USER 256
 #define HANDLER_TPM_TIMEOUT 60             /* seconds, see TPM_DEFAULT_TIMEOUT */
 
 /* The client, from SO_PEERCRED (and /proc), for checks and logs. */

@@ -213,10 +213,27 @@ static void forget_all(void)
 	log_info("SIGUSR1: added identities and cached secrets dropped");
 }
 
-static void reap_children(void)
+/* How often, at most, the listener says it is at its cap. */
+#define LISTEN_FULL_WARN_MS (60 * 1000)
+
+/* Reap every handler that ended; *n counts those still alive.  A handler
+ * killed by a signal (a crash, the OOM killer, a kill by hand) ended
+ * without a word of its own: say so. */
+static void reap_children(unsigned *n)
 {
-	while (waitpid(-1, NULL, WNOHANG) > 0)
-		;
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (*n > 0)
+			(*n)--;
+		if (WIFSIGNALED(status))
+			log_warning("handler pid %d was killed by signal %d (%s)", (int)pid,
+				    WTERMSIG(status), strsignal(WTERMSIG(status)));
+		else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+			log_debug("handler pid %d exited with status %d", (int)pid,
+				  WEXITSTATUS(status));
+	}
 }
 
 int listen_loop(int fd, struct listen_path *lp, const struct handler_config *cfg)
@@ -225,6 +242,9 @@ int listen_loop(int fd, struct listen_path *lp, const struct handler_config *cfg
 	struct pollfd pfd[2];
 	sigset_t mask, old;
 	_cleanup_close_ int sfd = -1;
+	unsigned children = 0, max = cfg->max_connections;
+	long long warned = 0;
+	bool full = false;
 	int r = 0;
 
 	sigemptyset(&mask);
@@ -244,6 +264,17 @@ int listen_loop(int fd, struct listen_path *lp, const struct handler_config *cfg
 	pfd[0] = (struct pollfd){ .fd = fd, .events = POLLIN };
 	pfd[1] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 	for (;;) {
+		/* At the cap, connections wait in the socket's backlog (not
+		 * refused, not accepted to be closed) until a handler ends:
+		 * the listening socket is left out of the poll until then. */
+		if (max && children >= max && !full &&
+		    (!warned || monotonic_ms() - warned >= LISTEN_FULL_WARN_MS)) {
+			log_warning("%u handlers running, the most at once (SSH_TPM_AGENT_MAX_CONNECTIONS): new connections wait until one ends",
+				    children);
+			warned = monotonic_ms();
+		}
+		full = max && children >= max;
+		pfd[0].events = full ? 0 : POLLIN;
 		if (poll(pfd, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -259,7 +290,7 @@ int listen_loop(int fd, struct listen_path *lp, const struct handler_config *cfg
 				else if (si.ssi_signo != SIGCHLD)
 					stop = true;
 			}
-			reap_children();
+			reap_children(&children);
 			if (stop) {
 				log_info("terminating");
 				break;
@@ -299,6 +330,7 @@ int listen_loop(int fd, struct listen_path *lp, const struct handler_config *cfg
 				close(sfd);
 				_exit(handler_run_connection(cfg, cfd, cfd));
 			}
+			children++;
 			close(cfd);
 		}
 	}

@@ -21,5 +21,7 @@ void listen_path_remove(struct listen_path *lp);
 
 /* Accept connections on fd and fork one handler per connection until
  * SIGTERM/SIGINT/SIGHUP; then remove the socket lp names (when not NULL)
- * and return. */
+ * and return.  At most cfg->max_connections handlers run at once (0: no
+ * cap); more connections wait in the backlog until one ends.  Handlers
+ * are reaped as they end; one killed by a signal is logged. */
 int listen_loop(int fd, struct listen_path *lp, const struct handler_config *cfg);

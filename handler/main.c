@@ -445,7 +445,7 @@ int main(int argc, char **argv)
 	struct listen_path lp = { 0 };
 	struct rlimit no_core = { 0, 0 };
 	bool listening = false;
-	unsigned frame_ms;
+	unsigned frame_ms, max_conns;
 	int n, fd, r;
 
 	/* No core dumps, no ptrace by other processes of the user. */
@@ -491,7 +491,10 @@ int main(int argc, char **argv)
 	if (!arg_tpm.timeout_s)
 		arg_tpm.timeout_s = HANDLER_TPM_TIMEOUT;
 	if (env_tunable("SSH_TPM_AGENT_FRAME_TIMEOUT_MS", 3600 * 1000, HANDLER_FRAME_TIMEOUT_MS,
-			&frame_ms) < 0)
+			&frame_ms) < 0 ||
+	    env_tunable("SSH_TPM_AGENT_MAX_CONNECTIONS", 65536,
+			geteuid() == 0 ? HANDLER_MAX_CONNECTIONS_ROOT : HANDLER_MAX_CONNECTIONS_USER,
+			&max_conns) < 0)
 		return 1;
 	cfg = (struct handler_config){
 		.key_dir = arg_key_dir,
@@ -506,6 +509,7 @@ int main(int argc, char **argv)
 		.fallbacks = arg_fallbacks,
 		.n_fallbacks = arg_n_fallbacks,
 		.frame_ms = frame_ms,
+		.max_connections = max_conns,
 	};
 
 	n = listen_fds_take();
