@@ -404,6 +404,10 @@ static int sign_tpm(struct handler_conn *c, const struct identity *id, const cha
 			  (int)c->peer.pid, (unsigned)c->peer.uid, fp,
 			  id->is_cert ? " certificate" : "", id->path, flags,
 			  handler_peer_exe(c));
+	/* A policy we cannot run: refused (the log names the step) before
+	 * anyone is asked for anything. */
+	if ((id->kf->n_policy || id->kf->auth_policy) && (r = tpm_policy_check(id->kf)) < 0)
+		return r;
 	if (id->confirm && (r = handler_confirm_use(c, id->comment, fp, dest_user)) < 0)
 		return r;
 	if (id->kf->empty_auth)

@@ -121,7 +121,7 @@ check "... and signs with the new PIN" sign_ok "$WORK/o.sock" other/pcrpin.pub
 # A policy step we do not run (here TPM2_PolicySecret instead of
 # PolicyPCR): listed and printed, refused by name when signing.
 mkdir foreign
-python3 - keys/pcr.tpm foreign/secret.tpm <<'EOF'
+make_foreign() { python3 - "$1" "$2" <<'EOF'
 import base64, sys
 text = open(sys.argv[1]).read().split("\n")
 der = bytearray(base64.b64decode("".join(l for l in text if l and not l.startswith("-----"))))
@@ -134,14 +134,21 @@ with open(sys.argv[2], "w") as f:
     f.write("\n".join(b[k:k + 64] for k in range(0, len(b), 64)) + "\n")
     f.write("-----END TSS2 PRIVATE KEY-----\n")
 EOF
-chmod 600 foreign/secret.tpm
+}
+make_foreign keys/pcr.tpm foreign/secret.tpm
+make_foreign keys/pcrpin.tpm foreign/secretpin.tpm
+chmod 600 foreign/secret.tpm foreign/secretpin.tpm
 cp keys/pcr.pub foreign/secret.pub
+cp keys/pcrpin.pub foreign/secretpin.pub
 check_eq "--print-pubkey reads a key whose policy we do not run" "$(cut -d' ' -f1,2 keys/pcr.pub)" \
 	"$("$KEYGEN" --print-pubkey foreign/secret.tpm 2>&1)"
 activate_pass "$WORK/f.sock" f.log --key-dir "$WORK/foreign" || exit 1
-check_eq "the agent lists it" 1 "$(SSH_AUTH_SOCK=$WORK/f.sock ssh-add -l | grep -c SHA256)"
+check_eq "the agent lists them" 2 "$(SSH_AUTH_SOCK=$WORK/f.sock ssh-add -l | grep -c SHA256)"
 if sign_ok "$WORK/f.sock" foreign/secret.pub; then fail "it is not used to sign" signed; else ok "it is not used to sign"; fi
 check_match "the refusal names the step" "policy step 1 is TPM2_PolicySecret \\(0x151\\), which this agent does not run" "$(cat f.log)"
+: > "$ASKPASS_LOG"
+if sign_ok "$WORK/f.sock" foreign/secretpin.pub; then fail "... nor one with a passphrase" signed; else ok "... nor one with a passphrase"; fi
+check_eq "... whose passphrase is not asked for" 0 "$(askpass_calls)"
 
 # The Go key-file library's PolicyPCR + PolicyAuthValue test key.
 check_match "--print-pubkey of the Go library's PolicyPCR+PolicyAuthValue key" '^ecdsa-sha2-nistp256 AAAA' \
