@@ -390,6 +390,18 @@ static int parse_userauth(const uint8_t *data, size_t len, const uint8_t *blob, 
 	return 0;
 }
 
+char *dest_login_user(const uint8_t *data, size_t len, const uint8_t *blob, size_t blob_len)
+{
+	const uint8_t *sid, *hostkey;
+	size_t sid_len, hostkey_len;
+	char *user = NULL;
+
+	if (parse_userauth(data, len, blob, blob_len, &user, &sid, &sid_len, &hostkey,
+			   &hostkey_len) < 0)
+		return NULL;
+	return user;
+}
+
 int dest_check_sign(const struct handler_conn *c, const uint8_t *raw, size_t raw_len,
 		    const uint8_t *blob, size_t blob_len, const uint8_t *data, size_t data_len,
 		    char **ret_user)

@@ -197,6 +197,19 @@ int handler_unlock(struct handler_conn *c, struct buf *req, struct buf *resp);
 /* The user's agent is locked (ssh-add -x), by any handler. */
 bool handler_locked(struct handler_conn *c);
 int handler_extension(struct handler_conn *c, struct buf *req, struct buf *resp);
+/* What a signature's audit line names besides the peer (audit.c). */
+struct handler_audit {
+	const char *key_fp, *comment;
+	const char *ssh_user;   /* the data is an SSH login of this user, or NULL */
+	const char *hostkey_fp; /* the host key of the session bound last, or NULL */
+};
+/* One line (a journal entry under the journal) per signature request
+ * that named a key: signed (result 0) or refused (its error). */
+void handler_audit_sign(struct handler_conn *c, const struct handler_audit *a, int result);
+/* The user of an SSH userauth request signed with blob (NULL when the
+ * data is not one). */
+char *dest_login_user(const uint8_t *data, size_t len, const uint8_t *blob, size_t blob_len);
+
 /* Forget the connection's session bindings. */
 void handler_bindings_clear(struct handler_conn *c);
 /* The connection came through a forwarding (a session was bound, or a

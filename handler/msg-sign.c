@@ -436,6 +436,29 @@ static int sign_fallback(struct handler_conn *c, const uint8_t *blob, size_t blo
 	return 0;
 }
 
+/* The audit line of a request for one of our keys: the data is read
+ * only to tell whether it is an SSH login (and whose). */
+static void audit(struct handler_conn *c, const struct identity *id, const uint8_t *blob,
+		  size_t blob_len, const uint8_t *data, size_t data_len, int r)
+{
+	_cleanup_free_ char *fp = NULL, *user = dest_login_user(data, data_len, blob, blob_len),
+			    *host = NULL;
+	struct handler_audit a;
+
+	/* (Added identities may have no parsed key: the blob's own.) */
+	if ((id->key ? sshkey_fingerprint(id->key, &fp) : sshkey_blob_fingerprint(blob, blob_len, &fp)) <
+	    0)
+		return;
+	if (user && c->n_bindings > 0) {
+		const struct handler_binding *b = &c->bindings[c->n_bindings - 1];
+
+		(void)sshkey_blob_fingerprint(b->hostkey, b->hostkey_len, &host);
+	}
+	a = (struct handler_audit){ .key_fp = fp, .comment = id->comment, .ssh_user = user,
+				    .hostkey_fp = host };
+	handler_audit_sign(c, &a, r);
+}
+
 int handler_sign_request(struct handler_conn *c, struct buf *req,
 			 struct buf *resp)
 {
@@ -471,6 +494,7 @@ int handler_sign_request(struct handler_conn *c, struct buf *req,
 		return TA_ERR_NOMEM;
 	r = id->added && !id->kf ? sign_added(c, id, dest_user, flags, data, data_len, sig)
 				 : sign_tpm(c, id, dest_user, flags, data, data_len, sig);
+	audit(c, id, blob, blob_len, data, data_len, r);
 	if (r < 0)
 		return r;
 	if ((r = buf_put_u8(resp, SSH_AGENT_SIGN_RESPONSE)) != 0 ||

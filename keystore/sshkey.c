@@ -386,6 +386,25 @@ static int blob_sha256(const struct sshkey *k, uint8_t md[64])
 	return ta_hash_digest(TA_HASH_SHA256, buf_ptr(b), buf_len(b), md);
 }
 
+int sshkey_blob_fingerprint(const uint8_t *blob, size_t len, char **ret)
+{
+	_cleanup_free_ char *b64 = NULL;
+	uint8_t md[64];
+	char *s;
+	int r;
+
+	r = ta_hash_digest(TA_HASH_SHA256, blob, len, md);
+	if (r < 0)
+		return r;
+	r = base64_encode(md, 32, false, &b64);
+	if (r < 0)
+		return r;
+	if (asprintf(&s, "SHA256:%s", b64) < 0)
+		return TA_ERR_NOMEM;
+	*ret = s;
+	return 0;
+}
+
 int sshkey_fingerprint(const struct sshkey *k, char **ret)
 {
 	_cleanup_free_ char *b64 = NULL;

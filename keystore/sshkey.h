@@ -70,6 +70,8 @@ int sshkey_equal(const struct sshkey *a, const struct sshkey *b);
 
 /* "SHA256:<base64 without padding>" of the blob, as ssh-keygen -l prints. */
 int sshkey_fingerprint(const struct sshkey *k, char **ret);
+/* The same of a key's wire blob, as it came (a host key, say). */
+int sshkey_blob_fingerprint(const uint8_t *blob, size_t len, char **ret);
 /* The randomart picture of the SHA256 fingerprint, as ssh-keygen -lv and
  * ssh-keygen's key generation draw it (11 lines, no final newline). */
 int sshkey_randomart(const struct sshkey *k, char **ret);
