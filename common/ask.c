@@ -325,6 +325,13 @@ static int ask_program(const char *program, const char *prompt, char *buf,
 	return r;
 }
 
+const char *ask_askpass_program(void)
+{
+	const char *program = getenv("SSH_ASKPASS");
+
+	return program && *program ? program : DEFAULT_ASKPASS;
+}
+
 static bool env_set(const char *name)
 {
 	const char *v = getenv(name);
@@ -336,7 +343,7 @@ int ask_passphrase(const char *prompt, unsigned flags,
 		   const struct ask_limits *lim, char **ret)
 {
 	const char *require = getenv("SSH_ASKPASS_REQUIRE");
-	const char *program = getenv("SSH_ASKPASS");
+	const char *program = ask_askpass_program();
 	bool display = env_set("DISPLAY") || env_set("WAYLAND_DISPLAY");
 	bool force = require && strcmp(require, "force") == 0;
 	bool prefer = require && strcmp(require, "prefer") == 0;
@@ -367,8 +374,6 @@ int ask_passphrase(const char *prompt, unsigned flags,
 		if (lim->timeout_s)
 			w.deadline = monotonic_ms() + (long long)lim->timeout_s * 1000;
 	}
-	if (!program || !*program)
-		program = DEFAULT_ASKPASS;
 	tty = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
 	ctty = tty >= 0;
 	/* Only the terminal's foreground process group may read it: a

@@ -32,3 +32,6 @@ int ask_passphrase(const char *prompt, unsigned flags,
  * lasts from the first prompt until this call (or the process's end), so
  * that a passphrase and its confirmation are never split. */
 void ask_release_terminal(void);
+/* The askpass program ask_passphrase would run: $SSH_ASKPASS, else
+ * /usr/bin/ssh-askpass (a name without '/' is looked up in PATH). */
+const char *ask_askpass_program(void);
