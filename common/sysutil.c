@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -100,6 +102,16 @@ out:
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
 	return r;
+}
+
+void no_core_dumps(void)
+{
+	struct rlimit none = { 0, 0 };
+
+	/* Neither can fail here but by a seccomp filter (systemd's
+	 * @resources holds setrlimit): the units say LimitCORE=0 too. */
+	(void)prctl(PR_SET_DUMPABLE, 0);
+	(void)setrlimit(RLIMIT_CORE, &none);
 }
 
 long long monotonic_ms(void)

@@ -20,6 +20,12 @@
  * TA_ERR_FORMAT when the variables are malformed. */
 int listen_fds_take(void);
 
+/* For a process that holds secrets: no core dump (PR_SET_DUMPABLE 0,
+ * RLIMIT_CORE 0), and so no ptrace, /proc/PID/mem or /proc/PID/environ
+ * for the user's other processes (its /proc/PID files become root's).
+ * Children started by exec(2) are dumpable again but keep the limit. */
+void no_core_dumps(void);
+
 /* CLOCK_MONOTONIC in milliseconds. */
 long long monotonic_ms(void);
 

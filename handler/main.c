@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -443,14 +442,12 @@ int main(int argc, char **argv)
 	_cleanup_(secret_freep) char *owner_pw = NULL;
 	struct handler_config cfg = { 0 };
 	struct listen_path lp = { 0 };
-	struct rlimit no_core = { 0, 0 };
 	bool listening = false;
 	unsigned frame_ms, max_conns;
 	int n, fd, r;
 
 	/* No core dumps, no ptrace by other processes of the user. */
-	prctl(PR_SET_DUMPABLE, 0);
-	setrlimit(RLIMIT_CORE, &no_core);
+	no_core_dumps();
 	signal(SIGPIPE, SIG_IGN);
 	log_setup("ssh-tpm-agent", LOG_LEVEL_INFO);
 	/* The handler needs no openssl.cnf (engines, providers, policies):

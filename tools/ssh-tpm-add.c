@@ -273,6 +273,7 @@ int main(int argc, char **argv)
 	int first, ret = 0, found = 0;
 
 	log_setup("ssh-tpm-add", LOG_LEVEL_INFO);
+	no_core_dumps(); /* passphrases, the owner password */
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	first = parse_argv(argc, argv);
 	if (first < 0)

@@ -17,6 +17,7 @@
 #include "fileio.h"
 #include "keygen.h"
 #include "log.h"
+#include "sysutil.h"
 #include "tpm-cli.h"
 
 static void usage(FILE *f)
@@ -196,6 +197,8 @@ int main(int argc, char **argv)
 	int ret;
 
 	log_setup("ssh-tpm-keygen", LOG_LEVEL_INFO);
+	/* Passphrases and the owner password pass through here. */
+	no_core_dumps();
 	/* Interrupted: no temporary key files left behind. */
 	atomic_file_cleanup_on_signals();
 	/* Keep prompts and messages in order when stdout is a pipe. */
