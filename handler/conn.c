@@ -15,6 +15,7 @@
 #include "fallback.h"
 #include "handler.h"
 #include "log.h"
+#include "sandbox.h"
 #include "sysutil.h"
 
 void handler_conn_init(struct handler_conn *c, const struct handler_config *cfg, int fd)
@@ -183,6 +184,8 @@ int handler_run_connection(const struct handler_config *cfg, int in_fd, int out_
 
 	handler_conn_init(&c, cfg, in_fd);
 	r = handler_check_peer(&c, in_fd);
+	if (r == 0)
+		r = handler_sandbox(&c);
 	if (r == 0) {
 		r = handler_serve(&c, in_fd, out_fd);
 		if (r < 0)
