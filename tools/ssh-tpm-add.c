@@ -27,6 +27,7 @@
 #include "keygen.h"
 #include "keystore.h"
 #include "log.h"
+#include "sandbox.h"
 #include "sysutil.h"
 #include "tpm-cli.h"
 
@@ -281,6 +282,8 @@ int main(int argc, char **argv)
 	if (cli_take_owner_password(&owner_pw) < 0)
 		return 1;
 	arg_tpm.owner_auth = owner_pw;
+	if (sandbox_add(&arg_tpm, argv + first, (size_t)(argc - first)) < 0)
+		return 1;
 	fd = agent_connect();
 	if (fd < 0)
 		return 1;

@@ -21,6 +21,7 @@
 #include "keygen.h"
 #include "keystore.h"
 #include "log.h"
+#include "sandbox.h"
 #include "sysutil.h"
 #include "units.h"
 
@@ -343,5 +344,9 @@ int main(int argc, char **argv)
 		return install_units();
 	if (arg_install_sshd)
 		return install_sshd_config();
+	/* (The install modes write system configuration wherever -f says,
+	 * making directories: they run unrestricted.) */
+	if (sandbox_hostkeys(arg_prefix) < 0)
+		return 1;
 	return print_keys();
 }

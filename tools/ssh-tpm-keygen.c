@@ -17,6 +17,7 @@
 #include "fileio.h"
 #include "keygen.h"
 #include "log.h"
+#include "sandbox.h"
 #include "sysutil.h"
 #include "tpm-cli.h"
 
@@ -232,6 +233,8 @@ int main(int argc, char **argv)
 	}
 	mode = a.print_pubkey ? 0 : a.supported ? 1 : a.change ? 2 : a.host_keys ? 4 : a.import ? 5
 	       : a.wrap ? 6 : 3;
+	if (sandbox_keygen(&a) < 0)
+		return 1;
 	if (modes[mode].needs_tpm_auth && a.ask_owner && !a.tpm.owner_auth) {
 		if (ask_passphrase("Enter the TPM owner password: ", ASK_ALLOW_STDIN,
 				   NULL, &owner_pw) < 0) {
