@@ -5,6 +5,7 @@
 #include "sandbox.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cleanup.h"
 #include "err.h"
@@ -15,12 +16,21 @@
 int handler_sandbox(struct handler_conn *c)
 {
 	_cleanup_(landlock_rules_freep) struct landlock_rules *rules = NULL;
+	_cleanup_free_ char *tcti = NULL;
 	char proc[64];
+	bool tpm;
 	int r;
 
 	if (!landlock_wanted())
 		return 0;
 	(void)handler_peer_exe(c);
+	/* Starts the --swtpm daemon if need be.  When it cannot, requests
+	 * that need no TPM are still served (as without Landlock); those that
+	 * do fail when they try again. */
+	r = tpm_resolve_tcti(&c->cfg->tpm, &tcti);
+	tpm = r >= 0;
+	if (!tpm)
+		log_msg_r(LOG_LEVEL_WARNING, r, __func__, "SSH_TPM_LANDLOCK: no TPM to allow");
 	r = landlock_rules_new(&rules);
 	if (r >= 0)
 		r = landlock_rules_allow_base(rules);
@@ -32,8 +42,8 @@ int handler_sandbox(struct handler_conn *c)
 	}
 	/* Fallback agents (-A), the Secret Service (D-Bus), the journal:
 	 * connecting to a unix socket is not a file-system access. */
-	if (r >= 0)
-		r = tpm_landlock_allow(&c->cfg->tpm, rules);
+	if (r >= 0 && tpm)
+		r = tpm_landlock_allow(tcti, rules);
 	if (r >= 0)
 		r = landlock_rules_enforce(rules, "the handler");
 	if (r < 0)

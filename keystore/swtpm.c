@@ -100,24 +100,22 @@ static int spawn_swtpm(const char *dir, const char *sock)
 	return 0;
 }
 
-/* SOCK.lock, the lock every user of this swtpm shares (tpm.c), made by
- * the socket's owner as soon as the socket is there: handlers sandboxed
- * with a read-only file system (ssh-tpm-agent@.service) cannot make it,
- * only open it. */
-static void shared_lock_prepare(const char *sock)
+void swtpm_lock_prepare(const char *sock)
 {
 	_cleanup_free_ char *path = NULL;
 	struct stat st;
 	int fd;
 
-	if (lstat(sock, &st) < 0 || !S_ISSOCK(st.st_mode) || st.st_uid != geteuid() ||
-	    asprintf(&path, "%s.lock", sock) < 0)
+	if (lstat(sock, &st) < 0 || !S_ISSOCK(st.st_mode) ||
+	    (st.st_uid != geteuid() && geteuid() != 0) || asprintf(&path, "%s.lock", sock) < 0)
 		return;
 	fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
 		  st.st_mode & 0666);
 	if (fd < 0)
 		return;
-	if (fchmod(fd, st.st_mode & 0666) < 0)
+	/* Root makes it the socket owner's, as tpm.c does. */
+	if (fchmod(fd, st.st_mode & 0666) < 0 ||
+	    (st.st_uid != geteuid() && fchown(fd, st.st_uid, st.st_gid) < 0))
 		log_debug("%s: %s", path, strerror(errno));
 	close(fd);
 }
@@ -174,7 +172,7 @@ int swtpm_daemon_tcti(char **ret)
 				return TA_ERR_TPM_UNREACHABLE;
 		}
 	}
-	shared_lock_prepare(sock);
+	swtpm_lock_prepare(sock);
 	if (asprintf(&tcti, "swtpm:path=%s", sock) < 0)
 		return TA_ERR_NOMEM;
 	*ret = tcti;

@@ -10,6 +10,7 @@
 #include "cleanup.h"
 #include "err.h"
 #include "log.h"
+#include "swtpm.h"
 
 /* The directory of path (a copy; "." for a bare name). */
 static char *dir_of(const char *path)
@@ -33,7 +34,7 @@ static int allow_conf(const char *conf, struct landlock_rules *rules, unsigned d
 		return r < 0 ? r : landlock_rules_allow(rules, "/dev/tpmrm0", LANDLOCK_ALLOW_DEVICE);
 	}
 	if ((n == 5 && strncmp(conf, "swtpm", n) == 0) || (n == 5 && strncmp(conf, "mssim", n) == 0)) {
-		_cleanup_free_ char *lock = NULL;
+		_cleanup_free_ char *sock = NULL, *lock = NULL;
 
 		p = strstr(rest, "path=");
 		if (!p)
@@ -42,8 +43,12 @@ static int allow_conf(const char *conf, struct landlock_rules *rules, unsigned d
 		/* The lock every user of this swtpm shares (tpm.c), opened for
 		 * reading; without it, tpm.c falls back to a lock of our own
 		 * in the runtime directory. */
-		if (asprintf(&lock, "%.*s.lock", (int)strcspn(p, ","), p) < 0)
+		if (asprintf(&sock, "%.*s", (int)strcspn(p, ","), p) < 0 ||
+		    asprintf(&lock, "%s.lock", sock) < 0)
 			return TA_ERR_NOMEM;
+		/* Made now if it is ours to make: once restricted we could
+		 * not, and without it stale objects are never flushed. */
+		swtpm_lock_prepare(sock);
 		return landlock_rules_allow(rules, lock, LANDLOCK_ALLOW_READ);
 	}
 	if (n == 6 && strncmp(conf, "tabrmd", n) == 0)
@@ -69,14 +74,8 @@ static int allow_conf(const char *conf, struct landlock_rules *rules, unsigned d
 	return 0;
 }
 
-int tpm_landlock_allow(const struct tpm_opts *opts, struct landlock_rules *rules)
+int tpm_landlock_allow(const char *conf, struct landlock_rules *rules)
 {
-	_cleanup_free_ char *conf = NULL;
-	int r;
-
-	r = tpm_resolve_tcti(opts, &conf);
-	if (r < 0)
-		return r;
 	/* No TCTI configured: tpm.c tries /dev/tpmrm0, tabrmd, /dev/tpm0. */
 	return allow_conf(conf ? conf : "device", rules, 0);
 }

@@ -5,10 +5,12 @@
 #include "landlock.h"
 #include "tpm.h"
 
-/* Rules for the TCTI that tpm_open would use with opts: the device nodes
- * (read, write, ioctl), a swtpm socket's shared lock file (read; the socket
- * itself needs no rule: Landlock does not restrict connecting to a unix
- * socket), nothing for TCP (not handled) or tabrmd (D-Bus).  The --swtpm
- * daemon is started now if it is not running: a restricted process could
- * not start it (nor should it be restricted as that process is). */
-int tpm_landlock_allow(const struct tpm_opts *opts, struct landlock_rules *rules);
+/* Rules for the TCTI configuration conf, as tpm_resolve_tcti gives it
+ * (NULL: tpm.c's default chain): the device nodes (read, write, ioctl), a
+ * swtpm socket's shared lock file (read; made first if it is ours to make;
+ * the socket itself needs no rule: Landlock does not restrict connecting to
+ * a unix socket), nothing for TCP (not handled) or tabrmd (D-Bus).  Call
+ * tpm_resolve_tcti before restricting: it starts the --swtpm daemon, which
+ * a restricted process could not exec (nor should the daemon inherit the
+ * restriction).  A TCTI without rules here is warned about. */
+int tpm_landlock_allow(const char *conf, struct landlock_rules *rules);

@@ -21,6 +21,7 @@
 #include "keystore.h"
 #include "log.h"
 #include "prompt.h"
+#include "sandbox.h"
 
 /* -t/-b -> key type and size, refusing what we cannot make. */
 static int parse_key_spec(const struct keygen_args *a, enum sshkey_type *ret_type,
@@ -104,6 +105,9 @@ int keygen_create(const struct keygen_args *a)
 		}
 	}
 	if (!base)
+		return 1;
+	/* SSH_TPM_LANDLOCK: restricted once the file is named. */
+	if (!a->file && sandbox_keygen_file(a, base) < 0)
 		return 1;
 	if (keygen_targets_open(base, NULL, &tg) < 0)
 		return 1;

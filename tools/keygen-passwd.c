@@ -21,6 +21,7 @@
 #include "keystore.h"
 #include "log.h"
 #include "prompt.h"
+#include "sandbox.h"
 
 /* Forget any cached passphrase of this key (keyring; Secret Service when a
  * session bus is there).  Best effort: the cache may be in neither. */
@@ -118,6 +119,9 @@ int keygen_change_passphrase(const struct keygen_args *a)
 	 * the very file read, and the new file is written, renamed and
 	 * re-checked relative to it.  Swapping a directory or a symlink on
 	 * the path while we wait for a passphrase changes nothing. */
+	/* SSH_TPM_LANDLOCK: restricted once the file is named. */
+	if (!a->file && sandbox_keygen_file(a, path) < 0)
+		return 1;
 	real = realpath(path, NULL);
 	if (!real) {
 		log_error_r(TA_ERR_SYSTEM, "%s", path);

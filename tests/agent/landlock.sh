@@ -108,6 +108,15 @@ check_eq "... and has no core limit" "0:0" "$(said kg.log core)"
 cp keys2/made.tpm keys2/made.pub keys/
 check "... the key signs through the restricted agent" sign_ok "$WORK/on.sock" keys/made.pub
 
+# No -f: restricted once the name is typed (a name anywhere, not only in
+# ~/.ssh), before the passphrase is asked.
+mkdir keys4
+rm -f planted/written
+printf '%s\n' "$WORK/keys4/typed" | SSH_TPM_LANDLOCK=1 setsid "$KEYGEN" -d -q -C typed >kg4.log 2>&1
+check "SSH_TPM_LANDLOCK=1 ssh-tpm-keygen, file name typed: the key is written there" \
+	test -s keys4/typed.tpm -a -s keys4/typed.pub
+enforced "SSH_TPM_LANDLOCK=1 ssh-tpm-keygen with a typed name" kg4.log debug
+
 rm -f planted/written
 out=$(SSH_TPM_LANDLOCK=1 SSH_AUTH_SOCK=$WORK/off.sock "$BUILD_DIR/tools/ssh-tpm-add" keys/pin.tpm 2>add.log)
 check_match "SSH_TPM_LANDLOCK=1 ssh-tpm-add checks the PIN and adds the key" "^Identity added: keys/pin.tpm" "$out"
