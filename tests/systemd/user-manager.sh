@@ -198,6 +198,29 @@ check_eq "... without asking: the first handler's cache is readable (KeyringMode
 	"$(grep -c . "$WORK/askpass.log")"
 uctl unset-environment SSH_ASKPASS SSH_ASKPASS_REQUIRE DISPLAY ASKPASS_LOG ASKPASS_ANSWER
 
+# --- SSH_TPM_LANDLOCK=1 in the manager's environment ----------------------
+# The unit's SystemCallFilter= lets the handler restrict itself: its askpass
+# (tests/agent/landlock-askpass.sh) cannot read a file the uid can read.
+if [ "$(python3 -c 'import ctypes; print(max(ctypes.CDLL(None).syscall(444, None, 0, 1), 0))')" -gt 0 ]; then
+	u "$KEYGEN_BIN" -q -N 'pin-ll-5678' -t ecdsa -C landlocked -f "$H/.ssh/id_ll" </dev/null || exit 1
+	echo "planted-$$" > "$WORK/planted"
+	chmod 0644 "$WORK/planted"
+	LLOUT=$RT/ssh-tpm-agent/landlock-askpass.out
+	uctl set-environment SSH_TPM_LANDLOCK=1 SSH_ASKPASS="$SRC_DIR/tests/agent/landlock-askpass.sh" \
+		SSH_ASKPASS_REQUIRE=force DISPLAY=:0 PLANTED="$WORK/planted" WRITE_PROBE="$H/written" \
+		ASKPASS_PIN=pin-ll-5678 ASKPASS_RESULT="$LLOUT"
+	check "SSH_TPM_LANDLOCK=1 under the unit: a PIN key signs (asked through askpass)" \
+		sign_as "$S" "$H/.ssh/id_ll.pub"
+	check_eq "... whose askpass cannot read a planted file the uid may read" "planted=denied" \
+		"$(grep -o 'planted=.*' "$LLOUT" 2>&1)"
+	check_eq "... nor write in the uid's home" "write=denied" "$(grep -o 'write=.*' "$LLOUT" 2>&1)"
+	check_eq "... and whose handler has no core limit (LimitCORE=0)" "core=0:0" "$(grep -o 'core=.*' "$LLOUT" 2>&1)"
+	uctl unset-environment SSH_TPM_LANDLOCK SSH_ASKPASS SSH_ASKPASS_REQUIRE DISPLAY PLANTED WRITE_PROBE \
+		ASKPASS_PIN ASKPASS_RESULT
+else
+	echo "# SKIPPED: no Landlock in kernel $(uname -r): SSH_TPM_LANDLOCK under the user unit"
+fi
+
 # --- the swtpm unit, pulled in by SSH_TPM_AGENT_SWTPM ---------------------
 check_eq "without SSH_TPM_AGENT_SWTPM the swtpm unit does not run" inactive \
 	"$(uctl is-active ssh-tpm-swtpm.service)"
