@@ -43,9 +43,10 @@ static const char *ta_err_message(enum ta_err e)
 	case TA_ERR_TPM_UNSUPPORTED_ALG:
 		return "key type or size not supported by this TPM";
 	case TA_ERR_TPM_OBJECT_MEMORY:
-		return "TPM object memory is full: objects loaded by other programs hold it "
-		       "(list them with 'tpm2_getcap handles-transient', flush them with "
-		       "'tpm2_flushcontext -t')";
+		return "TPM object or session memory is full: objects or sessions loaded by other "
+		       "programs hold it (list them with 'tpm2_getcap handles-transient' and "
+		       "'tpm2_getcap handles-loaded-session', flush them with "
+		       "'tpm2_flushcontext -t' and 'tpm2_flushcontext -l')";
 	case TA_ERR_KEY_NOT_FOUND:
 		return "key not found";
 	case TA_ERR_UNSUPPORTED:

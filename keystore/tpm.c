@@ -513,7 +513,11 @@ static unsigned flush_range(struct tpm *t, uint32_t first, const char *what)
 		uint32_t handle = cap->data.handles.handle[i];
 		ESYS_TR h;
 
-		if ((handle >> 24) != (first >> 24) ||
+		/* The loaded sessions' range answers HMAC sessions as
+		 * 0x02..., policy sessions as 0x03... */
+		if (((handle >> 24) != (first >> 24) &&
+		     !((first >> 24) == TPM2_HT_LOADED_SESSION &&
+		       (handle >> 24) == TPM2_HT_POLICY_SESSION)) ||
 		    sym_Esys_TR_FromTPMPublic(t->esys, handle, ESYS_TR_NONE, ESYS_TR_NONE,
 					      ESYS_TR_NONE, &h) != TSS2_RC_SUCCESS)
 			continue;

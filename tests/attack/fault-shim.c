@@ -2,7 +2,8 @@
 /* fault-shim.c - LD_PRELOAD library for tests that need a process to die
  * (or be interrupted) at exactly the worst moment.
  *
- *   FAULT_AT=Esys_Create|Esys_Sign|Esys_ObjectChangeAuth|fsync|rename|open
+ *   FAULT_AT=Esys_Create|Esys_Sign|Esys_ObjectChangeAuth|Esys_PolicyPCR|
+ *            Esys_StartAuthSession|fsync|rename|open
  *                        the call to hit (rename: rename and renameat)
  *   FAULT_SIGNAL=9                                     signal raised after it
  *   FAULT_NTH=1                                        which call (1 = first)
@@ -107,6 +108,33 @@ TSS2_RC Esys_ObjectChangeAuth(ESYS_CONTEXT *esysContext, ESYS_TR objectHandle,
 						 shandle3, newAuth, outPrivate);
 
 	if (hit("Esys_ObjectChangeAuth"))
+		fault();
+	return rc;
+}
+
+TSS2_RC Esys_StartAuthSession(ESYS_CONTEXT *esysContext, ESYS_TR tpmKey, ESYS_TR bind,
+			      ESYS_TR shandle1, ESYS_TR shandle2, ESYS_TR shandle3,
+			      const TPM2B_NONCE *nonceCaller, TPM2_SE sessionType,
+			      const TPMT_SYM_DEF *symmetric, TPMI_ALG_HASH authHash,
+			      ESYS_TR *sessionHandle)
+{
+	TSS2_RC rc = REAL(Esys_StartAuthSession)(esysContext, tpmKey, bind, shandle1, shandle2,
+						 shandle3, nonceCaller, sessionType, symmetric,
+						 authHash, sessionHandle);
+
+	if (hit("Esys_StartAuthSession"))
+		fault();
+	return rc;
+}
+
+TSS2_RC Esys_PolicyPCR(ESYS_CONTEXT *esysContext, ESYS_TR policySession, ESYS_TR shandle1,
+		       ESYS_TR shandle2, ESYS_TR shandle3, const TPM2B_DIGEST *pcrDigest,
+		       const TPML_PCR_SELECTION *pcrs)
+{
+	TSS2_RC rc = REAL(Esys_PolicyPCR)(esysContext, policySession, shandle1, shandle2,
+					  shandle3, pcrDigest, pcrs);
+
+	if (hit("Esys_PolicyPCR"))
 		fault();
 	return rc;
 }
