@@ -410,7 +410,9 @@ static int sign_tpm(struct handler_conn *c, const struct identity *id, const cha
 		return r;
 	if (id->confirm && (r = handler_confirm_use(c, id->comment, fp, dest_user)) < 0)
 		return r;
-	if (id->kf->empty_auth)
+	/* A policy without PolicyAuthValue: the TPM checks no passphrase,
+	 * asking for one would only pretend it does. */
+	if (id->kf->empty_auth || (id->kf->n_policy && !tpm_policy_has_auth_value(id->kf)))
 		return try_sign(c, id, NULL, flags, data, data_len, sig);
 	return sign_with_passphrase(c, id, fp, flags, data, data_len, sig);
 }

@@ -75,7 +75,6 @@ int tpm_owner_session(struct tpm *t, struct tpm_obj *s, ESYS_TR *ret);
  * holds. */
 int tpm_policy_session(struct tpm *t, const struct tpm_keyfile *k, ESYS_TR salt,
 		       struct tpm_obj *ret);
-bool tpm_policy_has_auth_value(const struct tpm_keyfile *k);
 /* A PolicyPCR (+ PolicyAuthValue) of pcrs' current values: the policy
  * digest for the key's authPolicy, and the steps appended to k. */
 int tpm_pcr_policy(struct tpm *t, const struct tpm_pcrs *pcrs, bool with_auth, TPM2B_DIGEST *policy,

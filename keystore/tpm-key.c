@@ -580,7 +580,11 @@ static int sign_op(struct tpm *t, void *arg)
 	tpm_obj_release(&p);
 	if (a->ctx && !a->ctx->key.used && tpm_saved_ctx_ok(a->k))
 		context_save(t, key.h, &a->ctx->key);
-	rc = sym_Esys_TR_SetAuth(t->esys, key.h, a->auth);
+	/* A policy without PolicyAuthValue never checks the key's auth (and
+	 * its session encrypts nothing, tpm_policy_session): none is used. */
+	rc = sym_Esys_TR_SetAuth(t->esys, key.h,
+				 policy && !tpm_policy_has_auth_value(a->k) ? &(TPM2B_AUTH){ 0 }
+									    : a->auth);
 	r = tpm_rc(rc, "Esys_TR_SetAuth(key)", 0);
 	if (r < 0)
 		return r;

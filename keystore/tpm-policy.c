@@ -260,7 +260,15 @@ int tpm_policy_session(struct tpm *t, const struct tpm_keyfile *k, ESYS_TR salt,
 	if (rc != TSS2_RC_SUCCESS)
 		return tpm_rc(rc, "Esys_StartAuthSession(policy)", 0);
 	*ret = (struct tpm_obj){ .t = t, .h = s, .transient = true };
-	rc = sym_Esys_TRSess_SetAttributes(t->esys, s, TPMA_SESSION_DECRYPT | TPMA_SESSION_ENCRYPT,
+	/* Without PolicyAuthValue the key's auth value authorises nothing,
+	 * but the TPM still keys parameter encryption with it: a wrong
+	 * passphrase would only garble the digest, and the TPM sign that
+	 * (no error, a signature that does not verify).  The digest is no
+	 * secret: it goes in clear then, and no passphrase is used. */
+	rc = sym_Esys_TRSess_SetAttributes(t->esys, s,
+					   tpm_policy_has_auth_value(k)
+						   ? TPMA_SESSION_DECRYPT | TPMA_SESSION_ENCRYPT
+						   : 0,
 					   0xff);
 	if (rc != TSS2_RC_SUCCESS) {
 		tpm_obj_release(ret);

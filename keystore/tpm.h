@@ -58,6 +58,9 @@ int tpm_pcrs_parse(const char *s, struct tpm_pcrs *ret);
 /* 0 if every step of the key's [1] policy is one we run, else the error
  * (logged, naming the step). */
 int tpm_policy_check(const struct tpm_keyfile *k);
+/* The key's [1] policy has a TPM2_PolicyAuthValue: the TPM checks its
+ * passphrase (without one, a policy key's passphrase is never used). */
+bool tpm_policy_has_auth_value(const struct tpm_keyfile *k);
 
 /* Create a signing key under parent (TA_RH_OWNER or a persistent handle).
  * auth may be NULL/empty for a key without passphrase. */

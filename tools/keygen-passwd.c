@@ -133,6 +133,13 @@ int keygen_change_passphrase(const struct keygen_args *a)
 			log_error_r(r, "%s", path);
 		return 1;
 	}
+	/* A key whose policy has no PolicyAuthValue (a --pcrs key made
+	 * without a passphrase): the TPM would never check a new one. */
+	if (kf->n_policy && !tpm_policy_has_auth_value(kf)) {
+		log_error("%s: the key's policy does not include TPM2_PolicyAuthValue: the TPM would never check a passphrase on it (make a new key with --pcrs and -N instead)",
+			  path);
+		return 1;
+	}
 	if (kf->empty_auth)
 		old = strdup("");
 	else if (a->old_passphrase)

@@ -150,6 +150,77 @@ check_match "the refusal names the step" "policy step 1 is TPM2_PolicySecret \\(
 if sign_ok "$WORK/f.sock" foreign/secretpin.pub; then fail "... nor one with a passphrase" signed; else ok "... nor one with a passphrase"; fi
 check_eq "... whose passphrase is not asked for" 0 "$(askpass_calls)"
 
+# A PCR key without a passphrase: its policy has no PolicyAuthValue, so a
+# passphrase would never be checked by the TPM.  keygen -p refuses to add
+# one (and leaves the file alone); a key that has an auth value anyway
+# (here set with tpm2_changeauth, emptyAuth FALSE) signs without asking
+# for it and its signature verifies (ESYS would key the digest's
+# encryption with the unused auth value and the TPM sign garbage).
+set_boot "$boot_a" || exit 1
+mkdir noauth
+"$KEYGEN" -q --pcrs 23 -N '' -C noauth -f noauth/k </dev/null || exit 1
+cp noauth/k.tpm noauth/k.orig
+out=$("$KEYGEN" -q -p -P '' -N added-pin -f noauth/k 2>&1 </dev/null)
+check_eq "keygen -p adding a passphrase to a PCR key without PolicyAuthValue: exit 1" 1 $?
+check_match "... says why" "does not include TPM2_PolicyAuthValue" "$out"
+check "... and leaves the file as it was" cmp noauth/k.tpm noauth/k.orig
+python3 - noauth/k.tpm n.pub n.priv <<'EOF2'
+import base64, sys
+text = open(sys.argv[1]).read().split("\n")
+der = base64.b64decode("".join(l for l in text if l and not l.startswith("-----")))
+def tlv(b, i):
+    tag, n = b[i], b[i + 1]
+    i += 2
+    if n & 0x80:
+        k = n & 0x7f
+        n = int.from_bytes(b[i:i + k], "big")
+        i += k
+    return tag, b[i:i + n], i + n
+_, seq, _ = tlv(der, 0)
+i, octets = 0, []
+while i < len(seq):
+    tag, val, i = tlv(seq, i)
+    if tag == 0x04:
+        octets.append(val)
+open(sys.argv[2], "wb").write(octets[-2])
+open(sys.argv[3], "wb").write(octets[-1])
+EOF2
+tpm2_flushcontext -t >/dev/null 2>&1
+(
+	tpm2_createprimary -Q -C o -G ecc256:aes128cfb -g sha256 \
+		-a 'restricted|decrypt|fixedtpm|fixedparent|sensitivedataorigin|userwithauth|noda' -c nprim.ctx &&
+	tpm2_load -Q -C nprim.ctx -u n.pub -r n.priv -c nk.ctx &&
+	tpm2_flushcontext -t &&
+	tpm2_changeauth -Q -c nk.ctx -C nprim.ctx -r n2.priv unused-pin
+) >changeauth.out 2>&1
+rc=$?; check_eq "tpm2_changeauth gives the PCR key an auth value" 0 $rc
+tpm2_flushcontext -t >/dev/null 2>&1
+python3 - noauth/k.tpm n.priv n2.priv <<'EOF2'
+import base64, sys
+text = open(sys.argv[1]).read().split("\n")
+der = bytearray(base64.b64decode("".join(l for l in text if l and not l.startswith("-----"))))
+old, new = open(sys.argv[2], "rb").read(), open(sys.argv[3], "rb").read()
+assert len(old) == len(new) and der.count(old) == 1
+i = der.find(old)
+der[i:i + len(old)] = new
+j = der.find(bytes([0xa0, 0x03, 0x01, 0x01, 0xff]))  # [0] emptyAuth TRUE
+assert j > 0
+der[j + 4] = 0x00
+b = base64.b64encode(bytes(der)).decode()
+with open(sys.argv[1], "w") as f:
+    f.write("-----BEGIN TSS2 PRIVATE KEY-----\n")
+    f.write("\n".join(b[k:k + 64] for k in range(0, len(b), 64)) + "\n")
+    f.write("-----END TSS2 PRIVATE KEY-----\n")
+EOF2
+check_match "the key now says it has a passphrase (emptyAuth FALSE)" "BOOLEAN +:0 " \
+	"$(openssl asn1parse -in noauth/k.tpm | tr '\n' ' ')"
+answer unused-pin
+: > "$ASKPASS_LOG"
+activate_pass "$WORK/n.sock" n.log --no-cache --key-dir "$WORK/noauth" || exit 1
+check "a PCR key with an auth value its policy never checks: a valid signature" \
+	sign_ok "$WORK/n.sock" noauth/k.pub
+check_eq "... and no passphrase asked for" 0 "$(askpass_calls)"
+
 # The Go key-file library's PolicyPCR + PolicyAuthValue test key.
 check_match "--print-pubkey of the Go library's PolicyPCR+PolicyAuthValue key" '^ecdsa-sha2-nistp256 AAAA' \
 	"$("$KEYGEN" --print-pubkey "$SRC_DIR/tests/data/go-pcr-authvalue.tpm" 2>&1)"
