@@ -290,13 +290,17 @@ int tpm_policy_session(struct tpm *t, const struct tpm_keyfile *k, ESYS_TR salt,
 			pcrs_describe(&sel, pcrs, sizeof(pcrs));
 			tpm_obj_release(ret);
 			/* TPM_RC_VALUE of parameter 1: the digest is not the
-			 * PCRs' now. */
-			if ((rc & (TPM2_RC_FMT1 | 0x3f | TPM2_RC_P)) ==
-			    (TPM2_RC_FMT1 | TPM2_RC_VALUE | TPM2_RC_P)) {
+			 * PCRs' now (of parameter 2, the selection itself is
+			 * one the TPM refuses: no boot state to speak of). */
+			if ((rc & (TPM2_RC_FMT1 | 0x3f | TPM2_RC_P | TPM2_RC_N_MASK)) ==
+			    (TPM2_RC_FMT1 | TPM2_RC_VALUE | TPM2_RC_P | TPM2_RC_1)) {
+				log_debug("Esys_PolicyPCR: 0x%x", rc);
 				log_error("the machine's boot state changed: this key is sealed to PCRs %s, which now hold other values",
 					  pcrs);
 				return TA_ERR_PCR_CHANGED;
 			}
+			log_error("the key's policy step %u (TPM2_PolicyPCR) failed: the TPM refuses its PCR selection %s",
+				  i, pcrs);
 			return tpm_rc(rc, "Esys_PolicyPCR", 0);
 		}
 		case CC_POLICY_AUTH_VALUE:

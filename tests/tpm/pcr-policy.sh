@@ -221,6 +221,56 @@ check "a PCR key with an auth value its policy never checks: a valid signature" 
 	sign_ok "$WORK/n.sock" noauth/k.pub
 check_eq "... and no passphrase asked for" 0 "$(askpass_calls)"
 
+# A PolicyPCR whose selection the TPM refuses (sizeofSelect 4: swtpm
+# takes 3): the TPM's TPM_RC_VALUE is of parameter 2, not the digest's
+# (1) -- no "boot state changed", which would send the user looking for
+# an update that never happened.
+mkdir badsel
+python3 - keys/pcr.tpm badsel/k.tpm <<'EOF2'
+import base64, sys
+def tlv(b, i):
+    tag, n = b[i], b[i + 1]
+    i += 2
+    if n & 0x80:
+        k = n & 0x7f
+        n = int.from_bytes(b[i:i + k], "big")
+        i += k
+    return tag, b[i:i + n], i + n
+def enc(tag, v):
+    n = len(v)
+    l = bytes([n]) if n < 0x80 else bytes([0x82]) + n.to_bytes(2, "big")
+    return bytes([tag]) + l + v
+text = open(sys.argv[1]).read().split("\n")
+der = base64.b64decode("".join(l for l in text if l and not l.startswith("-----")))
+_, seq, _ = tlv(der, 0)
+out, i = b"", 0
+while i < len(seq):
+    s = i
+    tag, val, i = tlv(seq, i)
+    if tag != 0xa1:
+        out += seq[s:i]
+        continue
+    _, steps, _ = tlv(val, 0)
+    _, step, _ = tlv(steps, 0)
+    _, a0, k = tlv(step, 0)
+    _, a1, _ = tlv(step, k)
+    _, body, _ = tlv(a1, 0)
+    assert body[:7] == bytes([0, 0, 0, 1, 0, 0x0b, 3])
+    body = body[:6] + bytes([4]) + body[7:10] + b"\0" + body[10:]
+    out += enc(0xa1, enc(0x30, enc(0x30, enc(0xa0, a0) + enc(0xa1, enc(0x04, body)))))
+b = base64.b64encode(enc(0x30, out)).decode()
+with open(sys.argv[2], "w") as f:
+    f.write("-----BEGIN TSS2 PRIVATE KEY-----\n")
+    f.write("\n".join(b[k:k + 64] for k in range(0, len(b), 64)) + "\n")
+    f.write("-----END TSS2 PRIVATE KEY-----\n")
+EOF2
+chmod 600 badsel/k.tpm
+cp keys/pcr.pub badsel/k.pub
+activate_pass "$WORK/b.sock" b.log --key-dir "$WORK/badsel" || exit 1
+if sign_ok "$WORK/b.sock" badsel/k.pub; then fail "a refused PCR selection does not sign" signed; else ok "a refused PCR selection does not sign"; fi
+check_match "... and says the TPM refuses the selection" "policy step 1 \(TPM2_PolicyPCR\) failed: the TPM refuses its PCR selection sha256:23" "$(cat b.log)"
+if grep -aq "boot state changed" b.log; then fail "... not that the boot state changed" "$(grep -a 'boot state' b.log)"; else ok "... not that the boot state changed"; fi
+
 # The Go key-file library's PolicyPCR + PolicyAuthValue test key.
 check_match "--print-pubkey of the Go library's PolicyPCR+PolicyAuthValue key" '^ecdsa-sha2-nistp256 AAAA' \
 	"$("$KEYGEN" --print-pubkey "$SRC_DIR/tests/data/go-pcr-authvalue.tpm" 2>&1)"
