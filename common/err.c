@@ -72,7 +72,7 @@ static const char *ta_err_message(enum ta_err e)
 	case TA_ERR_PCR_CHANGED:
 		return "the machine's boot state changed: this key is sealed to PCR values the TPM no longer has (the log names the PCRs)";
 	case TA_ERR_POLICY_FAILED:
-		return "the TPM refused the key's policy (its [1] policy does not match the key's authPolicy, or the state it names changed)";
+		return "the TPM refused the key's policy (its [1] policy is missing or does not match the key's authPolicy, or the state it names changed)";
 	case TA_ERR_KEYFILE_SECRET:
 		return "TSS2 key: [2] secret is malformed, missing from an importable key, or in a key that is not importable";
 	case TA_ERR_KEYFILE_PARENT:

@@ -103,6 +103,11 @@ int tpm_rc(TSS2_RC rc, const char *what, unsigned flags)
 	}
 	code = rc & (TPM2_RC_VER1 | TPM2_RC_WARN | 0x7f);
 	switch (code) {
+	case TPM2_RC_AUTH_UNAVAILABLE:
+		/* userWithAuth clear and no policy session: the key needs a
+		 * policy its file does not carry. */
+		r = TA_ERR_POLICY_FAILED;
+		break;
 	case TPM2_RC_LOCKOUT:
 		r = TA_ERR_TPM_LOCKOUT;
 		break;
