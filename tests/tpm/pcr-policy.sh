@@ -271,6 +271,40 @@ if sign_ok "$WORK/b.sock" badsel/k.pub; then fail "a refused PCR selection does 
 check_match "... and says the TPM refuses the selection" "policy step 1 \(TPM2_PolicyPCR\) failed: the TPM refuses its PCR selection sha256:23" "$(cat b.log)"
 if grep -aq "boot state changed" b.log; then fail "... not that the boot state changed" "$(grep -a 'boot state' b.log)"; else ok "... not that the boot state changed"; fi
 
+# The key file without its [1] policy: the TPM still wants one.
+python3 - keys/pcr.tpm foreign/nopolicy.tpm <<'EOF'
+import base64, sys
+text = open(sys.argv[1]).read().split("\n")
+der = base64.b64decode("".join(l for l in text if l and not l.startswith("-----")))
+def tlv(b, i):
+    start, tag, n = i, b[i], b[i + 1]
+    i += 2
+    if n & 0x80:
+        k = n & 0x7f
+        n = int.from_bytes(b[i:i + k], "big")
+        i += k
+    return tag, b[start:i + n], b[i:i + n], i + n
+_, _, seq, _ = tlv(der, 0)
+i, out = 0, b""
+while i < len(seq):
+    tag, whole, _, i = tlv(seq, i)
+    if tag != 0xa1:
+        out += whole
+n = len(out)
+hdr = bytes([0x30, n]) if n < 0x80 else bytes([0x30, 0x82, n >> 8, n & 0xff])
+b = base64.b64encode(hdr + out).decode()
+with open(sys.argv[2], "w") as f:
+    f.write("-----BEGIN TSS2 PRIVATE KEY-----\n")
+    f.write("\n".join(b[k:k + 64] for k in range(0, len(b), 64)) + "\n")
+    f.write("-----END TSS2 PRIVATE KEY-----\n")
+EOF
+chmod 600 foreign/nopolicy.tpm
+rm -f foreign/secret.tpm foreign/secretpin.tpm foreign/*.pub
+cp keys/pcr.pub foreign/nopolicy.pub
+: > f.log
+if sign_ok "$WORK/f.sock" foreign/nopolicy.pub; then fail "a PCR key whose file lost its policy does not sign" signed; else ok "a PCR key whose file lost its policy does not sign"; fi
+check_match "... and says its policy is missing" "policy is missing" "$(cat f.log)"
+
 # The Go key-file library's PolicyPCR + PolicyAuthValue test key.
 check_match "--print-pubkey of the Go library's PolicyPCR+PolicyAuthValue key" '^ecdsa-sha2-nistp256 AAAA' \
 	"$("$KEYGEN" --print-pubkey "$SRC_DIR/tests/data/go-pcr-authvalue.tpm" 2>&1)"
