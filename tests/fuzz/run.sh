@@ -4,6 +4,8 @@
 # inputs (not a time: the same work on a slow or busy machine) from a copy
 # of the seed files, so nothing is written into the source tree.  Exits
 # with the fuzzer's status: non-zero on any crash, leak or failed check.
+# Long runs (a time or a number of inputs, with the rate and the corpus
+# reported): tools/fuzz.sh.
 set -u
 fuzzer=$1 runs=$2
 shift 2
