@@ -339,18 +339,57 @@ static bool env_set(const char *name)
 	return v && *v;
 }
 
+enum ask_require ask_require_from_string(const char *s)
+{
+	if (!s)
+		return ASK_REQUIRE_DEFAULT;
+	if (strcmp(s, "never") == 0)
+		return ASK_REQUIRE_NEVER;
+	if (strcmp(s, "prefer") == 0)
+		return ASK_REQUIRE_PREFER;
+	if (strcmp(s, "force") == 0)
+		return ASK_REQUIRE_FORCE;
+	return ASK_REQUIRE_DEFAULT;
+}
+
+enum ask_via ask_choose(enum ask_require req, bool display, bool tty, unsigned flags)
+{
+	bool force = req == ASK_REQUIRE_FORCE, prefer = req == ASK_REQUIRE_PREFER;
+	bool never = req == ASK_REQUIRE_NEVER;
+
+	if (flags & ASK_CONFIRM)
+		return never || !(force || display) ? ASK_VIA_NONE : ASK_VIA_PROGRAM;
+	if (force || (prefer && display) || (!never && !tty && display))
+		return ASK_VIA_PROGRAM;
+	if (tty)
+		return ASK_VIA_TTY;
+	if (flags & ASK_ALLOW_STDIN)
+		return ASK_VIA_STDIN;
+	return ASK_VIA_NONE;
+}
+
+void ask_sanitize_prompt(char *prompt)
+{
+	for (char *line = prompt, *nl; line; line = nl ? nl + 1 : NULL) {
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl = '\0';
+		text_sanitize(line);
+		if (nl)
+			*nl = '\n';
+	}
+}
+
 int ask_passphrase(const char *prompt, unsigned flags,
 		   const struct ask_limits *lim, char **ret)
 {
-	const char *require = getenv("SSH_ASKPASS_REQUIRE");
+	enum ask_require req = ask_require_from_string(getenv("SSH_ASKPASS_REQUIRE"));
 	const char *program = ask_askpass_program();
 	bool display = env_set("DISPLAY") || env_set("WAYLAND_DISPLAY");
-	bool force = require && strcmp(require, "force") == 0;
-	bool prefer = require && strcmp(require, "prefer") == 0;
-	bool never = require && strcmp(require, "never") == 0;
 	struct waiter w = { .watch_fd = -1 };
 	_cleanup_free_ char *shown = strdup(prompt);
 	char buf[ASK_MAX];
+	enum ask_via via;
 	bool ctty;
 	int tty, r;
 
@@ -360,14 +399,7 @@ int ask_passphrase(const char *prompt, unsigned flags,
 	/* A key comment in the prompt comes from a file: no escape sequence
 	 * of it may reach the terminal or the askpass dialog.  Line breaks
 	 * are the prompt's own (callers sanitize what they put in it). */
-	for (char *line = shown, *nl; line; line = nl ? nl + 1 : NULL) {
-		nl = strchr(line, '\n');
-		if (nl)
-			*nl = '\0';
-		text_sanitize(line);
-		if (nl)
-			*nl = '\n';
-	}
+	ask_sanitize_prompt(shown);
 	prompt = shown;
 	if (lim) {
 		w.watch_fd = lim->watch_fd;
@@ -378,15 +410,16 @@ int ask_passphrase(const char *prompt, unsigned flags,
 	ctty = tty >= 0;
 	/* Only the terminal's foreground process group may read it: a
 	 * background process would be stopped by SIGTTIN/SIGTTOU. */
-	if (tty >= 0 && (force || tcgetpgrp(tty) != getpgrp())) {
+	if (tty >= 0 && (req == ASK_REQUIRE_FORCE || tcgetpgrp(tty) != getpgrp())) {
 		close(tty);
 		tty = -1;
 	}
+	via = ask_choose(req, display, tty >= 0, flags);
 
 	if (flags & ASK_CONFIRM) {
 		if (tty >= 0)
 			close(tty);
-		if (never || !(force || display))
+		if (via == ASK_VIA_NONE)
 			return TA_ERR_NO_PROMPT;
 		r = ask_program(program, prompt, buf, sizeof(buf), &w, !ctty, true);
 		if (r == 0 && buf[0] && strcasecmp(buf, "yes") != 0)
@@ -396,17 +429,22 @@ int ask_passphrase(const char *prompt, unsigned flags,
 			r = TA_ERR_NOMEM;
 		return r;
 	}
-	if (force || (prefer && display) || (!never && tty < 0 && display))
+	r = TA_ERR_NO_PROMPT;
+	switch (via) {
+	case ASK_VIA_PROGRAM:
 		r = ask_program(program, prompt, buf, sizeof(buf), &w, !ctty, false);
-	else if (tty >= 0)
+		break;
+	case ASK_VIA_TTY:
 		r = ask_tty(tty, prompt, buf, sizeof(buf), &w);
-	else if (flags & ASK_ALLOW_STDIN) {
+		break;
+	case ASK_VIA_STDIN:
 		fputs(prompt, stderr);
 		fflush(stderr);
 		r = read_line(STDIN_FILENO, buf, sizeof(buf), &w);
 		fputc('\n', stderr);
-	} else {
-		r = TA_ERR_NO_PROMPT;
+		break;
+	case ASK_VIA_NONE:
+		break;
 	}
 	if (tty >= 0)
 		close(tty);

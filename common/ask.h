@@ -4,6 +4,8 @@
  * DISPLAY/WAYLAND_DISPLAY), or -- for command-line tools -- stdin. */
 #pragma once
 
+#include <stdbool.h>
+
 enum {
 	ASK_ALLOW_STDIN = 1 << 0, /* no tty and no askpass: read stdin */
 	/* A yes/no question, never a secret: only the askpass program, run
@@ -35,3 +37,31 @@ void ask_release_terminal(void);
 /* The askpass program ask_passphrase would run: $SSH_ASKPASS, else
  * /usr/bin/ssh-askpass (a name without '/' is looked up in PATH). */
 const char *ask_askpass_program(void);
+
+
+/* SSH_ASKPASS_REQUIRE as ssh(1) reads it: "never", "prefer", "force"
+ * (case matters); unset or any other value is the default. */
+enum ask_require {
+	ASK_REQUIRE_DEFAULT,
+	ASK_REQUIRE_NEVER,
+	ASK_REQUIRE_PREFER,
+	ASK_REQUIRE_FORCE,
+};
+enum ask_require ask_require_from_string(const char *s);
+
+/* How a prompt asks, from what ask_passphrase found: the askpass program
+ * when forced, preferred with a display, or with a display and no
+ * terminal (unless never); else the terminal (tty: ours, in the
+ * foreground, not forced away); else stdin with ASK_ALLOW_STDIN.  With
+ * ASK_CONFIRM only the program (forced or with a display), else none. */
+enum ask_via {
+	ASK_VIA_NONE,
+	ASK_VIA_PROGRAM,
+	ASK_VIA_TTY,
+	ASK_VIA_STDIN,
+};
+enum ask_via ask_choose(enum ask_require req, bool display, bool tty, unsigned flags);
+
+/* The prompt as shown, in place: each line through text_sanitize (line
+ * breaks are the prompt's own; a key comment in it comes from a file). */
+void ask_sanitize_prompt(char *prompt);

@@ -55,10 +55,8 @@ int write_full(int fd, const void *p, size_t len)
 	return 0;
 }
 
-/* A decimal number, nothing else (no sign, no spaces). */
-static int parse_env_ulong(const char *name, unsigned long max, unsigned long *ret)
+int parse_decimal(const char *s, unsigned long max, unsigned long *ret)
 {
-	const char *s = getenv(name);
 	char *end;
 	unsigned long v;
 
@@ -70,6 +68,11 @@ static int parse_env_ulong(const char *name, unsigned long max, unsigned long *r
 		return TA_ERR_FORMAT;
 	*ret = v;
 	return 0;
+}
+
+static int parse_env_ulong(const char *name, unsigned long max, unsigned long *ret)
+{
+	return parse_decimal(getenv(name), max, ret);
 }
 
 int listen_fds_take(void)

@@ -26,6 +26,11 @@ int listen_fds_take(void);
  * Children started by exec(2) are dumpable again but keep the limit. */
 void no_core_dumps(void);
 
+/* s as a decimal number in 0 .. max, and nothing else: no sign, no white
+ * space, no other base (what LISTEN_PID and LISTEN_FDS may hold).  0 and
+ * *ret, or TA_ERR_FORMAT (s NULL, empty, or anything else). */
+int parse_decimal(const char *s, unsigned long max, unsigned long *ret);
+
 /* CLOCK_MONOTONIC in milliseconds. */
 long long monotonic_ms(void);
 
