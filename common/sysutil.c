@@ -407,21 +407,27 @@ void text_sanitize(char *s)
 				   : (*p & 0xf0) == 0xe0	? 3
 				   : (*p & 0xf8) == 0xf0	? 4
 								: 0;
-		bool ok = n > 0 && !(n == 1 && (*p < 0x20 || *p == 0x7f));
+		uint32_t cp = n == 1 ? *p : n == 2 ? *p & 0x1fu : n == 3 ? *p & 0x0fu : *p & 0x07u;
+		bool ok = n > 0;
 
-		for (size_t i = 1; ok && i < n; i++)
+		for (size_t i = 1; ok && i < n; i++) {
 			ok = (p[i] & 0xc0) == 0x80;
-		/* Overlong 2-byte forms and the C1 controls U+0080..U+009F. */
-		if (ok && n == 2 && (p[0] < 0xc2 || (p[0] == 0xc2 && p[1] < 0xa0)))
+			cp = cp << 6 | (p[i] & 0x3fu);
+		}
+		/* Well-formed UTF-8 only (RFC 3629): the shortest form of a
+		 * code point (an overlong form can hide a control or a line
+		 * break), no UTF-16 surrogate, nothing past U+10FFFF.  Then no
+		 * C0 or C1 control, no DEL. */
+		if (ok && ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+			   (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+			   (cp >= 0xd800 && cp <= 0xdfff) || cp < 0x20 || (cp >= 0x7f && cp < 0xa0)))
 			ok = false;
 		/* Line and paragraph separators (U+2028, U+2029) and the bidi
 		 * controls (U+202A..U+202E, U+2066..U+2069): a dialog would
 		 * break a line there, or show the text reordered. */
-		if (ok && n == 3 && p[0] == 0xe2 &&
-		    ((p[1] == 0x80 && p[2] >= 0xa8 && p[2] <= 0xae) ||
-		     (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9))) {
-			memset(p, '?', 3);
-			p += 3;
+		if (ok && ((cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))) {
+			memset(p, '?', n);
+			p += n;
 			continue;
 		}
 		if (!ok) {

@@ -84,5 +84,7 @@ int runtime_dir(char **ret);
 bool xdg_runtime_dir_usable(void);
 
 /* Make text safe to show on a terminal, in place: control characters
- * (C0, DEL, C1) and bytes that are not valid UTF-8 become '?'. */
+ * (C0, DEL, C1), line and paragraph separators and bidi controls, and
+ * bytes that are not well-formed UTF-8 (overlong forms, surrogates, past
+ * U+10FFFF) become '?', one per byte. */
 void text_sanitize(char *s);

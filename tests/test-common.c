@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/* test-common.c - the parts of common/ beyond buf and err that read what
+ * others wrote: text_sanitize (key comments, peer names), the numbers of
+ * the command line and of LISTEN_PID / LISTEN_FDS, and how a prompt asks
+ * (SSH_ASKPASS_REQUIRE).  fuzz-env holds the same functions to the same
+ * rules over any input. */
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <string.h>
+
+#include "ask.h"
+#include "err.h"
+#include "sysutil.h"
+
+Test(text_sanitize, malformed_utf8_becomes_one_mark_per_byte)
+{
+	/* Past U+10FFFF, an overlong '\n', a surrogate, an overlong 4-byte
+	 * '\n', an overlong C1 control (CSI). */
+	char s[] = "a\xf4\x90\x80\x80" "b\xe0\x80\x8a" "c\xed\xa0\x80" "d\xf0\x80\x80\x8a" "e\xe0\x82\x9b";
+
+	text_sanitize(s);
+	cr_assert(eq(str, s, "a????b???c???d????e???"));
+}
+
+Test(text_sanitize, well_formed_text_is_unchanged)
+{
+	char s[] = "cl\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x94\x91 \xf4\x8f\xbf\xbf \xee\x80\x80";
+
+	text_sanitize(s);
+	cr_assert(eq(str, s, "cl\xc3\xa9 \xe2\x9c\x93 \xf0\x9f\x94\x91 \xf4\x8f\xbf\xbf \xee\x80\x80"));
+}
+
+Test(text_sanitize, controls_separators_and_bidi_become_marks)
+{
+	char s[] = "\x1b[31m\x7f\xc2\x9b\xe2\x80\xa8x\xe2\x80\xaey\xe2\x81\xa9";
+
+	text_sanitize(s);
+	cr_assert(eq(str, s, "?[31m??????x???y???"));
+}
+
+Test(parse_decimal, digits_only_up_to_max)
+{
+	unsigned long v = 7;
+
+	cr_assert(eq(int, parse_decimal("0", 10, &v), 0));
+	cr_assert(eq(ulong, v, 0));
+	cr_assert(eq(int, parse_decimal("11", 10, &v), TA_ERR_FORMAT));
+	cr_assert(eq(int, parse_decimal(" 1", 10, &v), TA_ERR_FORMAT));
+	cr_assert(eq(int, parse_decimal("99999999999999999999999", ~0UL, &v), TA_ERR_FORMAT));
+	cr_assert(eq(int, parse_decimal(NULL, 10, &v), TA_ERR_FORMAT));
+	cr_assert(eq(ulong, v, 0));
+}
+
+Test(ask_choose, follows_ssh_askpass_require)
+{
+	cr_assert(eq(int, ask_choose(ask_require_from_string("force"), false, true, 0), ASK_VIA_PROGRAM));
+	cr_assert(eq(int, ask_choose(ask_require_from_string("prefer"), true, true, 0), ASK_VIA_PROGRAM));
+	cr_assert(eq(int, ask_choose(ask_require_from_string("prefer"), false, false, 0), ASK_VIA_NONE));
+	cr_assert(eq(int, ask_choose(ask_require_from_string("never"), true, false, ASK_ALLOW_STDIN),
+		     ASK_VIA_STDIN));
+	cr_assert(eq(int, ask_choose(ask_require_from_string("Force"), true, true, 0), ASK_VIA_TTY));
+	cr_assert(eq(int, ask_choose(ask_require_from_string(NULL), true, false, 0), ASK_VIA_PROGRAM));
+	cr_assert(eq(int, ask_choose(ask_require_from_string(NULL), false, true, ASK_CONFIRM), ASK_VIA_NONE));
+}
