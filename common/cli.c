@@ -2,22 +2,22 @@
 /* cli.c - command-line helpers shared by the agent and the tools. */
 #include "cli.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
 #include "log.h"
+#include "sysutil.h"
 
 int cli_parse_seconds(const char *opt, const char *s, unsigned max, unsigned *ret)
 {
-	char *end;
 	unsigned long v;
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || end == s || *s == '-' || v == 0 || v > max) {
+	/* Digits only: strtoul alone takes "+5" and " 5", and a minus sign
+	 * after a space, negated modulo 2^64 (" -18446744073709551615" was
+	 * 1 second). */
+	if (parse_decimal(s, max, &v) < 0 || v == 0) {
 		log_error("invalid %s '%s': expected seconds (1 .. %u)", opt, s, max);
 		return -1;
 	}

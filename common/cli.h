@@ -3,8 +3,8 @@
  * and the TPM owner password from the environment. */
 #pragma once
 
-/* s as a number of seconds in 1 .. max, else a one-line error naming
- * the option and -1. */
+/* s as a number of seconds in 1 .. max (decimal digits, nothing else),
+ * else a one-line error naming the option and -1. */
 int cli_parse_seconds(const char *opt, const char *s, unsigned max, unsigned *ret);
 
 /* SSH_TPM_AGENT_OWNER_PASSWORD, taken (a copy in *ret, NULL when unset or

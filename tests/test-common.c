@@ -9,8 +9,17 @@
 #include <string.h>
 
 #include "ask.h"
+#include "cli.h"
 #include "err.h"
+#include "log.h"
 #include "sysutil.h"
+
+static void quiet(void)
+{
+	log_setup("test-common", LOG_LEVEL_ERROR);
+}
+
+TestSuite(cli_parse_seconds, .init = quiet);
 
 Test(text_sanitize, malformed_utf8_becomes_one_mark_per_byte)
 {
@@ -36,6 +45,29 @@ Test(text_sanitize, controls_separators_and_bidi_become_marks)
 
 	text_sanitize(s);
 	cr_assert(eq(str, s, "?[31m??????x???y???"));
+}
+
+Test(cli_parse_seconds, takes_digits_in_range)
+{
+	unsigned v = 0;
+	int r = cli_parse_seconds("-t", "600", 86400, &v);
+
+	cr_assert(eq(int, r, 0));
+	cr_assert(eq(uint, v, 600));
+}
+
+Test(cli_parse_seconds, refuses_signs_spaces_and_wrapped_negatives)
+{
+	static const char *const bad[] = { "+5", " 5", "5 ", "-1", " -1", " -18446744073709551615",
+					   "\t-18446744073709551610", "0", "86401", "", "0x10" };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		unsigned v = 7;
+		int r = cli_parse_seconds("-t", bad[i], 86400, &v);
+
+		cr_assert(eq(int, r, -1), "'%s' accepted", bad[i]);
+		cr_assert(eq(uint, v, 7), "'%s' wrote the result", bad[i]);
+	}
 }
 
 Test(parse_decimal, digits_only_up_to_max)
