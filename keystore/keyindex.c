@@ -101,16 +101,11 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
-int keyidx_write(const char *path, const char *dir, const struct keyidx_file *files,
-		 size_t n_files, const struct identity_list *ids)
+int keyidx_encode(struct buf *b, const char *dir, const struct keyidx_file *files,
+		  size_t n_files, const struct identity_list *ids)
 {
-	_cleanup_(buf_freep) struct buf *b = buf_new(KEYIDX_MAX_SIZE);
-	_cleanup_free_ char *tmp = NULL;
-	_cleanup_close_ int fd = -1;
 	int r;
 
-	if (!b)
-		return TA_ERR_NOMEM;
 	if ((r = buf_put_u32(b, KEYIDX_MAGIC)) != 0 || (r = buf_put_u32(b, KEYIDX_VERSION)) != 0 ||
 	    (r = buf_put_cstring(b, dir)) != 0 || (r = buf_put_u32(b, (uint32_t)n_files)) != 0)
 		return r;
@@ -130,6 +125,22 @@ int keyidx_write(const char *path, const char *dir, const struct keyidx_file *fi
 		    (r = buf_put_cstring(b, id->comment)) != 0)
 			return r;
 	}
+	return 0;
+}
+
+int keyidx_write(const char *path, const char *dir, const struct keyidx_file *files,
+		 size_t n_files, const struct identity_list *ids)
+{
+	_cleanup_(buf_freep) struct buf *b = buf_new(KEYIDX_MAX_SIZE);
+	_cleanup_free_ char *tmp = NULL;
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (!b)
+		return TA_ERR_NOMEM;
+	r = keyidx_encode(b, dir, files, n_files, ids);
+	if (r < 0)
+		return r;
 	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
 		tmp = NULL;
 		return TA_ERR_NOMEM;
@@ -153,14 +164,10 @@ int keyidx_read(const char *path, const char *dir, struct keyidx **ret)
 int keyidx_read_for(const char *path, const char *dir, const uint8_t *want, size_t want_len,
 		    struct keyidx **ret)
 {
-	_cleanup_(keyidx_freep) struct keyidx *x = NULL;
-	_cleanup_(buf_freep) struct buf *b = NULL;
-	_cleanup_free_ char *data = NULL, *for_dir = NULL;
+	_cleanup_free_ uint8_t *data = NULL;
 	_cleanup_close_ int fd = -1;
-	uint32_t magic, version, n;
 	struct stat st;
 	size_t len = 0;
-	int r;
 
 	*ret = NULL;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
@@ -181,6 +188,19 @@ int keyidx_read_for(const char *path, const char *dir, const uint8_t *want, size
 			return TA_ERR_FORMAT;
 		len += (size_t)k;
 	}
+	return keyidx_parse(data, len, dir, want, want_len, ret);
+}
+
+int keyidx_parse(const uint8_t *data, size_t len, const char *dir, const uint8_t *want,
+		 size_t want_len, struct keyidx **ret)
+{
+	_cleanup_(keyidx_freep) struct keyidx *x = NULL;
+	_cleanup_(buf_freep) struct buf *b = NULL;
+	_cleanup_free_ char *for_dir = NULL;
+	uint32_t magic, version, n;
+	int r;
+
+	*ret = NULL;
 	b = buf_from(data, len);
 	x = calloc(1, sizeof(*x));
 	if (!b || !x || !(x->ids = calloc(1, sizeof(*x->ids))))

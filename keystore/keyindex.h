@@ -47,6 +47,14 @@ int keyidx_read(const char *path, const char *dir, struct keyidx **ret);
  * no others: the rest are checked and skipped, not copied). */
 int keyidx_read_for(const char *path, const char *dir, const uint8_t *blob, size_t blob_len,
 		    struct keyidx **ret);
+/* The index's bytes (what keyidx_read_for reads from its file), for
+ * dir; want NULL: every identity. */
+int keyidx_parse(const uint8_t *data, size_t len, const char *dir, const uint8_t *want,
+		 size_t want_len, struct keyidx **ret);
+/* The index's bytes for dir, files and ids into b (what keyidx_write
+ * writes; keyidx_parse reads them back). */
+int keyidx_encode(struct buf *b, const char *dir, const struct keyidx_file *files,
+		  size_t n_files, const struct identity_list *ids);
 /* Replace path (a temporary file in its directory, renamed over it). */
 int keyidx_write(const char *path, const char *dir, const struct keyidx_file *files,
 		 size_t n_files, const struct identity_list *ids);
