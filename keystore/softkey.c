@@ -366,6 +366,11 @@ static int ca_key(const uint8_t *blob, size_t len, EVP_PKEY **ret, int *ret_kind
 	OSSL_PARAM_BLD_free(bld);
 	BN_free(n);
 	BN_free(e);
+	/* A key OpenSSL refused (a point off the curve) is TA_ERR_FORMAT:
+	 * its error queue must not keep the reason for the next
+	 * TA_ERR_LIBCRYPTO message to show as its own. */
+	if (r < 0)
+		ERR_clear_error();
 	return r;
 }
 
