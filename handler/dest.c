@@ -15,25 +15,38 @@
 
 #define CERT_SUFFIX "-cert-v01@openssh.com"
 
+/* Without recursion: trying every split for every '*' in turn takes
+ * time exponential in the number of stars ("*a*a*a*a*a*a*b" against 100
+ * a's: a minute), and both sides come from the client.  Only the last '*'
+ * seen ever needs to take more: what the ones before it took, a later
+ * piece cannot give back (the classic greedy glob match).  At most
+ * strlen(s) restarts, each of at most strlen(p) steps. */
 bool dest_match_pattern(const char *s, const char *p)
 {
+	const char *star = NULL, *taken = NULL;
+
 	for (;;) {
-		if (*p == '\0')
-			return *s == '\0';
 		if (*p == '*') {
 			while (*p == '*')
 				p++;
 			if (*p == '\0')
 				return true;
-			for (; *s; s++)
-				if (dest_match_pattern(s, p))
-					return true;
-			return false;
+			star = p;  /* the pattern after the last '*' */
+			taken = s; /* where what that '*' takes ends, so far */
+			continue;
 		}
-		if (*s == '\0' || (*p != '?' && *p != *s))
+		if (*s == '\0')
+			return *p == '\0';
+		if (*p != '\0' && (*p == '?' || *p == *s)) {
+			s++;
+			p++;
+			continue;
+		}
+		if (!star)
 			return false;
-		s++;
-		p++;
+		/* The last '*' takes one more character. */
+		p = star;
+		s = ++taken;
 	}
 }
 

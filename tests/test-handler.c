@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "dest.h"
 #include "handler.h"
 #include "keystore.h"
 #include "agent.h"
@@ -347,4 +348,37 @@ Test(handler_sign_hash, ecdsa_ignores_flags)
 	cr_assert(eq(int, handler_sign_hash(SSHKEY_ECDSA_P256, SSH_AGENT_RSA_SHA2_512), TA_HASH_SHA256));
 	cr_assert(eq(int, handler_sign_hash(SSHKEY_ECDSA_P384, 0), TA_HASH_SHA384));
 	cr_assert(eq(int, handler_sign_hash(SSHKEY_ECDSA_P521, SSH_AGENT_RSA_SHA2_256), TA_HASH_SHA512));
+}
+
+Test(dest_match_pattern, wildcards_as_openssh)
+{
+	cr_assert(dest_match_pattern("host.example.com", "*.example.com"));
+	cr_assert(dest_match_pattern("alice", "a?i*e"));
+	cr_assert(dest_match_pattern("", "*"));
+	cr_assert(dest_match_pattern("abcabd", "*ab?"));
+	cr_assert(not(dest_match_pattern("example.com", "*.example.com")));
+	cr_assert(not(dest_match_pattern("alice", "alic")));
+	cr_assert(not(dest_match_pattern("", "?")));
+	cr_assert(not(dest_match_pattern("ab", "a*c")));
+}
+
+/* Both sides come from the client (a user name and a constraint's
+ * pattern; a hostname and a host certificate's principals): the
+ * recursive match took a minute for this, and hours with one more '*'. */
+Test(dest_match_pattern, many_stars_end_in_time, .timeout = 5)
+{
+	char s[4097], p[4097];
+
+	memset(s, 'a', sizeof(s) - 1);
+	s[sizeof(s) - 1] = '\0';
+	for (size_t i = 0; i + 2 < sizeof(p); i += 2) {
+		p[i] = '*';
+		p[i + 1] = 'a';
+	}
+	p[sizeof(p) - 3] = '*';
+	p[sizeof(p) - 2] = 'b';
+	p[sizeof(p) - 1] = '\0';
+	cr_assert(not(dest_match_pattern(s, p)));
+	cr_assert(not(dest_match_pattern(s, "*a*a*a*a*a*a*a*a*b")));
+	cr_assert(dest_match_pattern(s, "*a*a*a*a*a*a*a*a*a"));
 }
