@@ -126,9 +126,20 @@ static int record_id(const uint8_t *blob, size_t len, char id[65])
 	return 0;
 }
 
-/* with_key: the private key too (a TPM key file, which listing needs,
- * comes always; it is no secret without its TPM). */
-static int decode(const uint8_t *data, size_t len, bool with_key, struct added *ret)
+int added_encode(struct buf *b, const struct added *a)
+{
+	int r;
+
+	if ((r = buf_put_u32(b, ADDED_VERSION)) < 0 || (r = buf_put_u64(b, a->seq)) < 0 ||
+	    (r = buf_put_u32(b, a->flags)) < 0 || (r = buf_put_string(b, a->blob, a->blob_len)) < 0 ||
+	    (r = buf_put_cstring(b, a->comment)) < 0 ||
+	    (r = buf_put_string(b, a->dest, a->dest_len)) < 0 ||
+	    (r = buf_put_string(b, a->key, a->key_len)) < 0)
+		return r;
+	return 0;
+}
+
+int added_decode(const uint8_t *data, size_t len, bool with_key, struct added *ret)
 {
 	_cleanup_(buf_freep) struct buf *b = buf_from(data, len);
 	struct added a = { 0 };
@@ -173,7 +184,7 @@ static int get_by_id(struct handler_conn *c, const char *id, bool with_key,
 	r = cache_get(cache, CACHE_IDENTITY, id, &data, &len);
 	if (r < 0)
 		return r;
-	r = decode(data, len, with_key, ret);
+	r = added_decode(data, len, with_key, ret);
 	erase_and_free(data, len);
 	return r;
 }
@@ -204,7 +215,7 @@ int added_put(struct handler_conn *c, const uint8_t *blob, size_t blob_len,
 {
 	_cleanup_(buf_freep) struct buf *b = buf_new(CACHE_MAX_RECORD);
 	_cleanup_free_ char *label = NULL;
-	struct added old = { 0 };
+	struct added old = { 0 }, rec;
 	struct timespec ts;
 	struct cache *cache;
 	uint64_t seq;
@@ -230,10 +241,19 @@ int added_put(struct handler_conn *c, const uint8_t *blob, size_t blob_len,
 		clock_gettime(CLOCK_REALTIME, &ts);
 		seq = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	}
-	if ((r = buf_put_u32(b, ADDED_VERSION)) < 0 || (r = buf_put_u64(b, seq)) < 0 ||
-	    (r = buf_put_u32(b, flags)) < 0 || (r = buf_put_string(b, blob, blob_len)) < 0 ||
-	    (r = buf_put_cstring(b, comment)) < 0 || (r = buf_put_string(b, dest, dest_len)) < 0 ||
-	    (r = buf_put_string(b, key, key_len)) < 0)
+	rec = (struct added){
+		.seq = seq,
+		.blob = (uint8_t *)blob,
+		.blob_len = blob_len,
+		.key = (uint8_t *)key,
+		.key_len = key_len,
+		.comment = (char *)comment,
+		.dest = (uint8_t *)dest,
+		.dest_len = dest_len,
+		.flags = flags,
+	};
+	r = added_encode(b, &rec);
+	if (r < 0)
 		return r;
 	if (asprintf(&label, "ssh-tpm-agent: identity %s", comment) < 0)
 		return TA_ERR_NOMEM;

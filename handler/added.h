@@ -7,6 +7,7 @@
  * two identities, as in OpenSSH's agent). */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,13 @@ int added_parse_constraints(struct buf *req, unsigned *lifetime, uint32_t *flags
 			    const uint8_t **dest, size_t *dest_len);
 
 void added_clear(struct added *a);
+
+/* The record's bytes (version 3; see added.c) and back.  Decoding reads
+ * version 2 too, and the key only when with_key is set or the key is a
+ * TSS2 key file (ADDED_TPM): a listing reads past no secret.  *ret is
+ * cleared with added_clear(). */
+int added_encode(struct buf *b, const struct added *a);
+int added_decode(const uint8_t *data, size_t len, bool with_key, struct added *ret);
 
 /* Store (or replace, keeping its place in the list) an identity; lifetime
  * 0: until removed. */

@@ -134,6 +134,17 @@ int handler_keyctx_ids(struct handler_conn *c, const struct tpm_keyfile *k, char
 int handler_keyctx_get(struct handler_conn *c, const char *rid, struct tpm_saved_blob *ret);
 void handler_keyctx_put(struct handler_conn *c, const char *rid, const struct tpm_saved_blob *ctx);
 void handler_keyctx_drop(struct handler_conn *c, const char *rid);
+/* The tpm-context records' bytes, for tests and fuzzing: a saved
+ * context (keyctx.c: version, context) and a hierarchy key (hierarchy.c:
+ * version, the TPM's clock info, TPM2B_PUBLIC, context).  Parsing a
+ * hierarchy record made before now's reset, restart or clear is
+ * TA_ERR_KEY_NOT_FOUND; *ret is then a key of hierarchy h. */
+int handler_keyctx_record_encode(struct buf *b, const struct tpm_saved_blob *ctx);
+int handler_keyctx_record_parse(const uint8_t *data, size_t len, struct tpm_saved_blob *ret);
+int handler_hier_record_encode(struct buf *b, const struct tpm_clock *now,
+			       const struct tpm_keyfile *k);
+int handler_hier_record_parse(const uint8_t *data, size_t len, const struct tpm_clock *now,
+			      uint32_t h, struct tpm_keyfile **ret);
 
 /* The key dir's index file in our runtime directory (keydir.h), or NULL
  * when there is none to be had. */

@@ -40,22 +40,19 @@ static int record_id(const struct tpm *t, uint32_t h, bool rsa, char *out, size_
 	return 0;
 }
 
-static int record_get(struct cache *state, const char *id, const struct tpm_clock *now,
-		      uint32_t h, struct tpm_keyfile **ret)
+int handler_hier_record_parse(const uint8_t *data, size_t len, const struct tpm_clock *now,
+			      uint32_t h, struct tpm_keyfile **ret)
 {
 	_cleanup_(keyfile_freep) struct tpm_keyfile *k = NULL;
 	_cleanup_(buf_freep) struct buf *b = NULL;
-	uint8_t *data = NULL;
 	const uint8_t *pub, *ctx;
-	size_t len, pub_len, ctx_len;
+	size_t pub_len, ctx_len;
 	uint32_t version, reset, restart;
 	uint64_t clock;
 	int r;
 
-	r = cache_get(state, CACHE_TPM_CONTEXT, id, &data, &len);
-	if (r < 0)
-		return r;
-	/* A view of data: both go at the end. */
+	*ret = NULL;
+	/* A view of data. */
 	b = buf_from(data, len);
 	r = b ? 0 : TA_ERR_NOMEM;
 	if (r == 0 &&
@@ -81,8 +78,6 @@ static int record_get(struct cache *state, const char *id, const struct tpm_cloc
 			r = TA_ERR_NOMEM;
 		}
 	}
-	buf_free(TAKE_PTR(b));
-	erase_and_free(data, len);
 	if (r < 0)
 		return r;
 	k->hierarchy = true;
@@ -92,20 +87,46 @@ static int record_get(struct cache *state, const char *id, const struct tpm_cloc
 	return 0;
 }
 
-static void record_put(struct cache *state, const char *id, const struct tpm_clock *now,
-		       const struct tpm_keyfile *k, const char *label)
+static int record_get(struct cache *state, const char *id, const struct tpm_clock *now,
+		      uint32_t h, struct tpm_keyfile **ret)
 {
-	_cleanup_(buf_freep) struct buf *b = buf_new(CACHE_MAX_RECORD);
+	uint8_t *data = NULL;
+	size_t len;
+	int r;
+
+	r = cache_get(state, CACHE_TPM_CONTEXT, id, &data, &len);
+	if (r < 0)
+		return r;
+	r = handler_hier_record_parse(data, len, now, h, ret);
+	erase_and_free(data, len);
+	return r;
+}
+
+int handler_hier_record_encode(struct buf *b, const struct tpm_clock *now,
+			       const struct tpm_keyfile *k)
+{
 	uint8_t pub[sizeof(TPM2B_PUBLIC)];
 	size_t off = 0;
 	int r;
 
-	if (!b || mu_public_to_bytes(&k->pub, pub, sizeof(pub), &off) < 0)
-		return;
+	r = mu_public_to_bytes(&k->pub, pub, sizeof(pub), &off);
+	if (r < 0)
+		return r;
 	if ((r = buf_put_u32(b, HIER_RECORD_VERSION)) != 0 || (r = buf_put_u32(b, now->reset)) != 0 ||
 	    (r = buf_put_u32(b, now->restart)) != 0 || (r = buf_put_u64(b, now->clock)) != 0 ||
 	    (r = buf_put_string(b, pub, off)) != 0 ||
 	    (r = buf_put_string(b, k->ctx, k->ctx_len)) != 0)
+		return r;
+	return 0;
+}
+
+static void record_put(struct cache *state, const char *id, const struct tpm_clock *now,
+		       const struct tpm_keyfile *k, const char *label)
+{
+	_cleanup_(buf_freep) struct buf *b = buf_new(CACHE_MAX_RECORD);
+	int r;
+
+	if (!b || handler_hier_record_encode(b, now, k) != 0)
 		return;
 	r = cache_put(state, CACHE_TPM_CONTEXT, id, label, buf_ptr(b), buf_len(b), 0);
 	if (r < 0)

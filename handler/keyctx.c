@@ -59,23 +59,25 @@ int handler_keyctx_ids(struct handler_conn *c, const struct tpm_keyfile *k, char
 	return 0;
 }
 
-int handler_keyctx_get(struct handler_conn *c, const char *rid, struct tpm_saved_blob *ret)
+int handler_keyctx_record_encode(struct buf *b, const struct tpm_saved_blob *ctx)
+{
+	int r;
+
+	if ((r = buf_put_u32(b, KEYCTX_RECORD_VERSION)) != 0 ||
+	    (r = buf_put_string(b, ctx->blob, ctx->len)) != 0)
+		return r;
+	return 0;
+}
+
+int handler_keyctx_record_parse(const uint8_t *data, size_t len, struct tpm_saved_blob *ret)
 {
 	_cleanup_(buf_freep) struct buf *b = NULL;
-	struct cache *state;
 	const uint8_t *ctx;
-	uint8_t *data = NULL;
-	size_t len = 0, ctx_len;
+	size_t ctx_len;
 	uint32_t version;
 	int r;
 
 	*ret = (struct tpm_saved_blob){ 0 };
-	r = handler_conn_state(c, &state);
-	if (r < 0)
-		return r;
-	r = cache_get(state, CACHE_TPM_CONTEXT, rid, &data, &len);
-	if (r < 0)
-		return r;
 	b = buf_from(data, len);
 	r = b ? 0 : TA_ERR_NOMEM;
 	if (r == 0 && ((r = buf_get_u32(b, &version)) != 0 ||
@@ -88,7 +90,24 @@ int handler_keyctx_get(struct handler_conn *c, const char *rid, struct tpm_saved
 		memcpy(ret->blob, ctx, ctx_len);
 		ret->len = ctx_len;
 	}
-	buf_free(TAKE_PTR(b));
+	return r;
+}
+
+int handler_keyctx_get(struct handler_conn *c, const char *rid, struct tpm_saved_blob *ret)
+{
+	struct cache *state;
+	uint8_t *data = NULL;
+	size_t len = 0;
+	int r;
+
+	*ret = (struct tpm_saved_blob){ 0 };
+	r = handler_conn_state(c, &state);
+	if (r < 0)
+		return r;
+	r = cache_get(state, CACHE_TPM_CONTEXT, rid, &data, &len);
+	if (r < 0)
+		return r;
+	r = handler_keyctx_record_parse(data, len, ret);
 	erase_and_free(data, len);
 	return r;
 }
@@ -101,8 +120,7 @@ void handler_keyctx_put(struct handler_conn *c, const char *rid, const struct tp
 
 	if (!b || !ctx->blob || handler_conn_state(c, &state) < 0)
 		return;
-	if ((r = buf_put_u32(b, KEYCTX_RECORD_VERSION)) != 0 ||
-	    (r = buf_put_string(b, ctx->blob, ctx->len)) != 0)
+	if (handler_keyctx_record_encode(b, ctx) != 0)
 		return;
 	r = cache_put(state, CACHE_TPM_CONTEXT, rid, "ssh-tpm-agent: saved TPM context",
 		      buf_ptr(b), buf_len(b),
