@@ -106,11 +106,14 @@ void keyfile_free(struct tpm_keyfile *k)
 
 bool keyfile_policy_next(const struct tpm_keyfile *k, size_t *pos, struct tpm_policy_step *ret)
 {
-	const uint8_t *p = k->policy + *pos;
-	size_t left = k->policy_len - *pos;
-	size_t len;
+	const uint8_t *p;
+	size_t left, len;
 
-	if (!k->policy || left < 6)
+	if (!k->policy || *pos > k->policy_len)
+		return false;
+	p = k->policy + *pos;
+	left = k->policy_len - *pos;
+	if (left < 6)
 		return false;
 	len = (size_t)p[4] << 8 | p[5];
 	if (len > left - 6)
