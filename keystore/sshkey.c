@@ -407,21 +407,12 @@ int sshkey_blob_fingerprint(const uint8_t *blob, size_t len, char **ret)
 
 int sshkey_fingerprint(const struct sshkey *k, char **ret)
 {
-	_cleanup_free_ char *b64 = NULL;
-	uint8_t md[64];
-	char *s;
-	int r;
+	_cleanup_(buf_freep) struct buf *b = NULL;
+	int r = sshkey_blob(k, &b);
 
-	r = blob_sha256(k, md);
 	if (r < 0)
 		return r;
-	r = base64_encode(md, 32, false, &b64);
-	if (r < 0)
-		return r;
-	if (asprintf(&s, "SHA256:%s", b64) < 0)
-		return TA_ERR_NOMEM;
-	*ret = s;
-	return 0;
+	return sshkey_blob_fingerprint(buf_ptr(b), buf_len(b), ret);
 }
 
 /* The "drunken bishop" walk that ssh-keygen draws (OpenSSH's
