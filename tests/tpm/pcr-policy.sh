@@ -54,27 +54,7 @@ check "a PCR + PIN key signs" sign_ok "$A" keys/pcrpin.pub
 check "again (from its saved context)" sign_ok "$A" keys/pcr.pub
 
 # tpm2-tools: the same key and policy, its own session.
-python3 - keys/pcr.tpm t.pub t.priv <<'EOF'
-import base64, sys
-text = open(sys.argv[1]).read().split("\n")
-der = base64.b64decode("".join(l for l in text if l and not l.startswith("-----")))
-def tlv(b, i):
-    tag, n = b[i], b[i + 1]
-    i += 2
-    if n & 0x80:
-        k = n & 0x7f
-        n = int.from_bytes(b[i:i + k], "big")
-        i += k
-    return tag, b[i:i + n], i + n
-_, seq, _ = tlv(der, 0)
-i, octets = 0, []
-while i < len(seq):
-    tag, val, i = tlv(seq, i)
-    if tag == 0x04:
-        octets.append(val)
-open(sys.argv[2], "wb").write(octets[-2])
-open(sys.argv[3], "wb").write(octets[-1])
-EOF
+python3 "$TEST_LIB/tsskey.py" split keys/pcr.tpm t.pub t.priv
 (
 	tpm2_createprimary -Q -C o -G ecc256:aes128cfb -g sha256 \
 		-a 'restricted|decrypt|fixedtpm|fixedparent|sensitivedataorigin|userwithauth|noda' -c prim.ctx &&
@@ -121,20 +101,7 @@ check "... and signs with the new PIN" sign_ok "$WORK/o.sock" other/pcrpin.pub
 # A policy step we do not run (here TPM2_PolicySecret instead of
 # PolicyPCR): listed and printed, refused by name when signing.
 mkdir foreign
-make_foreign() { python3 - "$1" "$2" <<'EOF'
-import base64, sys
-text = open(sys.argv[1]).read().split("\n")
-der = bytearray(base64.b64decode("".join(l for l in text if l and not l.startswith("-----"))))
-i = der.find(bytes([0xa0, 0x04, 0x02, 0x02, 0x01, 0x7f]))
-assert i > 0
-der[i + 4:i + 6] = bytes([0x01, 0x51])
-b = base64.b64encode(bytes(der)).decode()
-with open(sys.argv[2], "w") as f:
-    f.write("-----BEGIN TSS2 PRIVATE KEY-----\n")
-    f.write("\n".join(b[k:k + 64] for k in range(0, len(b), 64)) + "\n")
-    f.write("-----END TSS2 PRIVATE KEY-----\n")
-EOF
-}
+make_foreign() { python3 "$TEST_LIB/tsskey.py" policy-cc "$1" "$2" 17f 151; }
 make_foreign keys/pcr.tpm foreign/secret.tpm
 make_foreign keys/pcrpin.tpm foreign/secretpin.tpm
 chmod 600 foreign/secret.tpm foreign/secretpin.tpm
@@ -164,27 +131,7 @@ out=$("$KEYGEN" -q -p -P '' -N added-pin -f noauth/k 2>&1 </dev/null)
 check_eq "keygen -p adding a passphrase to a PCR key without PolicyAuthValue: exit 1" 1 $?
 check_match "... says why" "does not include TPM2_PolicyAuthValue" "$out"
 check "... and leaves the file as it was" cmp noauth/k.tpm noauth/k.orig
-python3 - noauth/k.tpm n.pub n.priv <<'EOF2'
-import base64, sys
-text = open(sys.argv[1]).read().split("\n")
-der = base64.b64decode("".join(l for l in text if l and not l.startswith("-----")))
-def tlv(b, i):
-    tag, n = b[i], b[i + 1]
-    i += 2
-    if n & 0x80:
-        k = n & 0x7f
-        n = int.from_bytes(b[i:i + k], "big")
-        i += k
-    return tag, b[i:i + n], i + n
-_, seq, _ = tlv(der, 0)
-i, octets = 0, []
-while i < len(seq):
-    tag, val, i = tlv(seq, i)
-    if tag == 0x04:
-        octets.append(val)
-open(sys.argv[2], "wb").write(octets[-2])
-open(sys.argv[3], "wb").write(octets[-1])
-EOF2
+python3 "$TEST_LIB/tsskey.py" split noauth/k.tpm n.pub n.priv
 tpm2_flushcontext -t >/dev/null 2>&1
 (
 	tpm2_createprimary -Q -C o -G ecc256:aes128cfb -g sha256 \
@@ -195,23 +142,7 @@ tpm2_flushcontext -t >/dev/null 2>&1
 ) >changeauth.out 2>&1
 rc=$?; check_eq "tpm2_changeauth gives the PCR key an auth value" 0 $rc
 tpm2_flushcontext -t >/dev/null 2>&1
-python3 - noauth/k.tpm n.priv n2.priv <<'EOF2'
-import base64, sys
-text = open(sys.argv[1]).read().split("\n")
-der = bytearray(base64.b64decode("".join(l for l in text if l and not l.startswith("-----"))))
-old, new = open(sys.argv[2], "rb").read(), open(sys.argv[3], "rb").read()
-assert len(old) == len(new) and der.count(old) == 1
-i = der.find(old)
-der[i:i + len(old)] = new
-j = der.find(bytes([0xa0, 0x03, 0x01, 0x01, 0xff]))  # [0] emptyAuth TRUE
-assert j > 0
-der[j + 4] = 0x00
-b = base64.b64encode(bytes(der)).decode()
-with open(sys.argv[1], "w") as f:
-    f.write("-----BEGIN TSS2 PRIVATE KEY-----\n")
-    f.write("\n".join(b[k:k + 64] for k in range(0, len(b), 64)) + "\n")
-    f.write("-----END TSS2 PRIVATE KEY-----\n")
-EOF2
+python3 "$TEST_LIB/tsskey.py" swap-priv noauth/k.tpm n.priv n2.priv
 check_match "the key now says it has a passphrase (emptyAuth FALSE)" "BOOLEAN +:0 " \
 	"$(openssl asn1parse -in noauth/k.tpm | tr '\n' ' ')"
 answer unused-pin
@@ -226,44 +157,7 @@ check_eq "... and no passphrase asked for" 0 "$(askpass_calls)"
 # (1) -- no "boot state changed", which would send the user looking for
 # an update that never happened.
 mkdir badsel
-python3 - keys/pcr.tpm badsel/k.tpm <<'EOF2'
-import base64, sys
-def tlv(b, i):
-    tag, n = b[i], b[i + 1]
-    i += 2
-    if n & 0x80:
-        k = n & 0x7f
-        n = int.from_bytes(b[i:i + k], "big")
-        i += k
-    return tag, b[i:i + n], i + n
-def enc(tag, v):
-    n = len(v)
-    l = bytes([n]) if n < 0x80 else bytes([0x82]) + n.to_bytes(2, "big")
-    return bytes([tag]) + l + v
-text = open(sys.argv[1]).read().split("\n")
-der = base64.b64decode("".join(l for l in text if l and not l.startswith("-----")))
-_, seq, _ = tlv(der, 0)
-out, i = b"", 0
-while i < len(seq):
-    s = i
-    tag, val, i = tlv(seq, i)
-    if tag != 0xa1:
-        out += seq[s:i]
-        continue
-    _, steps, _ = tlv(val, 0)
-    _, step, _ = tlv(steps, 0)
-    _, a0, k = tlv(step, 0)
-    _, a1, _ = tlv(step, k)
-    _, body, _ = tlv(a1, 0)
-    assert body[:7] == bytes([0, 0, 0, 1, 0, 0x0b, 3])
-    body = body[:6] + bytes([4]) + body[7:10] + b"\0" + body[10:]
-    out += enc(0xa1, enc(0x30, enc(0x30, enc(0xa0, a0) + enc(0xa1, enc(0x04, body)))))
-b = base64.b64encode(enc(0x30, out)).decode()
-with open(sys.argv[2], "w") as f:
-    f.write("-----BEGIN TSS2 PRIVATE KEY-----\n")
-    f.write("\n".join(b[k:k + 64] for k in range(0, len(b), 64)) + "\n")
-    f.write("-----END TSS2 PRIVATE KEY-----\n")
-EOF2
+python3 "$TEST_LIB/tsskey.py" bad-selection keys/pcr.tpm badsel/k.tpm
 chmod 600 badsel/k.tpm
 cp keys/pcr.pub badsel/k.pub
 activate_pass "$WORK/b.sock" b.log --key-dir "$WORK/badsel" || exit 1
@@ -272,32 +166,7 @@ check_match "... and says the TPM refuses the selection" "policy step 1 \(TPM2_P
 if grep -aq "boot state changed" b.log; then fail "... not that the boot state changed" "$(grep -a 'boot state' b.log)"; else ok "... not that the boot state changed"; fi
 
 # The key file without its [1] policy: the TPM still wants one.
-python3 - keys/pcr.tpm foreign/nopolicy.tpm <<'EOF'
-import base64, sys
-text = open(sys.argv[1]).read().split("\n")
-der = base64.b64decode("".join(l for l in text if l and not l.startswith("-----")))
-def tlv(b, i):
-    start, tag, n = i, b[i], b[i + 1]
-    i += 2
-    if n & 0x80:
-        k = n & 0x7f
-        n = int.from_bytes(b[i:i + k], "big")
-        i += k
-    return tag, b[start:i + n], b[i:i + n], i + n
-_, _, seq, _ = tlv(der, 0)
-i, out = 0, b""
-while i < len(seq):
-    tag, whole, _, i = tlv(seq, i)
-    if tag != 0xa1:
-        out += whole
-n = len(out)
-hdr = bytes([0x30, n]) if n < 0x80 else bytes([0x30, 0x82, n >> 8, n & 0xff])
-b = base64.b64encode(hdr + out).decode()
-with open(sys.argv[2], "w") as f:
-    f.write("-----BEGIN TSS2 PRIVATE KEY-----\n")
-    f.write("\n".join(b[k:k + 64] for k in range(0, len(b), 64)) + "\n")
-    f.write("-----END TSS2 PRIVATE KEY-----\n")
-EOF
+python3 "$TEST_LIB/tsskey.py" drop-policy keys/pcr.tpm foreign/nopolicy.tpm
 chmod 600 foreign/nopolicy.tpm
 rm -f foreign/secret.tpm foreign/secretpin.tpm foreign/*.pub
 cp keys/pcr.pub foreign/nopolicy.pub
