@@ -3,12 +3,28 @@
 #include "cli.h"
 
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
 #include "log.h"
 #include "sysutil.h"
+
+void cli_exit_stdout(void)
+{
+	/* --help > /dev/full is a failure, as in coreutils. */
+	exit(fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1);
+}
+
+void cli_version(const char *program)
+{
+	if (strcmp(program, "ssh-tpm-agent") == 0)
+		printf("ssh-tpm-agent %s\n", TA_VERSION);
+	else
+		printf("%s (ssh-tpm-agent) %s\n", program, TA_VERSION);
+	cli_exit_stdout();
+}
 
 int cli_parse_seconds(const char *opt, const char *s, unsigned max, unsigned *ret)
 {

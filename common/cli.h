@@ -1,7 +1,26 @@
 /* SPDX-License-Identifier: MIT */
-/* cli.h - what every program's command line shares: numbers of seconds,
- * and the TPM owner password from the environment. */
+/* cli.h - what every program's command line shares: --help and
+ * --version, the exit code of a usage error, numbers of seconds, and the
+ * TPM owner password from the environment. */
 #pragma once
+
+#include <getopt.h>
+
+/* A command line we cannot act on (an unknown option, a missing or bad
+ * argument, modes that do not go together): exit 2, the message on
+ * stderr.  Failures while doing the work exit 1. */
+#define CLI_EXIT_USAGE 2
+
+enum { CLI_OPT_VERSION = 0x2000 };
+/* In every program's getopt_long table: -h/--help and --version. */
+#define CLI_COMMON_OPTIONS                                                     \
+	{ "help", no_argument, NULL, 'h' },                                    \
+	{ "version", no_argument, NULL, CLI_OPT_VERSION }
+
+/* --version: "PROGRAM (ssh-tpm-agent) VERSION" on stdout, exit 0. */
+__attribute__((noreturn)) void cli_version(const char *program);
+/* After --help's text: exit 0, or 1 when stdout could not take it. */
+__attribute__((noreturn)) void cli_exit_stdout(void);
 
 /* s as a number of seconds in 1 .. max (decimal digits, nothing else),
  * else a one-line error naming the option and -1. */

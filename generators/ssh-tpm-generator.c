@@ -123,11 +123,35 @@ int main(int argc, char **argv)
 	size_t n_wired = 0;
 	int r = 0;
 
+	if (argc == 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+		printf("usage: %s NORMAL_DIR [EARLY_DIR LATE_DIR]\n"
+		       "A systemd system generator: at boot, with a TPM 2.0 present, it orders\n"
+		       "the TPM host keys (ssh-tpm-genkeys.service) and the system agent socket\n"
+		       "(ssh-tpm-agent.socket) before sshd.  Off with %s=0 on the kernel\n"
+		       "command line or %s=no in %s.\n"
+		       "\n"
+		       "Options:\n"
+		       "  -h, --help     show this help\n"
+		       "  --version      show the version\n",
+		       GEN_NAME, GEN_CMDLINE_KEY, GEN_CONFIG_KEY, GEN_CONFIG_FILE);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("%s (ssh-tpm-agent) %s\n", GEN_NAME, TA_VERSION);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	/* Directories are absolute: anything else, an option above all, is
+	 * a usage error. */
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] == '-') {
+			gen_log("unknown option '%s' (see --help)", argv[i]);
+			return 2;
+		}
 	/* Like systemd's: one directory (all three the same) or three. */
 	if (argc != 2 && argc != 4) {
 		gen_log("expected one or three output directories (normal [early late]), got %d",
 			  argc - 1);
-		return 1;
+		return 2;
 	}
 	if (!root)
 		root = "";

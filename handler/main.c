@@ -92,25 +92,50 @@ static int add_fallback(const char *path)
 	return 0;
 }
 
-static void usage(FILE *f)
+static void usage(void)
 {
-	fprintf(f,
-		"usage: ssh-tpm-agent [-c | -s] [-D] [-d] [-o] [-l PATH] [-A SOCKET]... [--key-dir PATH]\n"
-		"                     [--no-load]\n"
-		"                     [--confirm-loaded]\n"
-		"                     [--no-cache | --cache keyring|secret]\n"
-		"                     [--cache-timeout SECONDS] [--prompt-timeout SECONDS]\n"
-		"                     [--tpm-timeout SECONDS] [--tcti CONF] [--swtpm]\n"
-		"                     [COMMAND [ARG...]]\n"
-		"       ssh-tpm-agent --print-socket\n"
-		"       ssh-tpm-agent --install-user-units\n"
-		"       ssh-tpm-agent --start-swtpm\n"
-		"Under systemd socket activation (Accept=yes or no) or inetd, the\n"
-		"connection or listening socket is taken from fd 3 or stdin.  Else,\n"
-		"without -l and outside a systemd service, it prints the shell lines\n"
-		"that set SSH_AUTH_SOCK (for eval; -c csh, -s sh) and goes to the\n"
-		"background (not with -D or -d); with COMMAND it runs COMMAND with\n"
-		"SSH_AUTH_SOCK set and ends with it, as ssh-agent does.\n");
+	printf("usage: ssh-tpm-agent [-c | -s] [-D] [-d] [-o] [-l PATH] [-A SOCKET]...\n"
+	       "                     [--key-dir PATH] [--no-load] [--confirm-loaded]\n"
+	       "                     [--hierarchy HIERARCHY] [--no-cache | --cache keyring|secret]\n"
+	       "                     [--cache-timeout SECONDS] [--prompt-timeout SECONDS]\n"
+	       "                     [--tcti CONF] [--swtpm] [--tpm-timeout SECONDS]\n"
+	       "                     [COMMAND [ARG...]]\n"
+	       "       ssh-tpm-agent --print-socket\n"
+	       "       ssh-tpm-agent --install-user-units\n"
+	       "       ssh-tpm-agent --start-swtpm [--swtpm]\n"
+	       "An ssh-agent for TPM 2.0 keys.  Under systemd socket activation or inetd\n"
+	       "it serves the socket it is given; else it prints the shell lines that set\n"
+	       "SSH_AUTH_SOCK and goes to the background, or runs COMMAND with them set.\n"
+	       "\n"
+	       "Options:\n"
+	       "  -l PATH                listen on PATH (default: $SSH_TPM_AUTH_SOCK, else\n"
+	       "                         $XDG_RUNTIME_DIR/ssh-tpm-agent.sock)\n"
+	       "  -A SOCKET              also offer the keys of the agent at SOCKET (repeatable)\n"
+	       "  -c                     csh lines for eval\n"
+	       "  -s                     sh lines for eval\n"
+	       "  -D                     stay in the foreground\n"
+	       "  -d                     stay in the foreground and log debug messages\n"
+	       "  -o, --owner-password   ask for the TPM owner password\n"
+	       "  --key-dir PATH         where the .tpm keys are (default ~/.ssh)\n"
+	       "  --no-load              offer no keys from the key dir, only added ones\n"
+	       "  --confirm-loaded       every use of a key-dir key must be confirmed\n"
+	       "  --hierarchy HIERARCHY  also offer the hierarchy's keys: owner, endorsement,\n"
+	       "                         null or platform\n"
+	       "  --no-cache             ask for passphrases every time\n"
+	       "  --cache keyring|secret where passphrases are kept (default keyring)\n"
+	       "  --cache-timeout SECONDS  how long (default %u)\n"
+	       "  --prompt-timeout SECONDS how long a passphrase prompt waits (default %u)\n"
+	       "  --tcti CONF            the TPM to use (default $SSH_TPM_AGENT_TCTI, else\n"
+	       "                         the kernel's resource manager)\n"
+	       "  --swtpm                use a software TPM (for trying out, not secure)\n"
+	       "  --tpm-timeout SECONDS  give up on a TPM that does not answer (default %u)\n"
+	       "  --print-socket         print the socket path and exit\n"
+	       "  --install-user-units   install the systemd user units into\n"
+	       "                         $XDG_CONFIG_HOME/systemd/user (~/.config/...)\n"
+	       "  --start-swtpm          start the --swtpm software TPM and exit\n"
+	       "  -h, --help             show this help\n"
+	       "  --version              show the version\n",
+	       CACHE_DEFAULT_TIMEOUT, HANDLER_DEFAULT_PROMPT_TIMEOUT, HANDLER_TPM_TIMEOUT);
 }
 
 static int parse_argv(int argc, char **argv)
@@ -118,7 +143,7 @@ static int parse_argv(int argc, char **argv)
 	enum { OPT_PRINT_SOCKET = 0x100, OPT_KEY_DIR, OPT_NO_LOAD, OPT_NO_CACHE,
 	       OPT_HIERARCHY, OPT_INSTALL_USER_UNITS,
 	       OPT_CACHE, OPT_CACHE_TIMEOUT, OPT_PROMPT_TIMEOUT, OPT_START_SWTPM,
-	       OPT_CONFIRM_LOADED, OPT_HELP };
+	       OPT_CONFIRM_LOADED };
 	static const struct option opts[] = {
 		{ "print-socket", no_argument, NULL, OPT_PRINT_SOCKET },
 		{ "key-dir", required_argument, NULL, OPT_KEY_DIR },
@@ -132,7 +157,7 @@ static int parse_argv(int argc, char **argv)
 		{ "install-user-units", no_argument, NULL, OPT_INSTALL_USER_UNITS },
 		{ "start-swtpm", no_argument, NULL, OPT_START_SWTPM },
 		{ "confirm-loaded", no_argument, NULL, OPT_CONFIRM_LOADED },
-		{ "help", no_argument, NULL, OPT_HELP },
+		CLI_COMMON_OPTIONS,
 		TPM_CLI_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -218,9 +243,10 @@ static int parse_argv(int argc, char **argv)
 			arg_no_load = true;
 			break;
 		case 'h':
-		case OPT_HELP:
-			usage(stdout);
-			exit(0);
+			usage();
+			cli_exit_stdout();
+		case CLI_OPT_VERSION:
+			cli_version("ssh-tpm-agent");
 		default:
 			if (tpm_cli_option(&arg_tpm, c, optarg, argv) < 0)
 				return -1;
@@ -455,11 +481,11 @@ int main(int argc, char **argv)
 	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
 
 	if (parse_argv(argc, argv) < 0)
-		return 1;
+		return CLI_EXIT_USAGE;
 	if (arg_command && (arg_install_user_units || arg_start_swtpm || arg_print_socket)) {
 		log_error("unexpected argument '%s' (a COMMAND runs only with the agent itself)",
 			  arg_command[0]);
-		return 1;
+		return CLI_EXIT_USAGE;
 	}
 	if (arg_install_user_units)
 		return install_user_units();

@@ -35,19 +35,27 @@ static bool arg_confirm;
 static unsigned arg_lifetime;
 static struct tpm_opts arg_tpm;
 
-static void usage(FILE *f)
+static void usage(void)
 {
-	fprintf(f, "usage: ssh-tpm-add [-c] [-t LIFE] [--tcti CONF] [--swtpm] [PATH...]\n"
-		   "Adds TPM keys (default ~/.ssh/id_ecdsa.tpm and ~/.ssh/id_rsa.tpm) to the\n"
-		   "agent at $SSH_TPM_AUTH_SOCK, else $SSH_AUTH_SOCK.\n"
-		   "  -c       every use must be confirmed (SSH_ASKPASS)\n"
-		   "  -t LIFE  the agent forgets the key after LIFE seconds\n");
+	printf("usage: ssh-tpm-add [-c] [-t LIFE] [--tcti CONF] [--swtpm] [--tpm-timeout SECONDS]\n"
+	       "                   [FILE...]\n"
+	       "Adds TPM keys (default ~/.ssh/id_ecdsa.tpm and ~/.ssh/id_rsa.tpm) to the\n"
+	       "agent at $SSH_TPM_AUTH_SOCK, else $SSH_AUTH_SOCK.\n"
+	       "\n"
+	       "Options:\n"
+	       "  -c                     every use must be confirmed (SSH_ASKPASS)\n"
+	       "  -t LIFE                the agent forgets the keys after LIFE seconds\n"
+	       "  --tcti CONF            the TPM that checks a passphrase\n"
+	       "  --swtpm                use a software TPM (for trying out, not secure)\n"
+	       "  --tpm-timeout SECONDS  give up on a TPM that does not answer\n"
+	       "  -h, --help             show this help\n"
+	       "  --version              show the version\n");
 }
 
 static int parse_argv(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
+		CLI_COMMON_OPTIONS,
 		TPM_CLI_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -64,8 +72,10 @@ static int parse_argv(int argc, char **argv)
 				return -1;
 			break;
 		case 'h':
-			usage(stdout);
-			exit(0);
+			usage();
+			cli_exit_stdout();
+		case CLI_OPT_VERSION:
+			cli_version("ssh-tpm-add");
 		default:
 			if (tpm_cli_option(&arg_tpm, c, optarg, argv) < 0)
 				return -1;
@@ -278,7 +288,7 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	first = parse_argv(argc, argv);
 	if (first < 0)
-		return 1;
+		return CLI_EXIT_USAGE;
 	if (cli_take_owner_password(&owner_pw) < 0)
 		return 1;
 	arg_tpm.owner_auth = owner_pw;

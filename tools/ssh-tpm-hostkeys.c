@@ -29,29 +29,33 @@ static const char *arg_prefix = "";
 static const char *arg_socket = SYSTEM_AGENT_SOCKET;
 static bool arg_install_units, arg_install_sshd;
 
-static void usage(FILE *f)
+static void usage(void)
 {
-	fprintf(f,
-		"usage: ssh-tpm-hostkeys [-f PREFIX]\n"
-		"       ssh-tpm-hostkeys --install-system-units [-f PREFIX]\n"
-		"       ssh-tpm-hostkeys --install-sshd-config [-f PREFIX] [-l SOCKET]\n"
-		"With no option, prints the TPM host keys' public keys.\n"
-		"  --install-system-units  the system units serving them, into %s\n"
-		"  --install-sshd-config   %s/%s for sshd\n"
-		"  -f PREFIX               read and write under PREFIX (PREFIX%s, ...)\n"
-		"  -l SOCKET               the agent socket sshd uses (default %s)\n",
-		SYSTEMD_SYSTEM_UNIT_DIR, SSHD_DROPIN_DIR, SSHD_DROPIN_NAME,
-		HOSTKEY_DIR, SYSTEM_AGENT_SOCKET);
+	printf("usage: ssh-tpm-hostkeys [-f PREFIX]\n"
+	       "       ssh-tpm-hostkeys --install-system-units [-f PREFIX]\n"
+	       "       ssh-tpm-hostkeys --install-sshd-config [-f PREFIX] [-l SOCKET]\n"
+	       "With no option, prints the TPM host keys' public keys.\n"
+	       "\n"
+	       "Options:\n"
+	       "  --install-system-units  install the system units serving them into\n"
+	       "                          %s\n"
+	       "  --install-sshd-config   write %s/%s for sshd\n"
+	       "  -f, --prefix PREFIX     read and write under PREFIX (PREFIX%s, ...)\n"
+	       "  -l SOCKET               the agent socket sshd uses (default %s)\n"
+	       "  -h, --help              show this help\n"
+	       "  --version               show the version\n",
+	       SYSTEMD_SYSTEM_UNIT_DIR, SSHD_DROPIN_DIR, SSHD_DROPIN_NAME, HOSTKEY_DIR,
+	       SYSTEM_AGENT_SOCKET);
 }
 
 static int parse_argv(int argc, char **argv)
 {
-	enum { OPT_INSTALL_UNITS = 0x100, OPT_INSTALL_SSHD, OPT_HELP };
+	enum { OPT_INSTALL_UNITS = 0x100, OPT_INSTALL_SSHD };
 	static const struct option opts[] = {
 		{ "install-system-units", no_argument, NULL, OPT_INSTALL_UNITS },
 		{ "install-sshd-config", no_argument, NULL, OPT_INSTALL_SSHD },
 		{ "prefix", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, OPT_HELP },
+		CLI_COMMON_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -80,9 +84,10 @@ static int parse_argv(int argc, char **argv)
 			arg_install_sshd = true;
 			break;
 		case 'h':
-		case OPT_HELP:
-			usage(stdout);
-			exit(0);
+			usage();
+			cli_exit_stdout();
+		case CLI_OPT_VERSION:
+			cli_version("ssh-tpm-hostkeys");
 		default:
 			log_getopt_error(c, argv);
 			return -1;
@@ -339,7 +344,7 @@ int main(int argc, char **argv)
 	/* Interrupted: no temporary files left in unit or config dirs. */
 	atomic_file_cleanup_on_signals();
 	if (parse_argv(argc, argv) < 0)
-		return 1;
+		return CLI_EXIT_USAGE;
 	if (arg_install_units)
 		return install_units();
 	if (arg_install_sshd)

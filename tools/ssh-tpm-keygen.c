@@ -21,21 +21,52 @@
 #include "sysutil.h"
 #include "tpm-cli.h"
 
-static void usage(FILE *f)
+static void usage(void)
 {
-	fprintf(f,
-		"usage: ssh-tpm-keygen [-q] [-o] [-t ecdsa|rsa] [-b bits] [-C comment] [-f file]\n"
-		"                      [-N new_passphrase] [--tcti CONF] [--swtpm]\n"
-		"                      [--parent-handle owner|endorsement|null|platform|0x81XXXXXX]\n"
-		"                      [--tpm-timeout SECONDS] [--pcrs [BANK:]PCR[,PCR...]]\n"
-		"       ssh-tpm-keygen -I|--import FILE [-f file] [-C comment] [-P passphrase]\n"
-		"                      [-N new_passphrase] [--parent-handle ...]\n"
-		"       ssh-tpm-keygen --wrap FILE --wrap-with PARENT.pem -f file [-C comment]\n"
-		"                      [-P passphrase] [-N new_passphrase] [--parent-handle ...]\n"
-		"       ssh-tpm-keygen -p [-f file] [-P old_passphrase] [-N new_passphrase]\n"
-		"       ssh-tpm-keygen -A [-f prefix] [--hierarchy owner|endorsement|null|platform]\n"
-		"       ssh-tpm-keygen --print-pubkey FILE\n"
-		"       ssh-tpm-keygen --supported\n");
+	printf("usage: ssh-tpm-keygen [-q] [-o] [-t ecdsa|rsa] [-b BITS] [-C COMMENT] [-f FILE]\n"
+	       "                      [-N NEW_PASSPHRASE] [--parent-handle PARENT]\n"
+	       "                      [--pcrs [BANK:]PCR[,PCR...]] [--tcti CONF] [--swtpm]\n"
+	       "                      [--tpm-timeout SECONDS]\n"
+	       "       ssh-tpm-keygen -I|--import FILE [-f FILE] [-C COMMENT] [-P PASSPHRASE]\n"
+	       "                      [-N NEW_PASSPHRASE] [--parent-handle PARENT]\n"
+	       "       ssh-tpm-keygen --wrap FILE --wrap-with PARENT.pem -f FILE [-C COMMENT]\n"
+	       "                      [-P PASSPHRASE] [-N NEW_PASSPHRASE] [--parent-handle PARENT]\n"
+	       "       ssh-tpm-keygen -p [-f FILE] [-P OLD_PASSPHRASE] [-N NEW_PASSPHRASE]\n"
+	       "       ssh-tpm-keygen -A [-f PREFIX] [--hierarchy HIERARCHY]\n"
+	       "       ssh-tpm-keygen --print-pubkey FILE\n"
+	       "       ssh-tpm-keygen --supported\n"
+	       "Creates SSH keys wrapped by the TPM (FILE.tpm, FILE.pub).\n"
+	       "\n"
+	       "Options:\n"
+	       "  -t ecdsa|rsa           the key type (default ecdsa)\n"
+	       "  -b BITS                key size: 256, 384 or 521 (ecdsa); 2048 or more as\n"
+	       "                         the TPM supports (rsa)\n"
+	       "  -C COMMENT             the key's comment (default user@host)\n"
+	       "  -f FILE                the key file (default ~/.ssh/id_TYPE); with -A, a\n"
+	       "                         prefix for /etc/ssh\n"
+	       "  -N NEW_PASSPHRASE      the new passphrase ('' for none)\n"
+	       "  -P PASSPHRASE          the old passphrase (-p, --import, --wrap)\n"
+	       "  -p                     change the passphrase of FILE\n"
+	       "  -A                     create the missing host keys in /etc/ssh\n"
+	       "  -I, --import FILE      wrap an existing OpenSSH or PEM private key with\n"
+	       "                         this TPM\n"
+	       "  --wrap FILE            wrap FILE for another machine's TPM, whose parent\n"
+	       "                         key --wrap-with names\n"
+	       "  --wrap-with PARENT.pem the other TPM's parent public key (PEM)\n"
+	       "  --parent-handle PARENT owner, endorsement, null, platform or a\n"
+	       "                         persistent handle 0x81XXXXXX (default owner)\n"
+	       "  --hierarchy HIERARCHY  with -A: the public keys of the hierarchy's keys\n"
+	       "  --pcrs [BANK:]PCR,...  seal the key to these PCRs' current values\n"
+	       "  --print-pubkey FILE    print the public key of FILE\n"
+	       "  --supported            list the key types and sizes the TPM supports\n"
+	       "  -o, --owner-password   ask for the TPM owner password\n"
+	       "  -q                     quiet\n"
+	       "  -d                     log debug messages\n"
+	       "  --tcti CONF            the TPM to use\n"
+	       "  --swtpm                use a software TPM (for trying out, not secure)\n"
+	       "  --tpm-timeout SECONDS  give up on a TPM that does not answer\n"
+	       "  -h, --help             show this help\n"
+	       "  --version              show the version\n");
 }
 
 /* --parent-handle: a hierarchy (its primary is made from the SRK
@@ -61,7 +92,7 @@ static int parse_parent(const char *s, uint32_t *ret)
 
 static int parse_argv(int argc, char **argv, struct keygen_args *a)
 {
-	enum { OPT_PRINT_PUBKEY = 0x100, OPT_SUPPORTED, OPT_PARENT_HANDLE, OPT_HELP, OPT_WRAP,
+	enum { OPT_PRINT_PUBKEY = 0x100, OPT_SUPPORTED, OPT_PARENT_HANDLE, OPT_WRAP,
 	       OPT_WRAP_WITH, OPT_HIERARCHY, OPT_PCRS };
 	static const struct option opts[] = {
 		{ "parent-handle", required_argument, NULL, OPT_PARENT_HANDLE },
@@ -73,7 +104,7 @@ static int parse_argv(int argc, char **argv, struct keygen_args *a)
 		{ "print-pubkey", required_argument, NULL, OPT_PRINT_PUBKEY },
 		{ "supported", no_argument, NULL, OPT_SUPPORTED },
 		{ "owner-password", no_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, OPT_HELP },
+		CLI_COMMON_OPTIONS,
 		TPM_CLI_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -166,9 +197,10 @@ static int parse_argv(int argc, char **argv, struct keygen_args *a)
 				return -1;
 			break;
 		case 'h':
-		case OPT_HELP:
-			usage(stdout);
-			exit(0);
+			usage();
+			cli_exit_stdout();
+		case CLI_OPT_VERSION:
+			cli_version("ssh-tpm-keygen");
 		default:
 			if (tpm_cli_option(&a->tpm, c, optarg, argv) < 0)
 				return -1;
@@ -207,29 +239,29 @@ int main(int argc, char **argv)
 	if (parse_argv(argc, argv, &a) < 0) {
 		secret_free(a.new_passphrase);
 		secret_free(a.old_passphrase);
-		return 1;
+		return CLI_EXIT_USAGE;
 	}
 	if (cli_take_owner_password(&owner_pw) < 0)
 		return 1;
 	a.tpm.owner_auth = owner_pw;
 	if (a.host_keys + a.change + a.supported + !!a.print_pubkey + !!a.import + !!a.wrap > 1) {
 		log_error("-A, -p, --import, --wrap, --supported and --print-pubkey are separate modes: give one");
-		return 1;
+		return CLI_EXIT_USAGE;
 	}
 	if (a.hierarchy && !a.host_keys) {
 		log_error("--hierarchy goes with -A (host keys): the agent's --hierarchy offers these keys to clients");
-		return 1;
+		return CLI_EXIT_USAGE;
 	}
 	if (a.with_pcrs && (a.host_keys || a.change || a.supported || a.print_pubkey || a.import ||
 			    a.wrap)) {
 		/* A wrapped or imported key's policy is set where it is made:
 		 * another machine cannot know this one's PCRs. */
 		log_error("--pcrs goes with creating a key (not with -A, -p, --import, --wrap, --supported or --print-pubkey)");
-		return 1;
+		return CLI_EXIT_USAGE;
 	}
 	if (a.wrap_with && !a.wrap) {
 		log_error("--wrap-with needs --wrap FILE: the key to wrap");
-		return 1;
+		return CLI_EXIT_USAGE;
 	}
 	mode = a.print_pubkey ? 0 : a.supported ? 1 : a.change ? 2 : a.host_keys ? 4 : a.import ? 5
 	       : a.wrap ? 6 : 3;

@@ -177,8 +177,8 @@ for args in "" "a b"; do
 	# shellcheck disable=SC2086
 	err=$(SSH_TPM_GENERATOR_ROOT=$DEB "$GEN" $args 2>&1)
 	rc=$?
-	check_match "wrong number of dirs ($args): fails with a message" \
-		"^1:ssh-tpm-generator: expected one or three output directories" "$rc:$err"
+	check_match "wrong number of dirs ($args): usage error (exit 2) with a message" \
+		"^2:ssh-tpm-generator: expected one or three output directories" "$rc:$err"
 done
 
 # Something else in its place: an error naming it, the rest still written.
