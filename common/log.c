@@ -73,7 +73,9 @@ void log_msg_r(enum log_level l, int r, const char *func, const char *fmt, ...)
 void log_getopt_error(int c, char **argv)
 {
 	char shortopt[3] = { '-', (char)optopt, '\0' };
-	const char *opt = optopt ? shortopt : argv[optind - 1];
+	/* optopt is the short option's letter, or a long option's value
+	 * (outside the letters), or 0 for an unknown long option. */
+	const char *opt = optopt > ' ' && optopt < 0x7f ? shortopt : argv[optind - 1];
 
 	if (c == ':')
 		log_error("option '%s' needs an argument (see --help)", opt);
