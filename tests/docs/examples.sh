@@ -5,7 +5,8 @@
 # every man page's EXAMPLES and of README.md's console blocks exits 0 and
 # prints the output shown.  Each page gets what a reader's machine has:
 # the programs installed at their real paths, its own swtpm as "the TPM"
-# (SSH_TPM_AGENT_TCTI), a fresh HOME, a private writable /etc and install
+# (SSH_TPM_AGENT_TCTI), its own passphrase and key cache in the kernel
+# keyring (SSH_TPM_AGENT_KEYRING), a fresh HOME, a private writable /etc and install
 # prefix (the page may install units or write /etc/ssh), private /run and
 # /var/tmp, and its own PID namespace: whatever an example starts dies
 # with the page.
@@ -64,6 +65,9 @@ for page in $PAGES; do
 	home=$WORK/home$n
 	runtime=$WORK/run$n
 	mkdir -m 0700 "$home" "$runtime"
+	# Keys an example adds live in the kernel keyring, which every process
+	# of the uid shares: each page gets its own, unlinked after it.
+	export SSH_TPM_AGENT_KEYRING="ta-doc-$$-$n"
 	echo "# $page"
 	(cd "$home" && env -u SSH_AUTH_SOCK -u SSH_AGENT_PID -u SSH_TPM_AUTH_SOCK -u DISPLAY \
 		HOME="$home" USER=root LOGNAME=root SHELL=/bin/sh XDG_RUNTIME_DIR="$runtime" \
@@ -77,6 +81,7 @@ for page in $PAGES; do
 		fail "$page" "the runner printed no result"
 	fi
 	swtpm_cleanup
+	kr=$(keyctl search @u keyring "$SSH_TPM_AGENT_KEYRING" 2>/dev/null) && keyctl unlink "$kr" @u >/dev/null
 	umount /etc "$INSTALL_PREFIX" "$WORK"/ovl.*
 	rmdir "$WORK"/ovl.*
 done
