@@ -93,9 +93,9 @@ check_eq "immediate EOF: next client served" "$(ssh-keygen -l -f keys/k.pub)" "$
 
 # -A with an unset SSH_AUTH_SOCK, or a path no socket can have: refused.
 out=$("$AGENT" -D -l "$WORK/never.sock" -A "" 2>&1)
-check_match "-A '': exit 1, says why" "^1:.*-A '': no socket path" "$?:$out"
+check_match "-A '': a usage error (exit 2), says why" "^2:.*-A '': no socket path" "$?:$out"
 out=$("$AGENT" -D -l "$WORK/never.sock" -A "/$(printf '%0120d' 0)" 2>&1)
-check_match "-A too long: exit 1, says why" "^1:.*longer than a socket path" "$?:$out"
+check_match "-A too long: a usage error (exit 2), says why" "^2:.*longer than a socket path" "$?:$out"
 check_eq "-A refused: no socket made" "no" "$([ -e "$WORK/never.sock" ] && echo yes || echo no)"
 out=$("$AGENT" --bogus 2>&1)
 check_match "unknown option" "unknown option '--bogus'" "$out"
