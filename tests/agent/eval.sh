@@ -108,5 +108,5 @@ i=0
 while [ -e "$WORK/rt/ssh-tpm-agent.sock" ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done
 check "... and no agent or socket left" test ! -e "$WORK/rt/ssh-tpm-agent.sock"
 out=$("$AGENT" --print-socket extra 2>&1)
-check_match "an operand with --print-socket is refused" "^1:.*unexpected argument 'extra'" "$?:$out"
+check_match "an operand with --print-socket is a usage error (exit 2)" "^2:.*unexpected argument 'extra'" "$?:$out"
 finish

@@ -43,7 +43,7 @@ check "started within 5 s" test $(( $(date +%s) - start )) -le 5
 
 # -l '': bind() would make an abstract socket anyone can reach.
 out=$(timeout 10 "$AGENT" -l '' --key-dir "$WORK/keys" 2>&1)
-check_eq "-l '': exit 1" 1 "$?"
+check_eq "-l '': a usage error (exit 2)" 2 "$?"
 check_match "-l '': says why" "invalid -l '': the socket path is empty" "$out"
 out=$(SSH_TPM_AUTH_SOCK= XDG_RUNTIME_DIR=$WORK/run timeout 10 "$AGENT" --print-socket 2>&1)
 check_eq "empty SSH_TPM_AUTH_SOCK counts as unset" "$WORK/run/ssh-tpm-agent.sock" "$out"

@@ -25,7 +25,7 @@ set_boot "$boot_a" || exit 1
 # Bad --pcrs values: clear errors, no files.
 for bad in 24 7,7 sha3:7 '' 7, abc; do
 	out=$("$KEYGEN" -q --pcrs "$bad" -N '' -f "keys/bad" 2>&1 </dev/null)
-	check_eq "--pcrs '$bad': exit 1" 1 $?
+	check_eq "--pcrs '$bad': a usage error (exit 2)" 2 $?
 	check_match "--pcrs '$bad': says what is expected" "invalid --pcrs '$bad': expected PCR numbers 0-23" "$out"
 done
 check "bad --pcrs: no key written" test ! -e keys/bad.tpm

@@ -64,7 +64,7 @@ tpm2_evictcontrol -Q -C o -c 0x81000001 >/dev/null 2>&1
 check_fails "... and not once that handle is gone (it was the parent)" sign_ok "$WORK/a.sock" keys/p-persist.pub
 for bad in 0x40000001 0x80000001 junk 0x81000000000 ""; do
 	out=$("$KEYGEN" -q -N '' --parent-handle "$bad" -f keys/never 2>&1)
-	check_match "--parent-handle '$bad': refused, says why" "^1:.*invalid --parent-handle" "$?:$out"
+	check_match "--parent-handle '$bad': a usage error (exit 2), says why" "^2:.*invalid --parent-handle" "$?:$out"
 done
 check "... no key written" test ! -e keys/never.tpm
 finish
