@@ -16,6 +16,7 @@ openssh-client openssh-server gpg-agent softhsm2
 openssl systemd keyutils dbus dbus-bin dbus-daemon gnome-keyring libsecret-tools
 util-linux iproute2 procps valgrind python3
 clang libclang-rt-14-dev
+mandoc man-db
 "
 
 missing=""
