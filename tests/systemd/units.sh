@@ -26,6 +26,9 @@ USER_UNITS="ssh-tpm-agent.socket ssh-tpm-agent@.service ssh-tpm-swtpm.service"
 		man8/ssh-tpm-generator.8; do
 		echo "$MAN_DIR/$m"
 	done
+	[ "$BASH_COMPLETION_DIR" = no ] ||
+		for b in ssh-tpm-add ssh-tpm-agent ssh-tpm-hostkeys ssh-tpm-keygen; do echo "$BASH_COMPLETION_DIR/$b"; done
+	[ "$ZSH_COMPLETION_DIR" = no ] || echo "$ZSH_COMPLETION_DIR/_ssh-tpm-agent"
 } | sort > expected.list
 (cd "$DEST" && find . -type f -o -type l) | sed 's|^\.||' | sort > installed.list
 check "meson install (DESTDIR) writes exactly our files" diff -u expected.list installed.list
@@ -40,6 +43,9 @@ if meson setup "$WORK/b2" "$SRC_DIR" --prefix=/opt/ta-test -Dtests=false >"$WORK
 	meson introspect "$WORK/b2" --installed > installed.json
 	for f in lib/systemd/system/ssh-tpm-agent.socket lib/systemd/user/ssh-tpm-agent.socket \
 		lib/systemd/system-generators/ssh-tpm-generator lib/tmpfiles.d/ssh-tpm-agent.conf; do
+		check_match "--prefix=/opt/ta-test installs /opt/ta-test/$f" "\"/opt/ta-test/$f\"" "$(cat installed.json)"
+	done
+	for f in share/bash-completion/completions/ssh-tpm-agent share/zsh/site-functions/_ssh-tpm-agent; do
 		check_match "--prefix=/opt/ta-test installs /opt/ta-test/$f" "\"/opt/ta-test/$f\"" "$(cat installed.json)"
 	done
 	check_match "--prefix units name /opt/ta-test/bin" "ExecStart=/opt/ta-test/bin/ssh-tpm-agent" \
