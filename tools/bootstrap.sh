@@ -15,6 +15,7 @@ libtss2-tcti-tabrmd0
 openssh-client openssh-server gpg-agent softhsm2
 openssl systemd keyutils dbus dbus-bin dbus-daemon gnome-keyring libsecret-tools
 util-linux iproute2 procps valgrind python3
+bash-completion zsh
 clang libclang-rt-14-dev
 mandoc man-db
 "
