@@ -17,7 +17,7 @@ openssl systemd keyutils dbus dbus-bin dbus-daemon gnome-keyring libsecret-tools
 util-linux iproute2 procps valgrind python3
 bash-completion zsh
 clang libclang-rt-14-dev
-mandoc man-db
+mandoc man-db manpages
 "
 
 missing=""
