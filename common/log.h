@@ -3,6 +3,9 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stdbool.h>
+
+struct iovec;
 
 enum log_level {
 	LOG_LEVEL_ERROR,
@@ -15,6 +18,16 @@ void log_setup(const char *progname, enum log_level max);
 enum log_level log_get_max(void);
 /* The program name messages start with. */
 const char *log_progname_get(void);
+/* For a process that went to the background (its stderr is /dev/null):
+ * messages go to the journal when its socket is there, else to syslog
+ * (LOG_AUTH, as ssh-agent's do).  Forked children inherit it. */
+void log_to_background(void);
+/* Messages go to the journal (log_to_background found it). */
+bool log_to_journal(void);
+/* sd_journal_sendv(iov, n) through libsystemd, dlopen()ed on first use:
+ * 0, TA_ERR_UNSUPPORTED when libsystemd is not there, TA_ERR_SYSTEM when
+ * the journal refused. */
+int log_journal_sendv(const struct iovec *iov, int n);
 
 void log_msg(enum log_level l, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -4,12 +4,12 @@
  * (user, and the host key of the session bound to the connection), and
  * how it ended.  Never the signed data, never a secret.
  *
- * Under the journal (JOURNAL_STREAM naming our stderr, systemd.exec(5))
- * the line goes through sd_journal_sendv with its fields as journal
- * fields, so `journalctl SSH_TPM_KEY_FP=SHA256:...` lists a key's uses;
+ * Under the journal (JOURNAL_STREAM naming our stderr, systemd.exec(5),
+ * or an agent gone to the background where the journal runs: log.c's
+ * log_to_background) the line goes through sd_journal_sendv with its
+ * fields as journal fields, so `journalctl SSH_TPM_KEY_FP=SHA256:...` lists a key's uses;
  * libsystemd is dlopen()ed then only (a handler elsewhere never maps
  * it).  Otherwise it is one plain stderr line at info level. */
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -96,23 +96,6 @@ static bool field(char **slot, const char *fmt, ...)
 	return k >= 0;
 }
 
-typedef int (*sd_journal_sendv_fn)(const struct iovec *iov, int n);
-
-static sd_journal_sendv_fn journal_sendv(void)
-{
-	static sd_journal_sendv_fn fn;
-	void *dl, *f;
-
-	if (fn)
-		return fn;
-	dl = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
-	f = dl ? dlsym(dl, "sd_journal_sendv") : NULL;
-	/* POSIX: object and function pointers have the same size. */
-	if (f)
-		memcpy(&fn, &f, sizeof(f));
-	return fn;
-}
-
 #define AUDIT_FIELDS 14
 
 void handler_audit_sign(struct handler_conn *c, const struct handler_audit *a, int result)
@@ -122,7 +105,7 @@ void handler_audit_sign(struct handler_conn *c, const struct handler_audit *a, i
 	char *fields[AUDIT_FIELDS] = { 0 };
 	struct iovec iov[AUDIT_FIELDS];
 	const char *exe = handler_peer_exe(c), *res = result < 0 ? ta_strerror(result) : "ok";
-	sd_journal_sendv_fn send;
+	bool journal;
 	size_t n = 0;
 	bool ok;
 	int k;
@@ -143,8 +126,8 @@ void handler_audit_sign(struct handler_conn *c, const struct handler_audit *a, i
 		msg = NULL;
 		return;
 	}
-	send = stderr_is_journal() ? journal_sendv() : NULL;
-	if (!send) {
+	journal = stderr_is_journal() || log_to_journal();
+	if (!journal) {
 		log_info("%s", msg);
 		return;
 	}
@@ -164,8 +147,8 @@ void handler_audit_sign(struct handler_conn *c, const struct handler_audit *a, i
 		iov[i].iov_base = fields[i];
 		iov[i].iov_len = fields[i] ? strlen(fields[i]) : 0;
 	}
-	if (!ok || send(iov, (int)n) < 0)
-		log_info("%s", msg); /* the journal refused it: stderr still has it */
+	if (!ok || log_journal_sendv(iov, (int)n) < 0)
+		log_info("%s", msg); /* the journal refused it: stderr or syslog has it */
 	for (size_t i = 0; i < n; i++)
 		free(fields[i]);
 }

@@ -182,8 +182,12 @@ void listen_path_remove(struct listen_path *lp)
 	/* Only the socket we made: not whatever the name leads to now. */
 	if (lstat(lp->path, &st) == 0 && st.st_dev == lp->dev && st.st_ino == lp->ino)
 		unlink(lp->path);
+	if (lp->dir)
+		(void)rmdir(lp->dir); /* only when empty: nothing else goes */
 	free(lp->path);
 	lp->path = NULL;
+	free(lp->dir);
+	lp->dir = NULL;
 }
 
 int listen_create(const char *path, int *ret_fd, struct listen_path *ret_lp)

@@ -14,9 +14,11 @@ struct listen_path {
 	char *path;
 	dev_t dev; /* the socket file we made */
 	ino_t ino;
+	char *dir; /* a directory made for it alone, removed with it; or NULL */
 };
 int listen_create(const char *path, int *ret_fd, struct listen_path *ret_lp);
-/* Remove the socket file we made, if it is still ours; frees the path. */
+/* Remove the socket file we made, if it is still ours, and its own
+ * directory when it has one (emptied of it); frees the path. */
 void listen_path_remove(struct listen_path *lp);
 
 /* Accept connections on fd and fork one handler per connection until

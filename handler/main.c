@@ -362,6 +362,45 @@ static int start_swtpm(void)
 	return 0;
 }
 
+/* With COMMAND and no socket named (-l, $SSH_TPM_AUTH_SOCK): a socket of
+ * this agent's own, DIR/agent.sock in a new 0700 directory in
+ * $XDG_RUNTIME_DIR (else ~/.ssh/agent), as ssh-agent makes one per
+ * COMMAND: it never meets the user's socket unit or an agent that is
+ * still ending on the default path.  The directory goes with the socket. */
+static int command_socket_path(char **ret, char **ret_dir)
+{
+	_cleanup_free_ char *base = NULL, *dir = NULL;
+	char *p;
+
+	*ret = *ret_dir = NULL;
+	if (xdg_runtime_dir_usable())
+		base = strdup(getenv("XDG_RUNTIME_DIR"));
+	else if (asprintf(&base, "%s/.ssh/agent", home_dir()) < 0)
+		base = NULL;
+	if (!base)
+		return TA_ERR_NOMEM;
+	if (!xdg_runtime_dir_usable() && make_private_socket_dir(base) < 0) {
+		log_error("cannot use %s for the agent's socket (see above); give one with -l", base);
+		return TA_ERR_SYSTEM;
+	}
+	if (asprintf(&dir, "%s/ssh-tpm-agent.XXXXXX", base) < 0) {
+		dir = NULL;
+		return TA_ERR_NOMEM;
+	}
+	if (!mkdtemp(dir)) {
+		log_error("cannot make a directory for the agent's socket in %s: %s", base,
+			  strerror(errno));
+		return TA_ERR_SYSTEM;
+	}
+	if (asprintf(&p, "%s/agent.sock", dir) < 0) {
+		(void)rmdir(dir);
+		return TA_ERR_NOMEM;
+	}
+	*ret = p;
+	*ret_dir = TAKE_PTR(dir);
+	return 0;
+}
+
 /* ssh-agent's lines for eval: csh's with -c or a csh $SHELL, sh's else. */
 static void print_env_lines(const char *sock, pid_t pid)
 {
@@ -405,9 +444,14 @@ static int run_command(int fd, struct listen_path *lp, const struct handler_conf
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != parent)
 			raise(SIGTERM);
-		/* COMMAND keeps the terminal; errors still reach stderr. */
+		/* COMMAND keeps the terminal: the agent's messages (the
+		 * audit lines among them) go to the journal or syslog, as
+		 * ssh-agent's do, not between COMMAND's lines -- unless -D
+		 * or -d asks for them there. */
 		if (stdio_to_null(1u << 0 | 1u << 1) < 0)
 			_exit(1);
+		if (!arg_foreground) /* -D, -d: on stderr after all */
+			log_to_background();
 		_exit(listen_loop(fd, lp, cfg) < 0 ? 1 : 0);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -417,9 +461,11 @@ static int run_command(int fd, struct listen_path *lp, const struct handler_conf
 		kill(pid, SIGTERM);
 		return 1;
 	}
-	/* The child owns the socket (and removes it). */
+	/* The child owns the socket (and removes it, with its directory). */
 	free(lp->path);
 	lp->path = NULL;
+	free(lp->dir);
+	lp->dir = NULL;
 	execvp(arg_command[0], arg_command);
 	r = errno;
 	log_error("%s: %s", arg_command[0], strerror(r));
@@ -464,7 +510,7 @@ static bool fd_is_socket(int fd, bool *ret_listening)
 
 int main(int argc, char **argv)
 {
-	_cleanup_free_ char *path = NULL, *private_dir = NULL;
+	_cleanup_free_ char *path = NULL, *private_dir = NULL, *command_dir = NULL;
 	_cleanup_(secret_freep) char *owner_pw = NULL;
 	struct handler_config cfg = { 0 };
 	struct listen_path lp = { 0 };
@@ -581,15 +627,25 @@ int main(int argc, char **argv)
 		cfg.tpm.owner_auth = owner_pw;
 		cfg.ask_owner = false;
 	}
-	if (socket_path(&path, &private_dir) < 0)
-		return 1;
-	if (private_dir && make_private_socket_dir(private_dir) < 0) {
-		log_error("cannot use %s for the agent's socket (see above); give one with -l", private_dir);
-		return 1;
+	if (arg_command && !arg_socket && !(getenv("SSH_TPM_AUTH_SOCK") && *getenv("SSH_TPM_AUTH_SOCK"))) {
+		if (command_socket_path(&path, &command_dir) < 0)
+			return 1;
+	} else {
+		if (socket_path(&path, &private_dir) < 0)
+			return 1;
+		if (private_dir && make_private_socket_dir(private_dir) < 0) {
+			log_error("cannot use %s for the agent's socket (see above); give one with -l",
+				  private_dir);
+			return 1;
+		}
 	}
 	r = listen_create(path, &fd, &lp);
-	if (r < 0)
+	if (r < 0) {
+		if (command_dir)
+			(void)rmdir(command_dir);
 		return 1;
+	}
+	lp.dir = TAKE_PTR(command_dir);
 	if (arg_command)
 		return run_command(fd, &lp, &cfg);
 	/* Started by hand (not by -l's user, not by a systemd service):
@@ -614,6 +670,8 @@ int main(int argc, char **argv)
 			setsid();
 			if (stdio_to_null(STDIO_ALL) < 0)
 				_exit(1);
+			/* No stderr: the journal, else syslog. */
+			log_to_background();
 		}
 	}
 	r = listen_loop(fd, &lp, &cfg);

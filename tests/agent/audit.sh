@@ -81,6 +81,16 @@ check_match "the login's audit line names the SSH user and the host key" \
 # Under the journal: a real systemd-journald in a mount namespace of its
 # own, the agent's stderr a journal stream with JOURNAL_STREAM naming it
 # (as systemd sets it for a service).
+cat > sign.py <<'PY'
+import base64, socket, struct, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+blob = base64.b64decode(open(sys.argv[2]).read().split()[1])
+st = lambda b: struct.pack(">I", len(b)) + b
+s.sendall(st(b"\x0d" + st(blob) + st(sys.argv[3].encode()) + struct.pack(">I", 0)))
+n = struct.unpack(">I", s.recv(4, socket.MSG_WAITALL))[0]
+print(s.recv(n, socket.MSG_WAITALL)[0])
+PY
 cat > journal.sh <<'EOF'
 set -u
 mount -t tmpfs -o mode=0755 tmpfs /run || exit 1
@@ -96,19 +106,20 @@ systemd-cat -t ta-audit-test sh -c 'export JOURNAL_STREAM=$(stat -L -c %d:%i /pr
 C=$!
 i=0
 until [ -S "$WORK/j.sock" ] || [ $i -gt 200 ]; do sleep 0.05; i=$((i + 1)); done
-python3 - "$WORK/j.sock" "$WORK/keys/plain.pub" <<'PY' >sign.out
-import base64, socket, struct, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-blob = base64.b64decode(open(sys.argv[2]).read().split()[1])
-st = lambda b: struct.pack(">I", len(b)) + b
-s.sendall(st(b"\x0d" + st(blob) + st(b"journal-data") + struct.pack(">I", 0)))
-n = struct.unpack(">I", s.recv(4, socket.MSG_WAITALL))[0]
-print(s.recv(n, socket.MSG_WAITALL)[0])
-PY
+python3 "$WORK/sign.py" "$WORK/j.sock" "$WORK/keys/plain.pub" journal-data >sign.out
 sleep 0.5
 journalctl -D /run/log/journal -o export "SSH_TPM_KEY_FP=$FP" > export.txt 2>journalctl.err
 journalctl -D /run/log/journal -o cat -t ssh-tpm-agent > plain.txt 2>>journalctl.err
+# An agent gone to the background (eval form: no stderr of its own, no
+# JOURNAL_STREAM) sends its messages to the journal too.
+mkdir -m 0700 "$WORK/bgrt"
+eval "$(env -u JOURNAL_STREAM -u INVOCATION_ID XDG_RUNTIME_DIR=$WORK/bgrt "$AGENT" -s --key-dir "$WORK/keys")"
+C="$C $SSH_AGENT_PID"
+python3 "$WORK/sign.py" "$SSH_AUTH_SOCK" "$WORK/keys/plain.pub" background-data >bg-sign.out
+sleep 0.5
+journalctl -D /run/log/journal -o export "SSH_TPM_KEY_FP=$FP" > bg-all.txt 2>>journalctl.err
+journalctl -D /run/log/journal -o cat SYSLOG_IDENTIFIER=ssh-tpm-agent > bg-plain.txt 2>>journalctl.err
+echo "$SSH_AUTH_SOCK" > bg-sock.txt
 EOF
 FP=$fp AGENT=$AGENT WORK=$WORK timeout 60 unshare --mount --propagation private sh journal.sh
 check_eq "under the journal: the signature was made" 14 "$(cat sign.out)"
@@ -123,4 +134,11 @@ check_match "... and result" "SSH_TPM_RESULT=ok" "$exp"
 check_match "... the message" "MESSAGE=ssh-tpm-agent: audit: signed with $(re "$fp")" "$exp"
 check_eq "... exactly one entry" 1 "$(grep -c '^SSH_TPM_KEY_FP=' export.txt)"
 check "... no signed data in the journal" sh -c "! grep -q journal-data export.txt plain.txt"
+check_eq "in the background: the signature was made" 14 "$(cat bg-sign.out)"
+check_match "... the agent says where it listens, in the journal" \
+	"^listening on $(re "$(cat bg-sock.txt)")\$" "$(cat bg-plain.txt)"
+check_eq "... its audit entry has the structured fields (two entries for the key now)" 2 \
+	"$(grep -c '^SSH_TPM_KEY_FP=' bg-all.txt)"
+check_eq "... both with SSH_TPM_RESULT=ok" 2 "$(grep -c '^SSH_TPM_RESULT=ok$' bg-all.txt)"
+check "... no signed data in the journal" sh -c "! grep -q background-data bg-all.txt bg-plain.txt"
 finish

@@ -93,11 +93,34 @@ out=$(env -u INVOCATION_ID XDG_RUNTIME_DIR=$WORK/rt "$AGENT" --key-dir "$WORK/ke
 check_eq "COMMAND's exit status is the agent's" 7 $?
 check_match "COMMAND sees the agent (ssh-add -l)" "evalkey \(ECDSA\)" "$out"
 cpid=$(printf '%s\n' "$out" | sed -n 's/^pid=\([0-9]*\) .*/\1/p')
-check_match "... through SSH_AUTH_SOCK" "sock=$WORK/rt/ssh-tpm-agent.sock$" "$out"
+check_match "... through SSH_AUTH_SOCK, a socket of its own in a private directory" \
+	"sock=$WORK/rt/ssh-tpm-agent\.[A-Za-z0-9]{6}/agent\.sock$" "$out"
+csock=$(printf '%s\n' "$out" | sed -n 's/.* sock=//p')
 i=0
-while kill -0 "${cpid:-0}" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done
+while { kill -0 "${cpid:-0}" 2>/dev/null || [ -e "$(dirname "$csock")" ]; } && [ $i -lt 200 ]; do
+	sleep 0.02
+	i=$((i + 1))
+done
 check "when COMMAND ends the agent ends" sh -c "! kill -0 ${cpid:-0} 2>/dev/null"
-check "... and removes its socket" test ! -e "$WORK/rt/ssh-tpm-agent.sock"
+check "... and removes its socket and its directory" test ! -e "$(dirname "$csock")"
+# (ssh-tpm-agent/ is the key dirs' index, kept for every agent.)
+check_eq "... and nothing else is left in the runtime dir" "" \
+	"$(ls "$WORK/rt" | grep -v -x -e 'ssh-tpm-agent\.sock' -e ssh-tpm-agent)"
+
+# Its own socket: COMMAND runs beside an agent on the default path, and
+# back to back (an agent still ending is never in the next one's way).
+XDG_RUNTIME_DIR=$WORK/rt "$AGENT" -D --key-dir "$WORK/keys" 2>beside.log &
+BESIDE=$!
+AGENT_PIDS="$AGENT_PIDS $BESIDE"
+wait_socket "$WORK/rt/ssh-tpm-agent.sock" || exit 1
+bad=0
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	env -u INVOCATION_ID XDG_RUNTIME_DIR=$WORK/rt "$AGENT" --key-dir "$WORK/keys" \
+		ssh-add -l >/dev/null 2>>back.err || bad=$((bad + 1))
+done
+check_eq "20 COMMAND agents back to back, beside the default one: all serve" "0:" "$bad:$(cat back.err)"
+kill "$BESIDE"
+wait "$BESIDE" 2>/dev/null
 out=$(env -u INVOCATION_ID XDG_RUNTIME_DIR=$WORK/rt "$AGENT" --key-dir "$WORK/keys" \
 	-l "$WORK/cmd.sock" -- ssh-add -l 2>&1)
 check_match "with -l and -- COMMAND too" "evalkey \(ECDSA\)" "$out"
@@ -105,8 +128,8 @@ out=$(env -u INVOCATION_ID XDG_RUNTIME_DIR=$WORK/rt "$AGENT" --key-dir "$WORK/ke
 check_eq "a COMMAND that does not exist: exit 127" 127 $?
 check_match "... and a message" "^ssh-tpm-agent: no-such-program-x: No such file or directory$" "$out"
 i=0
-while [ -e "$WORK/rt/ssh-tpm-agent.sock" ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done
-check "... and no agent or socket left" test ! -e "$WORK/rt/ssh-tpm-agent.sock"
+while [ -n "$(ls "$WORK/rt" | grep -vx ssh-tpm-agent)" ] && [ $i -lt 200 ]; do sleep 0.02; i=$((i + 1)); done
+check_eq "... and no agent or socket left" "" "$(ls "$WORK/rt" | grep -vx ssh-tpm-agent)"
 out=$("$AGENT" --print-socket extra 2>&1)
 check_match "an operand with --print-socket is a usage error (exit 2)" "^2:.*unexpected argument 'extra'" "$?:$out"
 finish
