@@ -178,7 +178,8 @@ static char *key_comment(const char *base, const struct tpm_keyfile *kf)
 
 /* The key's passphrase, asked here and checked against the TPM once (a
  * wrong one costs one dictionary-attack strike and is refused), then put
- * in the kernel keyring's cache, where the agent's handlers look. */
+ * in the kernel keyring's cache, where the agent's handlers look, for -t
+ * seconds (else the cache's default). */
 static int prime_passphrase(const char *path, struct tpm_keyfile *kf, const char *comment)
 {
 	_cleanup_(tpm_closep) struct tpm *t = NULL;
@@ -207,7 +208,10 @@ static int prime_passphrase(const char *path, struct tpm_keyfile *kf, const char
 	r = tpm_open(&arg_tpm, &t);
 	if (r >= 0)
 		r = tpm_sign_digest(t, kf, pass, hash, digest, ta_hash_len(hash), &sig);
-	if (r >= 0 && (r = cache_open(CACHE_KEYRING, 0, &cache)) >= 0)
+	/* With -t, for as long as the key: a key the agent still offers
+	 * but no longer has the passphrase of would fail where nobody can
+	 * be asked.  Else the cache's default. */
+	if (r >= 0 && (r = cache_open(CACHE_KEYRING, arg_lifetime, &cache)) >= 0)
 		r = cache_put_passphrase(cache, fp, comment, pass);
 	secret_free(pass);
 	return r;

@@ -95,6 +95,12 @@ check_match "... and said" "Identity added: $WORK/pin.tpm \(pin-key\)" "$out"
 check_match "... the passphrase cached for the agent" "^[0-9]+$" "$(cached_id "$fp")"
 check "an agent with no terminal and no askpass signs with it" sign_ok "$S" pin.pub
 check_eq "... without a prompt anywhere (no new TPM strike)" $((before + 1)) "$(lockout_counter)"
+# How long the passphrase stays: the cache's 600 s, or -t's lifetime.
+expiry() { awk -v id="$(printf '%08x' "$1")" '$1 == id { print $4 }' /proc/keys; }
+check_match "... for the cache's 600 s without -t" "^(9|10)m$" "$(expiry "$(cached_id "$fp")")"
+out=$(env -u SSH_ASKPASS -u DISPLAY SSH_AUTH_SOCK=$S /usr/bin/python3 pty-add.py pin-4321 "$ADD" -t 30 "$WORK/pin.tpm" 2>&1)
+check_match "added again with -t 30" "Lifetime set to 30 seconds" "$out"
+check_match "... the passphrase goes with the key, after 30 s" "^(2[0-9]|30)s$" "$(expiry "$(cached_id "$fp")")"
 
 # A handler with no way to ask, and no cache: the message names the fix.
 keyring_cleanup
