@@ -26,7 +26,8 @@
 #include "units.h"
 
 static const char *arg_prefix = "";
-static const char *arg_socket = SYSTEM_AGENT_SOCKET;
+static const char default_socket[] = SYSTEM_AGENT_SOCKET;
+static const char *arg_socket = default_socket;
 static bool arg_install_units, arg_install_sshd;
 
 static void usage(void)
@@ -95,6 +96,10 @@ static int parse_argv(int argc, char **argv)
 	}
 	if (arg_install_units && arg_install_sshd) {
 		log_error("--install-system-units and --install-sshd-config are separate steps: give one");
+		return -1;
+	}
+	if (arg_socket != default_socket && !arg_install_sshd) {
+		log_error("-l goes with --install-sshd-config: it is the socket the drop-in names");
 		return -1;
 	}
 	return cli_no_operands(argc, argv);

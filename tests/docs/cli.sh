@@ -74,6 +74,8 @@ usage_error "ssh-tpm-add -t (no argument)" "option '-t' needs an argument" tools
 usage_error "ssh-tpm-add -t 1x" "invalid -t '1x'" tools/ssh-tpm-add -t 1x
 usage_error "ssh-tpm-add --tpm-timeout 0" "invalid --tpm-timeout '0'" tools/ssh-tpm-add --tpm-timeout 0
 usage_error "ssh-tpm-hostkeys -l relative" "invalid -l 'sock'" tools/ssh-tpm-hostkeys -l sock
+usage_error "ssh-tpm-hostkeys -l without --install-sshd-config" "-l goes with --install-sshd-config" \
+	tools/ssh-tpm-hostkeys -l /run/x.sock
 usage_error "ssh-tpm-hostkeys an operand" "unexpected argument 'extra'" tools/ssh-tpm-hostkeys extra
 usage_error "ssh-tpm-hostkeys both install modes" "separate steps" \
 	tools/ssh-tpm-hostkeys --install-system-units --install-sshd-config
