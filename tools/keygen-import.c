@@ -164,9 +164,26 @@ static char *source_comment(const struct keygen_args *a, const char *path, const
 		return strdup(a->comment);
 	if (own && *own)
 		return strdup(own);
-	if (asprintf(&pub_path, "%s.pub", path) >= 0 &&
-	    keydir_read_pub(pub_path, key, &comment) == 0 && comment && *comment)
-		return TAKE_PTR(comment);
+	/* NAME.pub beside NAME (ssh-keygen's pair), or beside NAME.tpm (a
+	 * --wrap'ed pair: NAME.tpm and NAME.pub). */
+	for (int i = 0; i < 2; i++) {
+		size_t n = strlen(path);
+
+		free(pub_path);
+		pub_path = NULL;
+		if (i == 0 && asprintf(&pub_path, "%s.pub", path) < 0)
+			return NULL;
+		if (i == 1) {
+			if (n < 4 || strcmp(path + n - 4, ".tpm") != 0)
+				break;
+			if (asprintf(&pub_path, "%.*s.pub", (int)(n - 4), path) < 0)
+				return NULL;
+		}
+		free(comment);
+		comment = NULL;
+		if (keydir_read_pub(pub_path, key, &comment) == 0 && comment && *comment)
+			return TAKE_PTR(comment);
+	}
 	return keygen_default_comment();
 }
 

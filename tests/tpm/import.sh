@@ -122,6 +122,8 @@ for spec in "ecc e256 -" "rsa e384 pass_384" "ecc r2048 pass_rsa" "rsa r2048p8 p
 	SSH_TPM_AGENT_TCTI=$OTHER "$KEYGEN" -q --import "$w.tpm" >/dev/null 2>&1
 	check_eq "... --import on the target TPM (in place): exit 0" 0 $?
 	check_match "... now loadable" "OBJECT +:2.23.133.10.1.3" "$(openssl asn1parse -in "$w.tpm" 2>&1)"
+	check_eq "... keeping the comment of the wrapped pair's .pub" "$(cut -d' ' -f3- "src/$name.pub")" \
+		"$(cut -d' ' -f3- "$w.pub")"
 	cut -d' ' -f1,2 "$w.pub" > "$w.srcpub"
 	check_eq "... same public key as the source" "$(ssh-keygen -y -P "$(echo "$3" | tr _ ' ' | sed 's/^-$//')" -f "src/$name" | cut -d' ' -f1,2)" \
 		"$(cat "$w.srcpub")"
