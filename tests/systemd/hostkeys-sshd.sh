@@ -115,8 +115,16 @@ HostKey /etc/ssh/ssh_tpm_host_rsa_key.pub" "$(grep -v '^#' "$D")"
 
 # --- sshd with the drop-in, the system handler behind it ------------------
 mount --bind "$P/etc/ssh" /etc/ssh || exit 1
+# With a keyring of its own, as the unit gives it (apart from root's
+# personal agents'); this test's copy of the name, removed at exit.
+HOSTKEY_KEYRING=$(sed -n 's/^Environment=SSH_TPM_AGENT_KEYRING=//p' "$SYSTEMD_SYSTEM_UNIT_DIR/ssh-tpm-agent@.service")
+HOSTKEY_KEYRING=${HOSTKEY_KEYRING:?the unit names no keyring}-test-$$
+hostkey_keyring_cleanup() {
+	kr=$(keyctl search @u keyring "$HOSTKEY_KEYRING" 2>/dev/null) && keyctl unlink "$kr" @u >/dev/null
+}
+add_cleanup hostkey_keyring_cleanup
 (exec systemd-socket-activate --accept -l /var/tmp/ssh-tpm-agent.sock -E SSH_TPM_AGENT_TCTI -E TSS2_LOG \
-	$SYSTEM_CMD 2>handler.log) &
+	-E SSH_TPM_AGENT_KEYRING="$HOSTKEY_KEYRING" $SYSTEM_CMD 2>handler.log) &
 HANDLER_PID=$!
 AGENT_PIDS="$AGENT_PIDS $HANDLER_PID"
 wait_socket /var/tmp/ssh-tpm-agent.sock || exit 1

@@ -87,7 +87,7 @@ check "user handler: KeyringMode=shared" has "$U/ssh-tpm-agent@.service" "Keyrin
 sys="$S/ssh-tpm-agent@.service"
 for l in "KeyringMode=private" "DeviceAllow=/dev/tpmrm0 rw" "SupplementaryGroups=tss" \
 	"ProtectSystem=strict" "PrivateTmp=yes" "NoNewPrivileges=yes" "CapabilityBoundingSet=" \
-	"DevicePolicy=closed"; do
+	"DevicePolicy=closed" "Environment=SSH_TPM_AGENT_KEYRING=ssh-tpm-agent-hostkeys"; do
 	check "system handler: $l" has "$sys" "$l"
 done
 g="$S/ssh-tpm-genkeys.service"
