@@ -140,8 +140,8 @@ int main(int argc, char **argv)
 		printf("%s (ssh-tpm-agent) %s\n", GEN_NAME, TA_VERSION);
 		return fflush(stdout) == 0 ? 0 : 1;
 	}
-	/* Directories are absolute: anything else, an option above all, is
-	 * a usage error. */
+	/* An option other than those two is a usage error (systemd passes
+	 * directories only). */
 	for (int i = 1; i < argc; i++)
 		if (argv[i][0] == '-') {
 			gen_log("unknown option '%s' (see --help)", argv[i]);
