@@ -13,7 +13,8 @@
 #
 #   TEST_PAGES="man/ssh-tpm-keygen.1" meson test -C build docs_examples_sh
 # runs only the named pages (paths relative to the build dir, absolute
-# paths, or README.md).
+# paths, or README.md); TEST_KEEP_OUTPUT=DIR keeps what each command
+# printed (DIR/outN/M.out), for writing the expected lines.
 . "$SRC_DIR/tests/lib/common.sh"
 . "$TEST_LIB/swtpm.sh"
 . "$TEST_LIB/install.sh"
@@ -75,6 +76,7 @@ for page in $PAGES; do
 		unshare --pid --fork --mount-proc --kill-child \
 		python3 "$TEST_LIB/doc_examples.py" run "$file" "$WORK/out$n") >"$WORK/result$n" 2>&1
 	cat "$WORK/result$n"
+	[ -n "${TEST_KEEP_OUTPUT:-}" ] && mkdir -p "$TEST_KEEP_OUTPUT" && cp -r "$WORK/out$n" "$TEST_KEEP_OUTPUT/"
 	PASSED=$((PASSED + $(grep -c '^ok - ' "$WORK/result$n")))
 	FAILED=$((FAILED + $(grep -c '^not ok - ' "$WORK/result$n")))
 	if ! grep -q '^ok - ' "$WORK/result$n" && ! grep -q '^not ok - ' "$WORK/result$n"; then

@@ -127,20 +127,25 @@ def parse_markdown(path):
     block = None
     block_skip = None
     last_skip = None
+    indent = ''
     for i, raw in enumerate(text, 1):
         if block is None:
-            m = re.match(r'^<!--\s*skip:\s*(.*?)\s*-->\s*$', raw)
+            m = re.match(r'^\s*<!--\s*skip:\s*(.*?)\s*-->\s*$', raw)
             if m:
                 last_skip = (i, m.group(1))
                 continue
-            if raw.startswith('```'):
-                info = raw[3:].strip()
-                if info == 'console':
+            m = re.match(r'^(\s*)```(.*)$', raw)
+            if m:
+                # (A fence in a list item is indented; so is its text.)
+                indent = m.group(1)
+                if m.group(2).strip() == 'console':
                     block = []
                     block_skip = last_skip[1] if last_skip and last_skip[0] == i - 1 else None
                 else:
                     block = False  # a fence we do not run
             continue
+        if raw.startswith(indent):
+            raw = raw[len(indent):]
         if raw.startswith('```'):
             if block is not False:
                 skip = block_skip
