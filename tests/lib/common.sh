@@ -20,12 +20,19 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/tatest.XXXXXX")
 # need another set XDG_RUNTIME_DIR themselves.
 TEST_RUNTIME=$(mktemp -d "${TMPDIR:-/tmp}/tarun.XXXXXX")
 export XDG_RUNTIME_DIR="$TEST_RUNTIME"
+# Our agents' records (added keys, the lock, saved TPM contexts) are the
+# uid's, in the kernel keyring: each test gets a keyring of its own, so
+# that neither other tests running at the same time nor leftovers in the
+# default one reach it.  Unlinked at exit.
+export SSH_TPM_AGENT_KEYRING="ta-test-$$-$(date +%s%N)"
+TEST_KEYRING=$SSH_TPM_AGENT_KEYRING
 CLEANUPS=""
 
 at_exit() {
 	for c in $CLEANUPS; do
 		"$c"
 	done
+	kr=$(keyctl search @u keyring "$TEST_KEYRING" 2>/dev/null) && keyctl unlink "$kr" @u >/dev/null 2>&1
 	rm -rf "$WORK" "$TEST_RUNTIME"
 }
 trap at_exit EXIT
