@@ -34,7 +34,33 @@ int stdio_to_null(unsigned mask)
 			close(nul);
 			return -1;
 		}
-	close(nul);
+	/* /dev/null may have landed on a closed standard descriptor: it
+	 * stays, as what that descriptor now is. */
+	if (nul > 2)
+		close(nul);
+	return 0;
+}
+
+int stdio_ensure_open(void)
+{
+	/* From 0 up: open() takes the lowest free number, so a closed fd
+	 * gets /dev/null itself, the ones below it being open. */
+	for (int fd = 0; fd < 3; fd++) {
+		int nul;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		nul = open("/dev/null", O_RDWR);
+		if (nul < 0)
+			return -1;
+		if (nul != fd) {
+			int r = dup2(nul, fd);
+
+			close(nul);
+			if (r < 0)
+				return -1;
+		}
+	}
 	return 0;
 }
 

@@ -41,6 +41,12 @@ long long monotonic_ms(void);
 int stdio_to_null(unsigned mask);
 #define STDIO_ALL 7u
 
+/* At start: any of fds 0, 1, 2 that is closed opened on /dev/null (as
+ * OpenSSH's sanitise_stdfd), so that no socket or file we open later
+ * takes its number -- and is then written to as stdout, or replaced by
+ * stdio_to_null.  0, or -1 with errno. */
+int stdio_ensure_open(void);
+
 /* write(2) until everything is written (EINTR retried). */
 int write_full(int fd, const void *p, size_t len);
 

@@ -531,6 +531,14 @@ int main(int argc, char **argv)
 
 	if (parse_argv(argc, argv) < 0)
 		return CLI_EXIT_USAGE;
+	/* After --help (whose closed stdout is an error): from here on a
+	 * closed 0, 1 or 2 would be taken by our listening socket, which
+	 * the background agent's stdio_to_null then replaces by /dev/null
+	 * (an accept loop on a non-socket). */
+	if (stdio_ensure_open() < 0) {
+		log_error("cannot open /dev/null: %s", strerror(errno));
+		return 1;
+	}
 	if (arg_command && (arg_install_user_units || arg_start_swtpm || arg_print_socket)) {
 		log_error("unexpected argument '%s' (a COMMAND runs only with the agent itself)",
 			  arg_command[0]);

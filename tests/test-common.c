@@ -3,10 +3,15 @@
  * others wrote: text_sanitize (key comments, peer names), the numbers of
  * the command line and of LISTEN_PID / LISTEN_FDS, and how a prompt asks
  * (SSH_ASKPASS_REQUIRE).  fuzz-env holds the same functions to the same
- * rules over any input. */
+ * rules over any input.  And the standard descriptors of a program
+ * started with some of them closed. */
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "ask.h"
 #include "cli.h"
@@ -93,4 +98,41 @@ Test(ask_choose, follows_ssh_askpass_require)
 	cr_assert(eq(int, ask_choose(ask_require_from_string("Force"), true, true, 0), ASK_VIA_TTY));
 	cr_assert(eq(int, ask_choose(ask_require_from_string(NULL), true, false, 0), ASK_VIA_PROGRAM));
 	cr_assert(eq(int, ask_choose(ask_require_from_string(NULL), false, true, ASK_CONFIRM), ASK_VIA_NONE));
+}
+
+/* /dev/null, as a character device (1, 3). */
+static bool fd_is_dev_null(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3);
+}
+
+Test(stdio_to_null, closed_stdin_stays_open_on_dev_null)
+{
+	int r;
+
+	close(STDIN_FILENO);
+	r = stdio_to_null(1u << 0);
+	cr_assert(eq(int, r, 0));
+	cr_assert(fd_is_dev_null(STDIN_FILENO));
+}
+
+Test(stdio_ensure_open, fills_closed_descriptors_and_keeps_open_ones)
+{
+	int out = dup(STDOUT_FILENO), err = dup(STDERR_FILENO), r;
+	bool in_null, out_null, err_kept;
+
+	cr_assert(out > 2 && err > 2);
+	close(STDIN_FILENO);
+	close(STDOUT_FILENO);
+	r = stdio_ensure_open();
+	in_null = fd_is_dev_null(STDIN_FILENO);
+	out_null = fd_is_dev_null(STDOUT_FILENO);
+	err_kept = fcntl(STDERR_FILENO, F_GETFD) >= 0;
+	dup2(out, STDOUT_FILENO);
+	close(out);
+	close(err);
+	cr_assert(eq(int, r, 0));
+	cr_assert(in_null && out_null && err_kept);
 }
