@@ -368,7 +368,11 @@ bool xdg_runtime_dir_usable(void)
 
 	if (!xdg || !*xdg)
 		return false;
-	if (stat(xdg, &st) < 0)
+	/* The XDG spec: a relative path is invalid, to be ignored (a socket
+	 * named relative to the cwd is lost to a COMMAND that cd's). */
+	if (xdg[0] != '/')
+		why = "not an absolute path";
+	else if (stat(xdg, &st) < 0)
 		why = errno == ENOENT ? "missing" : "not accessible";
 	else if (!S_ISDIR(st.st_mode))
 		why = "not a directory";

@@ -85,8 +85,9 @@ const char *home_dir(void);
  * someone else has taken that name, ~/.ssh/agent (with a warning). */
 int runtime_dir(char **ret);
 
-/* True when $XDG_RUNTIME_DIR is set and is a directory owned by us that
- * nobody else can write; warns once when it is set but unusable. */
+/* True when $XDG_RUNTIME_DIR is set and is an absolute path to a
+ * directory owned by us that nobody else can write; warns once when it is
+ * set but unusable. */
 bool xdg_runtime_dir_usable(void);
 
 /* Make text safe to show on a terminal, in place: control characters

@@ -2,15 +2,29 @@
 # SPDX-License-Identifier: MIT
 # The agent's own socket for ssh-tpm-agent COMMAND and its background
 # forms, started the careless ways: with standard descriptors closed, so
-# that the listening socket could take one of their numbers.
+# that the listening socket could take one of their numbers; with a
+# relative XDG_RUNTIME_DIR.
 . "$SRC_DIR/tests/lib/common.sh"
 . "$TEST_LIB/agent.sh"
 cd "$WORK" || exit 1
+chmod 0711 "$WORK"
 mkdir -m 0700 rt home
 mkdir empty
 export HOME=$WORK/home
 export SSH_TPM_AGENT_KEYRING="ta-cmdsock-$$-$(date +%s%N)"
 add_cleanup keyring_cleanup
+U_UID=64181 # a user who is not root
+AS_U="setpriv --reuid=$U_UID --regid=$U_UID --clear-groups"
+# The user's keyring records and lock directory (root's go with $WORK).
+u_cleanup() {
+	kr=$($AS_U keyctl search @u keyring "$SSH_TPM_AGENT_KEYRING" 2>/dev/null) &&
+		$AS_U keyctl unlink "$kr" @u >/dev/null 2>&1
+	rm -rf "/tmp/ssh-tpm-agent-$U_UID"
+	return 0
+}
+add_cleanup u_cleanup
+mkdir -m 0700 uhome
+chown "$U_UID:$U_UID" uhome
 # run ARGS...: the agent as a user starts it by hand (no socket named).
 run() {
 	env -u INVOCATION_ID -u SSH_TPM_AUTH_SOCK XDG_RUNTIME_DIR=$WORK/rt timeout 20 "$AGENT" "$@"
@@ -23,4 +37,19 @@ run -D --key-dir "$WORK/empty" sh -c 'ssh-add -l >/dev/null 2>&1; echo "rc=$?" >
 check_match "stdin and stdout closed: COMMAND reaches the agent" "^rc=1$" "$(grep '^rc=' closed.err)"
 check_eq "... which never accepts on a non-socket" 0 "$(grep -c 'accept:' closed.err)"
 check_eq "... and ends with COMMAND, its directory gone" "ssh-tpm-agent" "$(ls rt)"
+
+# XDG_RUNTIME_DIR relative (the XDG spec: invalid, to be ignored): a
+# socket named relative to the start directory is lost to whatever
+# changes directory.
+out=$(env -u SSH_TPM_AUTH_SOCK XDG_RUNTIME_DIR=rt "$AGENT" --print-socket 2>&1)
+check_match "relative XDG_RUNTIME_DIR: warned" "XDG_RUNTIME_DIR=rt is not an absolute path: ignoring it" "$out"
+check_eq "... --print-socket names root's system socket instead" "/var/tmp/ssh-tpm-agent.sock" "$(echo "$out" | tail -n1)"
+mkdir -m 0700 uhome/rt
+chown "$U_UID:$U_UID" uhome/rt
+out=$(cd uhome && $AS_U env -u INVOCATION_ID -u SSH_TPM_AUTH_SOCK XDG_RUNTIME_DIR=rt HOME="$WORK/uhome" \
+	timeout 20 "$AGENT" --key-dir "$WORK/empty" sh -c 'echo "sock=$SSH_AUTH_SOCK"; cd /; ssh-add -l >/dev/null 2>&1; echo "rc=$?"' 2>&1)
+check_match "... COMMAND's socket is an absolute path, in ~/.ssh/agent" \
+	"^sock=$WORK/uhome/\.ssh/agent/ssh-tpm-agent\.[A-Za-z0-9]{6}/agent\.sock$" "$(echo "$out" | grep '^sock=')"
+check_eq "... reached after cd /" "rc=1" "$(echo "$out" | grep '^rc=')"
+check_eq "... nothing made in the relative directory" "" "$(ls uhome/rt)"
 finish
