@@ -298,12 +298,22 @@ static int socket_path(char **ret, char **ret_private_dir)
 	return 0;
 }
 
-/* ~/.ssh (0700 if we make it) and the private directory in it. */
+/* ~/.ssh (0700 if we make it) and the private directory in it.  Nothing
+ * is made in a home that another user may change -- or in a user's home
+ * by root, with $HOME kept (sudo -E): the socket would be refused there
+ * anyway, and root's ~/.ssh in it would lock the user out of their own. */
 static int make_private_socket_dir(const char *dir)
 {
 	_cleanup_free_ char *ssh = NULL;
+	const char *home = home_dir();
+	int r;
 
-	if (asprintf(&ssh, "%s/.ssh", home_dir()) < 0)
+	r = path_check_chain(home);
+	if (r == TA_ERR_SYSTEM)
+		log_error("%s: %s", home, strerror(errno));
+	if (r < 0)
+		return r;
+	if (asprintf(&ssh, "%s/.ssh", home) < 0)
 		return TA_ERR_NOMEM;
 	if (mkdir(ssh, 0700) < 0 && errno != EEXIST) {
 		log_error("%s: %s", ssh, strerror(errno));
@@ -373,16 +383,17 @@ static int start_swtpm(void)
 static int command_socket_path(char **ret, char **ret_dir)
 {
 	_cleanup_free_ char *base = NULL, *dir = NULL;
+	bool xdg = xdg_runtime_dir_usable();
 	char *p;
 
 	*ret = *ret_dir = NULL;
-	if (xdg_runtime_dir_usable())
+	if (xdg)
 		base = strdup(getenv("XDG_RUNTIME_DIR"));
 	else if (asprintf(&base, "%s/.ssh/agent", home_dir()) < 0)
 		base = NULL;
 	if (!base)
 		return TA_ERR_NOMEM;
-	if (!xdg_runtime_dir_usable() && make_private_socket_dir(base) < 0) {
+	if (!xdg && make_private_socket_dir(base) < 0) {
 		log_error("cannot use %s for the agent's socket (see above); give one with -l", base);
 		return TA_ERR_SYSTEM;
 	}

@@ -3,7 +3,7 @@
 # The agent's own socket for ssh-tpm-agent COMMAND and its background
 # forms, started the careless ways: with standard descriptors closed, so
 # that the listening socket could take one of their numbers; with a
-# relative XDG_RUNTIME_DIR.
+# relative XDG_RUNTIME_DIR; as root with a user's HOME (sudo -E).
 . "$SRC_DIR/tests/lib/common.sh"
 . "$TEST_LIB/agent.sh"
 cd "$WORK" || exit 1
@@ -52,4 +52,17 @@ check_match "... COMMAND's socket is an absolute path, in ~/.ssh/agent" \
 	"^sock=$WORK/uhome/\.ssh/agent/ssh-tpm-agent\.[A-Za-z0-9]{6}/agent\.sock$" "$(echo "$out" | grep '^sock=')"
 check_eq "... reached after cd /" "rc=1" "$(echo "$out" | grep '^rc=')"
 check_eq "... nothing made in the relative directory" "" "$(ls uhome/rt)"
+
+# Root with a user's HOME (sudo -E, no XDG_RUNTIME_DIR of root's): the
+# socket under it would be one the user can redirect, so it is refused --
+# with nothing made there first: a root-owned ~/.ssh or ~/.ssh/agent in
+# the user's home locks the user out of their own.
+mkdir -m 0755 vhome
+chown "$U_UID:$U_UID" vhome
+out=$(env -u INVOCATION_ID -u SSH_TPM_AUTH_SOCK -u XDG_RUNTIME_DIR HOME="$WORK/vhome" \
+	timeout 20 "$AGENT" --key-dir "$WORK/empty" true 2>&1)
+check_eq "root, HOME another user's: exit 1" 1 "$?"
+check_match "... says why" "vhome on the way to it is owned by another user \(owner uid $U_UID" "$out"
+check_match "... and what to do" "cannot use $WORK/vhome/\.ssh/agent for the agent's socket \(see above\); give one with -l" "$out"
+check_eq "... and makes nothing in that home" "" "$(ls -A vhome)"
 finish
