@@ -80,7 +80,7 @@ static int listen_lock(const struct stat *dir_st, const char *name, int *ret_fd)
 	return 0;
 }
 
-static int create_socket(const char *path, int *ret_fd, struct listen_path *ret_lp)
+static int create_socket(const char *path, bool own_dir, int *ret_fd, struct listen_path *ret_lp)
 {
 	_cleanup_free_ char *copy = NULL, *base = NULL;
 	const char *dir;
@@ -115,7 +115,10 @@ static int create_socket(const char *path, int *ret_fd, struct listen_path *ret_
 		return r;
 	if (stat(dir, &dst) < 0)
 		return TA_ERR_SYSTEM;
-	r = listen_lock(&dst, basename(base), &lock);
+	/* A directory made for this socket alone, just now: no other agent
+	 * can be starting there (and a lock named after it would be left
+	 * behind, one per COMMAND). */
+	r = own_dir ? 0 : listen_lock(&dst, basename(base), &lock);
 	if (r < 0)
 		return r;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -190,12 +193,12 @@ void listen_path_remove(struct listen_path *lp)
 	lp->dir = NULL;
 }
 
-int listen_create(const char *path, int *ret_fd, struct listen_path *ret_lp)
+int listen_create(const char *path, bool own_dir, int *ret_fd, struct listen_path *ret_lp)
 {
 	int r;
 
 	*ret_lp = (struct listen_path){ 0 };
-	r = create_socket(path, ret_fd, ret_lp);
+	r = create_socket(path, own_dir, ret_fd, ret_lp);
 
 	/* The other failures were explained where they were found. */
 	if (r == TA_ERR_SYSTEM || r == TA_ERR_NOMEM)

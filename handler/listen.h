@@ -16,7 +16,9 @@ struct listen_path {
 	ino_t ino;
 	char *dir; /* a directory made for it alone, removed with it; or NULL */
 };
-int listen_create(const char *path, int *ret_fd, struct listen_path *ret_lp);
+/* own_dir: path's directory was made for this socket alone, just now
+ * (mkdtemp): no other agent can be starting on it, so no start-up lock. */
+int listen_create(const char *path, bool own_dir, int *ret_fd, struct listen_path *ret_lp);
 /* Remove the socket file we made, if it is still ours, and its own
  * directory when it has one (emptied of it); frees the path. */
 void listen_path_remove(struct listen_path *lp);

@@ -661,7 +661,7 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	r = listen_create(path, &fd, &lp);
+	r = listen_create(path, command_dir != NULL, &fd, &lp);
 	if (r < 0) {
 		if (command_dir)
 			(void)rmdir(command_dir);

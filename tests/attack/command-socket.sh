@@ -3,7 +3,8 @@
 # The agent's own socket for ssh-tpm-agent COMMAND and its background
 # forms, started the careless ways: with standard descriptors closed, so
 # that the listening socket could take one of their numbers; with a
-# relative XDG_RUNTIME_DIR; as root with a user's HOME (sudo -E).
+# relative XDG_RUNTIME_DIR; as root with a user's HOME (sudo -E); and run
+# over and over (nothing left behind per run).
 . "$SRC_DIR/tests/lib/common.sh"
 . "$TEST_LIB/agent.sh"
 cd "$WORK" || exit 1
@@ -37,6 +38,16 @@ run -D --key-dir "$WORK/empty" sh -c 'ssh-add -l >/dev/null 2>&1; echo "rc=$?" >
 check_match "stdin and stdout closed: COMMAND reaches the agent" "^rc=1$" "$(grep '^rc=' closed.err)"
 check_eq "... which never accepts on a non-socket" 0 "$(grep -c 'accept:' closed.err)"
 check_eq "... and ends with COMMAND, its directory gone" "ssh-tpm-agent" "$(ls rt)"
+
+# Each COMMAND's socket is in a directory of its own: no start-up lock
+# named after that directory is left behind, one file per COMMAND run
+# (in ~/.ssh/agent or /tmp they would pile up across logins).
+for i in 1 2 3; do
+	run --key-dir "$WORK/empty" true 2>>runs.err
+done
+check_eq "three COMMANDs: no lock file left in the runtime directory" "" \
+	"$(ls rt/ssh-tpm-agent | grep '^listen-')"
+check_eq "... and no message" "" "$(cat runs.err)"
 
 # XDG_RUNTIME_DIR relative (the XDG spec: invalid, to be ignored): a
 # socket named relative to the start directory is lost to whatever
