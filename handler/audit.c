@@ -101,10 +101,10 @@ static bool field(char **slot, const char *fmt, ...)
 void handler_audit_sign(struct handler_conn *c, const struct handler_audit *a, int result)
 {
 	_cleanup_free_ char *unit = peer_unit(c->peer.pid), *comment = NULL, *msg = NULL,
-			    *user = NULL;
+			    *user = NULL, *exe = NULL;
 	char *fields[AUDIT_FIELDS] = { 0 };
 	struct iovec iov[AUDIT_FIELDS];
-	const char *exe = handler_peer_exe(c), *res = result < 0 ? ta_strerror(result) : "ok";
+	const char *res = result < 0 ? ta_strerror(result) : "ok";
 	bool journal;
 	size_t n = 0;
 	bool ok;
@@ -112,8 +112,13 @@ void handler_audit_sign(struct handler_conn *c, const struct handler_audit *a, i
 
 	comment = strdup(a->comment ? a->comment : "");
 	user = a->ssh_user ? strdup(a->ssh_user) : NULL;
-	if (!comment || (a->ssh_user && !user))
+	/* The peer names its own executable: a path with a line break or
+	 * an escape sequence in it goes to the journal as it does to
+	 * stderr, one line of plain text. */
+	exe = strdup(handler_peer_exe(c));
+	if (!comment || (a->ssh_user && !user) || !exe)
 		return;
+	text_sanitize(exe);
 	text_sanitize(comment);
 	if (user)
 		text_sanitize(user);

@@ -4,7 +4,8 @@
 # comment), the peer (pid, uid, executable, systemd unit), the SSH login
 # (user, host key of the bound session) and the result; never the signed
 # data or a passphrase.  On stderr, and under a real systemd-journald (in
-# a private mount namespace) as journal fields.
+# a private mount namespace) as journal fields; what the peer names (its
+# executable) is plain text there too.
 . "$SRC_DIR/tests/lib/common.sh"
 . "$TEST_LIB/swtpm.sh"
 . "$TEST_LIB/agent.sh"
@@ -120,8 +121,15 @@ sleep 0.5
 journalctl -D /run/log/journal -o export "SSH_TPM_KEY_FP=$FP" > bg-all.txt 2>>journalctl.err
 journalctl -D /run/log/journal -o cat SYSLOG_IDENTIFIER=ssh-tpm-agent > bg-plain.txt 2>>journalctl.err
 echo "$SSH_AUTH_SOCK" > bg-sock.txt
+# A client whose executable's name holds a line break and an escape
+# sequence (the peer chooses it).
+"$WORK/$HOSTILE_EXE" "$WORK/sign.py" "$SSH_AUTH_SOCK" "$WORK/keys/plain.pub" hostile-data >hostile-sign.out
+sleep 0.5
+journalctl -D /run/log/journal -o json SSH_TPM_KEY_FP=$FP > hostile.json 2>>journalctl.err
 EOF
-FP=$fp AGENT=$AGENT WORK=$WORK timeout 60 unshare --mount --propagation private sh journal.sh
+HOSTILE_EXE=$(printf 'py\nFORGED: audit: signed\033[31m')
+cp /usr/bin/python3 "$WORK/$HOSTILE_EXE"
+FP=$fp AGENT=$AGENT WORK=$WORK HOSTILE_EXE=$HOSTILE_EXE timeout 60 unshare --mount --propagation private sh journal.sh
 check_eq "under the journal: the signature was made" 14 "$(cat sign.out)"
 exp=$(cat export.txt)
 check_match "journalctl SSH_TPM_KEY_FP= finds the signature" "SSH_TPM_KEY_FP=$(re "$fp")" "$exp"
@@ -141,4 +149,18 @@ check_eq "... its audit entry has the structured fields (two entries for the key
 	"$(grep -c '^SSH_TPM_KEY_FP=' bg-all.txt)"
 check_eq "... both with SSH_TPM_RESULT=ok" 2 "$(grep -c '^SSH_TPM_RESULT=ok$' bg-all.txt)"
 check "... no signed data in the journal" sh -c "! grep -q background-data bg-all.txt bg-plain.txt"
+check_eq "a client named with a line break and an escape: signed" 14 "$(cat hostile-sign.out)"
+# journalctl -o json gives a field with a control character as an array
+# of bytes, plain text as a string.
+hostile=$(python3 -c 'import json, sys
+for l in open(sys.argv[1]):
+    e = json.loads(l)
+    if "hostile" in str(e.get("SSH_TPM_PEER_EXE")) or "FORGED" in str(e.get("MESSAGE")) or isinstance(e.get("MESSAGE"), list):
+        print(repr(e.get("MESSAGE")))
+        print(repr(e.get("SSH_TPM_PEER_EXE")))' hostile.json)
+check_match "... its journal entry's message is one line of text, the name's controls marked" \
+	"^'ssh-tpm-agent: audit: signed with .* exe $WORK/py\?FORGED: audit: signed\?\[31m unit .*: ok'\$" \
+	"$(echo "$hostile" | head -n1)"
+check_match "... and so is its SSH_TPM_PEER_EXE field" "^'$WORK/py\?FORGED: audit: signed\?\[31m'\$" \
+	"$(echo "$hostile" | tail -n1)"
 finish
