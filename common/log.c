@@ -48,14 +48,16 @@ int log_journal_sendv(const struct iovec *iov, int n)
 
 void log_to_background(void)
 {
+	/* ssh-agent's choice: LOG_AUTH, with the pid; the socket opened
+	 * now.  Also for the journal's sake: a message it refuses goes to
+	 * syslog (else as LOG_USER, with no pid). */
+	openlog(log_progname, LOG_PID | LOG_NDELAY, LOG_AUTH);
 	/* Resolved now, before any sandbox, and inherited by every
 	 * handler forked later. */
 	if (access("/run/systemd/journal/socket", F_OK) == 0 && journal_resolve()) {
 		log_sink = SINK_JOURNAL;
 		return;
 	}
-	/* ssh-agent's choice: LOG_AUTH; the socket opened now. */
-	openlog(log_progname, LOG_PID | LOG_NDELAY, LOG_AUTH);
 	log_sink = SINK_SYSLOG;
 }
 
