@@ -332,7 +332,13 @@ int listen_loop(int fd, struct listen_path *lp, const struct handler_config *cfg
 				continue;
 			}
 			if (pid == 0) {
+				/* The mask the listener was started with, less
+				 * what it blocked for itself -- whoever started
+				 * it may have blocked those too (run_command
+				 * does, until this loop takes them): a handler,
+				 * and the askpass it runs, must be stoppable. */
 				sigprocmask(SIG_SETMASK, &old, NULL);
+				sigprocmask(SIG_UNBLOCK, &mask, NULL);
 				close(fd);
 				close(sfd);
 				_exit(handler_run_connection(cfg, cfd, cfd));

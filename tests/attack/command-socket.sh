@@ -4,7 +4,8 @@
 # forms, started the careless ways: with standard descriptors closed, so
 # that the listening socket could take one of their numbers; with a
 # relative XDG_RUNTIME_DIR; as root with a user's HOME (sudo -E); and run
-# over and over (nothing left behind per run).
+# over and over (nothing left behind per run).  And what its handlers
+# inherit of its signal mask.
 . "$SRC_DIR/tests/lib/common.sh"
 . "$TEST_LIB/agent.sh"
 cd "$WORK" || exit 1
@@ -48,6 +49,25 @@ done
 check_eq "three COMMANDs: no lock file left in the runtime directory" "" \
 	"$(ls rt/ssh-tpm-agent | grep '^listen-')"
 check_eq "... and no message" "" "$(cat runs.err)"
+
+# COMMAND's agent blocks SIGTERM, SIGINT and SIGHUP from its fork until
+# its listen loop takes them; its handlers (and the askpass programs they
+# run) must not inherit that: a handler would ignore kill, an askpass
+# its TERM (it took the KILL a second later), a ^C would not end a
+# terminal prompt.
+cat > sigblk.py <<'PY'
+import os, socket, time
+s = socket.socket(socket.AF_UNIX)
+s.connect(os.environ["SSH_AUTH_SOCK"])
+time.sleep(0.3)
+ag = os.environ["SSH_AGENT_PID"]
+for k in open("/proc/%s/task/%s/children" % (ag, ag)).read().split():
+    blk = [l.split()[1] for l in open("/proc/%s/status" % k) if l.startswith("SigBlk")][0]
+    # SIGHUP 1, SIGINT 2, SIGTERM 15: bits 0, 1 and 14.
+    print("handler blocks %s" % ("none of TERM, INT, HUP" if int(blk, 16) & 0x4003 == 0 else blk))
+PY
+check_eq "COMMAND's agent: its handler leaves TERM, INT and HUP unblocked" "handler blocks none of TERM, INT, HUP" \
+	"$(run --key-dir "$WORK/empty" python3 sigblk.py 2>&1)"
 
 # XDG_RUNTIME_DIR relative (the XDG spec: invalid, to be ignored): a
 # socket named relative to the start directory is lost to whatever
