@@ -171,13 +171,12 @@ static char *source_comment(const struct keygen_args *a, const char *path, const
 
 		free(pub_path);
 		pub_path = NULL;
-		if (i == 0 && asprintf(&pub_path, "%s.pub", path) < 0)
+		if (i == 1 && (n < 4 || strcmp(path + n - 4, ".tpm") != 0))
+			break;
+		if ((i == 0 ? asprintf(&pub_path, "%s.pub", path)
+			    : asprintf(&pub_path, "%.*s.pub", (int)(n - 4), path)) < 0) {
+			pub_path = NULL; /* undefined after a failure */
 			return NULL;
-		if (i == 1) {
-			if (n < 4 || strcmp(path + n - 4, ".tpm") != 0)
-				break;
-			if (asprintf(&pub_path, "%.*s.pub", (int)(n - 4), path) < 0)
-				return NULL;
 		}
 		free(comment);
 		comment = NULL;

@@ -33,7 +33,7 @@ serve() {
 	while [ "$1" != -- ]; do envs="$envs -E $1"; shift; done
 	shift
 	# shellcheck disable=SC2086
-	(exec systemd-socket-activate --accept -l "$sock" -E SSH_TPM_AGENT_TCTI -E TSS2_LOG \
+	(exec systemd-socket-activate --accept -l "$sock" -E SSH_TPM_AGENT_TCTI -E TSS2_LOG -E SSH_TPM_AGENT_KEYRING \
 		$envs "$@" 2>"$log") &
 	AGENT_PIDS="$AGENT_PIDS $!"
 	wait_socket "$sock" || return 1
@@ -116,7 +116,7 @@ mv "$WORK/sw_ecdsa.tpm" "$WORK/sw_ecdsa.pub" "$WORK/swkeys/"
 # SSH_TPM_AGENT_SWTPM as the manager's environment passes it on.
 # shellcheck disable=SC2086
 (exec env -u SSH_TPM_AGENT_TCTI systemd-socket-activate --accept -l "$WORK/sw.sock" \
-	-E SSH_TPM_AGENT_SWTPM=1 -E SSH_TPM_AGENT_SWTPM_DIR="$SW" -E TSS2_LOG \
+	-E SSH_TPM_AGENT_SWTPM=1 -E SSH_TPM_AGENT_SWTPM_DIR="$SW" -E TSS2_LOG -E SSH_TPM_AGENT_KEYRING \
 	$USER_CMD --key-dir "$WORK/swkeys" 2>"$WORK/sw.log") &
 AGENT_PIDS="$AGENT_PIDS $!"
 wait_socket "$WORK/sw.sock" || exit 1
