@@ -84,6 +84,11 @@ for t in "$S/ssh-tpm-agent@.service" "$U/ssh-tpm-agent@.service"; do
 	check "$t: swtpm pulled in, ordered before" sh -c "grep -qx 'Wants=ssh-tpm-swtpm.service' '$t' && grep -qx 'After=ssh-tpm-swtpm.service' '$t'"
 done
 check "user handler: KeyringMode=shared" has "$U/ssh-tpm-agent@.service" "KeyringMode=shared"
+# The audit entry of a signature is at info: neither handler unit may
+# filter it out (LogLevelMax= applies to the unit's own messages too).
+for h in "$U/ssh-tpm-agent@.service" "$S/ssh-tpm-agent@.service"; do
+	check "$h: no LogLevelMax= below info" sh -c "! grep -Eq '^LogLevelMax=(emerg|alert|crit|err|warning|notice|[0-5])\$' '$h'"
+done
 sys="$S/ssh-tpm-agent@.service"
 for l in "KeyringMode=private" "DeviceAllow=/dev/tpmrm0 rw" "SupplementaryGroups=tss" \
 	"ProtectSystem=strict" "PrivateTmp=yes" "NoNewPrivileges=yes" "CapabilityBoundingSet=" \
