@@ -28,7 +28,7 @@ else
 	set -- valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite,indirect,possible \
 		--errors-for-leak-kinds=definite,indirect,possible --log-file="$WORK/vg/vg.%p"
 fi
-systemd-socket-activate --accept -l "$sock" -E SSH_TPM_AGENT_TCTI -E TSS2_LOG \
+systemd-socket-activate -E SSH_TPM_AGENT_KEYRING --accept -l "$sock" -E SSH_TPM_AGENT_TCTI -E TSS2_LOG \
 	"$@" "$AGENT" -D --key-dir "$WORK/keys" 2>agent.log &
 AGENT_PIDS="$AGENT_PIDS $!"
 wait_socket "$sock" || exit 1

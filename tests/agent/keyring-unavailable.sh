@@ -33,7 +33,7 @@ fi
 mkdir "$WORK/nb"
 chown 65534:65534 "$WORK/nb"
 sock=$WORK/nb/agent.sock
-$NOBODY env -u XDG_RUNTIME_DIR setsid systemd-socket-activate --accept -l "$sock" \
+$NOBODY env -u XDG_RUNTIME_DIR setsid systemd-socket-activate -E SSH_TPM_AGENT_KEYRING --accept -l "$sock" \
 	-E SSH_TPM_AGENT_TCTI -E TSS2_LOG -E SSH_ASKPASS -E SSH_ASKPASS_REQUIRE -E DISPLAY \
 	-E ASKPASS_LOG -E ASKPASS_ANSWER -E SSH_TPM_AGENT_KEYRING \
 	"$AGENT" -D --key-dir "$WORK/keys" 2>nobody.log &

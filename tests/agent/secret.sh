@@ -56,7 +56,7 @@ answer "$PASS"
 act() { # SOCK LOG ARGS...
 	sock=$1 log=$2
 	shift 2
-	setsid systemd-socket-activate --accept -l "$sock" -E SSH_TPM_AGENT_TCTI -E TSS2_LOG \
+	setsid systemd-socket-activate -E SSH_TPM_AGENT_KEYRING --accept -l "$sock" -E SSH_TPM_AGENT_TCTI -E TSS2_LOG \
 		-E SSH_ASKPASS -E SSH_ASKPASS_REQUIRE -E DISPLAY -E ASKPASS_LOG \
 		-E ASKPASS_ANSWER -E SSH_TPM_AGENT_KEYRING -E DBUS_SESSION_BUS_ADDRESS \
 		-E XDG_RUNTIME_DIR "$AGENT" -d "$@" 2>"$log" &

@@ -101,7 +101,7 @@ kill "$AGENT_PID"; wait "$AGENT_PID" 2>/dev/null
 # Accept=yes (connection on fd 3) and inetd (stdin/stdout): the same
 # handler, the same bounds.
 for mode in accept inetd; do
-	systemd-socket-activate --$mode -l "$WORK/$mode.sock" -E SSH_TPM_AGENT_TCTI \
+	systemd-socket-activate -E SSH_TPM_AGENT_KEYRING --$mode -l "$WORK/$mode.sock" -E SSH_TPM_AGENT_TCTI \
 		-E SSH_TPM_AGENT_FRAME_TIMEOUT_MS -E XDG_RUNTIME_DIR -E SSH_TPM_AGENT_KEYRING \
 		"$AGENT" --key-dir "$WORK/keys" 2>"$mode.log" &
 	AGENT_PID=$!

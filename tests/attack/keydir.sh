@@ -78,7 +78,7 @@ ssh-keygen -q -s ca -I id -n root keys/moving.pub
 # (LD_PRELOAD for the handler only, not for systemd-socket-activate.)
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
 FAULT_AT=open FAULT_PATH=/moving.tpm FAULT_ACTION=rename \
-	systemd-socket-activate --accept -l "$WORK/r.sock" -E SSH_TPM_AGENT_TCTI -E TSS2_LOG \
+	systemd-socket-activate -E SSH_TPM_AGENT_KEYRING --accept -l "$WORK/r.sock" -E SSH_TPM_AGENT_TCTI -E TSS2_LOG \
 	-E LD_PRELOAD="$FAULT_SHIM" -E FAULT_AT -E FAULT_PATH -E FAULT_ACTION -E ASAN_OPTIONS \
 	"$AGENT" -d --key-dir "$WORK/keys" 2>r.log &
 AGENT_PIDS="$AGENT_PIDS $!"

@@ -20,7 +20,7 @@ cut -d' ' -f2 keys/pin.pub | base64 -d > pin.blob
 agent() {
 	sock=$1 log=$2
 	shift 2
-	setsid systemd-socket-activate --accept -l "$sock" -E SSH_TPM_AGENT_TCTI -E TSS2_LOG \
+	setsid systemd-socket-activate -E SSH_TPM_AGENT_KEYRING --accept -l "$sock" -E SSH_TPM_AGENT_TCTI -E TSS2_LOG \
 		-E SSH_ASKPASS -E SSH_ASKPASS_REQUIRE -E DISPLAY -E ASKPASS_LOG \
 		-E ASKPASS_ANSWER -E ASKPASS_PIDS -E ASKPASS_DELAY -E SSH_TPM_AGENT_KEYRING \
 		"$AGENT" -d --key-dir "$WORK/keys" "$@" 2>"$log" &

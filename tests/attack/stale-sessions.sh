@@ -19,7 +19,7 @@ activate_pass "$WORK/a.sock" a.log --key-dir "$WORK/keys" || exit 1
 
 # faulty_agent SOCK CALL: handlers that die (SIGKILL) right after CALL.
 faulty_agent() {
-	FAULT_AT=$2 FAULT_SIGNAL=9 setsid systemd-socket-activate --accept -l "$1" \
+	FAULT_AT=$2 FAULT_SIGNAL=9 setsid systemd-socket-activate -E SSH_TPM_AGENT_KEYRING --accept -l "$1" \
 		-E SSH_TPM_AGENT_TCTI -E TSS2_LOG -E SSH_ASKPASS -E SSH_ASKPASS_REQUIRE -E DISPLAY \
 		-E ASKPASS_LOG -E ASKPASS_ANSWER -E SSH_TPM_AGENT_KEYRING \
 		-E ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \

@@ -77,7 +77,7 @@ check_eq "--swtpm failing: started once" 1 "$(printf '%s\n' "$err" | grep -c 'st
 check_match "--swtpm failing: names the swtpm's TCTI" "cannot reach the TPM \\(TCTI 'swtpm:path=$WORK/swdir/sock'\\)" "$err"
 
 # The agent: the handler gives up (the client sees the connection close).
-systemd-socket-activate --accept -l "$WORK/h.sock" -E TSS2_LOG \
+systemd-socket-activate -E SSH_TPM_AGENT_KEYRING --accept -l "$WORK/h.sock" -E TSS2_LOG \
 	"$AGENT" -d --tcti "$HUNG_TCTI" --tpm-timeout 2 --key-dir "$WORK/keys" 2>h.log &
 AGENT_PID=$!
 AGENT_PIDS="$AGENT_PIDS $AGENT_PID"

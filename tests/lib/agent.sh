@@ -199,7 +199,7 @@ activate_pass() { # SOCK LOG ARGS...
 	shift 2
 	# setsid: no controlling terminal, as under systemd (and no prompt on
 	# the terminal of whoever runs the tests).
-	setsid systemd-socket-activate --accept -l "$sock" -E SSH_TPM_AGENT_TCTI -E TSS2_LOG \
+	setsid systemd-socket-activate -E SSH_TPM_AGENT_KEYRING --accept -l "$sock" -E SSH_TPM_AGENT_TCTI -E TSS2_LOG \
 		-E SSH_ASKPASS -E SSH_ASKPASS_REQUIRE -E DISPLAY -E ASKPASS_LOG \
 		-E ASKPASS_ANSWER -E SSH_TPM_AGENT_KEYRING -E SSH_TPM_AGENT_OWNER_PASSWORD \
 		-E WAYLAND_DISPLAY -E TCTI_PCAP_FILE "$AGENT" -d "$@" 2>"$log" &

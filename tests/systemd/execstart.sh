@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # The installed @.service command lines, run as written behind
-# systemd-socket-activate --accept (what systemd does with Accept=yes),
+# systemd-socket-activate -E SSH_TPM_AGENT_KEYRING --accept (what systemd does with Accept=yes),
 # against a private swtpm: the user handler serves ~/.ssh, the system one
 # /etc/ssh (the test's, bound over the real one in a private mount
 # namespace) on /var/tmp/ssh-tpm-agent.sock; ssh-add -l and ssh-keygen -Y
@@ -25,7 +25,7 @@ check_eq "user handler's command line" "$INSTALL_BINDIR/ssh-tpm-agent" "$USER_CM
 check_eq "system handler's command line" "$INSTALL_BINDIR/ssh-tpm-agent --key-dir /etc/ssh" "$SYSTEM_CMD"
 
 # serve SOCK LOG [ENV=VALUE...] -- CMD...: the command line behind
-# systemd-socket-activate --accept, its stderr (the journal) in LOG.
+# systemd-socket-activate -E SSH_TPM_AGENT_KEYRING --accept, its stderr (the journal) in LOG.
 serve() {
 	sock=$1 log=$2
 	shift 2
@@ -33,7 +33,7 @@ serve() {
 	while [ "$1" != -- ]; do envs="$envs -E $1"; shift; done
 	shift
 	# shellcheck disable=SC2086
-	(exec systemd-socket-activate --accept -l "$sock" -E SSH_TPM_AGENT_TCTI -E TSS2_LOG -E SSH_TPM_AGENT_KEYRING \
+	(exec systemd-socket-activate -E SSH_TPM_AGENT_KEYRING --accept -l "$sock" -E SSH_TPM_AGENT_TCTI -E TSS2_LOG -E SSH_TPM_AGENT_KEYRING \
 		$envs "$@" 2>"$log") &
 	AGENT_PIDS="$AGENT_PIDS $!"
 	wait_socket "$sock" || return 1
@@ -68,7 +68,7 @@ cp "$H/.ssh/id_ecdsa.pub" "$H/.ssh/id_ecdsa.tpm" "$AH/.ssh/"
 chown -R "$A:$A" "$AH"
 mkdir -m 0777 "$WORK/open"
 # shellcheck disable=SC2086
-(exec setpriv --reuid=$A --regid=$A --clear-groups systemd-socket-activate --accept \
+(exec setpriv --reuid=$A --regid=$A --clear-groups systemd-socket-activate -E SSH_TPM_AGENT_KEYRING --accept \
 	-l "$WORK/open/a.sock" -E HOME="$AH" $USER_CMD -d 2>"$WORK/a.log") &
 AGENT_PIDS="$AGENT_PIDS $!"
 wait_socket "$WORK/open/a.sock" || exit 1
@@ -115,7 +115,7 @@ mkdir -p "$WORK/swkeys"
 mv "$WORK/sw_ecdsa.tpm" "$WORK/sw_ecdsa.pub" "$WORK/swkeys/"
 # SSH_TPM_AGENT_SWTPM as the manager's environment passes it on.
 # shellcheck disable=SC2086
-(exec env -u SSH_TPM_AGENT_TCTI systemd-socket-activate --accept -l "$WORK/sw.sock" \
+(exec env -u SSH_TPM_AGENT_TCTI systemd-socket-activate -E SSH_TPM_AGENT_KEYRING --accept -l "$WORK/sw.sock" \
 	-E SSH_TPM_AGENT_SWTPM=1 -E SSH_TPM_AGENT_SWTPM_DIR="$SW" -E TSS2_LOG -E SSH_TPM_AGENT_KEYRING \
 	$USER_CMD --key-dir "$WORK/swkeys" 2>"$WORK/sw.log") &
 AGENT_PIDS="$AGENT_PIDS $!"

@@ -4,7 +4,7 @@
 # ecdsa and rsa keys; ssh-tpm-hostkeys prints them and writes the sshd
 # drop-in; a real sshd on 127.0.0.1 (PREFIX/etc/ssh bound over /etc/ssh in
 # a private mount namespace) reads it and signs through the installed
-# system handler behind systemd-socket-activate --accept on
+# system handler behind systemd-socket-activate -E SSH_TPM_AGENT_KEYRING --accept on
 # /var/tmp/ssh-tpm-agent.sock: ssh-keyscan sees exactly the TPM keys, ssh
 # logs in with StrictHostKeyChecking=yes for either algorithm and, with a
 # CA-signed host certificate, trusting only the CA.  And sshd is never
@@ -123,7 +123,7 @@ hostkey_keyring_cleanup() {
 	kr=$(keyctl search @u keyring "$HOSTKEY_KEYRING" 2>/dev/null) && keyctl unlink "$kr" @u >/dev/null
 }
 add_cleanup hostkey_keyring_cleanup
-(exec systemd-socket-activate --accept -l /var/tmp/ssh-tpm-agent.sock -E SSH_TPM_AGENT_TCTI -E TSS2_LOG \
+(exec systemd-socket-activate -E SSH_TPM_AGENT_KEYRING --accept -l /var/tmp/ssh-tpm-agent.sock -E SSH_TPM_AGENT_TCTI -E TSS2_LOG \
 	-E SSH_TPM_AGENT_KEYRING="$HOSTKEY_KEYRING" $SYSTEM_CMD 2>handler.log) &
 HANDLER_PID=$!
 AGENT_PIDS="$AGENT_PIDS $HANDLER_PID"

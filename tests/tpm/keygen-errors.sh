@@ -125,7 +125,7 @@ expect_fail "no TPM, a D-Bus system bus without tabrmd" "cannot reach the TPM" \
 out=$(cd "$WORK" && $NOTCTI DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/bus sh -c 'mkdir -p ak && chmod 700 ak && "$1" -q -N "" --tcti "$2" -f ak/k && cp ak/k.pub ak.pub && rm -f ak.tpm' x "$KEYGEN" "$SWTPM_TCTI" 2>&1)
 check_eq "a key to ask the agent for" "" "$out"
 printf 'payload\n' > data
-err=$($NOTCTI DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/bus timeout 30 systemd-socket-activate --inetd -l "$WORK/none.sock" \
+err=$($NOTCTI DBUS_SYSTEM_BUS_ADDRESS=unix:path=$WORK/bus timeout 30 systemd-socket-activate -E SSH_TPM_AGENT_KEYRING --inetd -l "$WORK/none.sock" \
 	"$BUILD_DIR/handler/ssh-tpm-agent" --key-dir "$WORK/ak" 2>&1 >/dev/null &
 	pid=$!; i=0; until [ -S "$WORK/none.sock" ] || [ $i -gt 250 ]; do i=$((i + 1)); sleep 0.02; done
 	SSH_AUTH_SOCK=$WORK/none.sock ssh-keygen -Y sign -n file -f "$WORK/ak/k.pub" "$WORK/data" >/dev/null 2>&1
