@@ -291,11 +291,12 @@ static int create_op(struct tpm *t, void *arg)
 int tpm_create_key(struct tpm *t, enum sshkey_type type, unsigned bits,
 		   const char *auth, uint32_t parent, struct tpm_keyfile **ret)
 {
-	return tpm_create_key_pcrs(t, type, bits, auth, parent, NULL, ret);
+	return tpm_create_key_pcrs(t, type, bits, auth, parent, NULL, 0, ret);
 }
 
 int tpm_create_key_pcrs(struct tpm *t, enum sshkey_type type, unsigned bits, const char *auth,
-			uint32_t parent, const struct tpm_pcrs *pcrs, struct tpm_keyfile **ret)
+			uint32_t parent, const struct tpm_pcrs *pcrs, unsigned flags,
+			struct tpm_keyfile **ret)
 {
 	_cleanup_(keyfile_freep) struct tpm_keyfile *k = NULL;
 	TPM2B_SENSITIVE_CREATE sens = { 0 };
@@ -317,11 +318,18 @@ int tpm_create_key_pcrs(struct tpm *t, enum sshkey_type type, unsigned bits, con
 		return r;
 	in.publicArea.type = parms.type;
 	in.publicArea.nameAlg = TPM2_ALG_SHA256;
-	/* No noDA: the TPM's dictionary-attack protection guards the PIN. */
+	/* With a PIN, no noDA: the TPM's dictionary-attack protection
+	 * guards it.  A user key without one stays DA-protected too, so
+	 * that ssh-tpm-keygen -p can give it a PIN later (as ssh-keygen -p
+	 * does).  A host key never gets one: noDA keeps it signing while
+	 * the TPM is in lockout, which anyone who may open the TPM can cause
+	 * with wrong guesses at any other key. */
 	in.publicArea.objectAttributes =
 		TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_USERWITHAUTH |
 		TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
 		TPMA_OBJECT_SENSITIVEDATAORIGIN;
+	if ((flags & TPM_KEY_NO_DA) && sens.sensitive.userAuth.size == 0)
+		in.publicArea.objectAttributes |= TPMA_OBJECT_NODA;
 	in.publicArea.parameters = parms.parameters;
 
 	a = (struct create_args){ .sens = &sens, .in = &in, .parent = parent, .pcrs = pcrs, .k = k,

@@ -68,9 +68,14 @@ int tpm_create_key(struct tpm *t, enum sshkey_type type, unsigned bits,
 		   const char *auth, uint32_t parent,
 		   struct tpm_keyfile **ret);
 /* The same, sealed to the current values of pcrs (NULL: not sealed): a
- * PolicyPCR (AND PolicyAuthValue with auth) key, userWithAuth clear. */
+ * PolicyPCR (AND PolicyAuthValue with auth) key, userWithAuth clear.
+ * TPM_KEY_NO_DA (only without auth): noDA, so that the key signs while
+ * the TPM is in dictionary-attack lockout -- for host keys, which never
+ * get a passphrase (ssh-tpm-keygen -p refuses one on a noDA key). */
+#define TPM_KEY_NO_DA 0x1u
 int tpm_create_key_pcrs(struct tpm *t, enum sshkey_type type, unsigned bits, const char *auth,
-			uint32_t parent, const struct tpm_pcrs *pcrs, struct tpm_keyfile **ret);
+			uint32_t parent, const struct tpm_pcrs *pcrs, unsigned flags,
+			struct tpm_keyfile **ret);
 
 /* Hierarchy keys (--hierarchy): the signing primary of a hierarchy
  * (TA_RH_*), ECC P-256 or RSA-2048, from the Go ssh-tpm-agent's templates.

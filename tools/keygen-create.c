@@ -152,7 +152,7 @@ int keygen_create(const struct keygen_args *a)
 	}
 	if (a->parent == TA_RH_NULL)
 		log_warning("a key under the null hierarchy is lost at the next TPM reset (reboot): for tests only");
-	r = keygen_new_key(t, type, bits, pass, a->parent, a->with_pcrs ? &a->pcrs : NULL, &kf);
+	r = keygen_new_key(t, type, bits, pass, a->parent, a->with_pcrs ? &a->pcrs : NULL, 0, &kf);
 	if (r < 0) {
 		report_tpm_error(&a->tpm, r);
 		goto out;

@@ -186,7 +186,7 @@ int keygen_host_keys(const struct keygen_args *a)
 			if (r < 0)
 				return report_tpm_error(&a->tpm, r);
 		}
-		r = keygen_new_key(t, h->type, h->bits, "", TA_RH_OWNER, NULL, &kf);
+		r = keygen_new_key(t, h->type, h->bits, "", TA_RH_OWNER, NULL, TPM_KEY_NO_DA, &kf);
 		if (r < 0) {
 			report_tpm_error(&a->tpm, r);
 			ret = 1;

@@ -176,6 +176,13 @@ int keygen_change_passphrase(const struct keygen_args *a)
 			  tpm_auth_max(&kf->pub));
 		goto out;
 	}
+	/* A key made without a passphrase is noDA: the TPM would not count
+	 * wrong guesses at one given to it now. */
+	if (*new && (kf->pub.publicArea.objectAttributes & TPMA_OBJECT_NODA)) {
+		log_error("%s: the key was made without a passphrase, so the TPM does not count wrong guesses at it (noDA): a passphrase on it could be guessed without limit; make a new key with -N instead",
+			  path);
+		goto out;
+	}
 
 	/* Fail before the TPM does any work when the file cannot be written. */
 	if (faccessat(dirfd, ".", W_OK, AT_EACCESS) < 0) {

@@ -81,7 +81,7 @@ char *keygen_default_comment(void)
 
 int keygen_new_key(struct tpm *t, enum sshkey_type type, unsigned bits,
 		   const char *pass, uint32_t parent, const struct tpm_pcrs *pcrs,
-		   struct tpm_keyfile **ret)
+		   unsigned flags, struct tpm_keyfile **ret)
 {
 	/* Without a resource manager nobody flushes what a process that died
 	 * had loaded: an interrupt waits until the TPM work is done and
@@ -92,7 +92,8 @@ int keygen_new_key(struct tpm *t, enum sshkey_type type, unsigned bits,
 
 	if (hold)
 		atomic_file_hold_signals(&old);
-	r = tpm_create_key_pcrs(t, type, bits, pass, parent ? parent : TA_RH_OWNER, pcrs, ret);
+	r = tpm_create_key_pcrs(t, type, bits, pass, parent ? parent : TA_RH_OWNER, pcrs, flags,
+				ret);
 	if (hold)
 		atomic_file_release_signals(&old);
 	return r;

@@ -51,11 +51,11 @@ int report_tpm_error(const struct tpm_opts *tpm, int r);
 int ask_twice(const char *first, const char *again, char **ret);
 /* "user@host" for the effective uid (NULL when out of memory). */
 char *keygen_default_comment(void);
-/* tpm_create_key under parent (0: the owner SRK), with the cleanup
- * signals held when the TPM has no resource manager. */
+/* tpm_create_key_pcrs under parent (0: the owner SRK), with the cleanup
+ * signals held when the TPM has no resource manager; flags as there. */
 int keygen_new_key(struct tpm *t, enum sshkey_type type, unsigned bits,
 		   const char *pass, uint32_t parent, const struct tpm_pcrs *pcrs,
-		   struct tpm_keyfile **ret);
+		   unsigned flags, struct tpm_keyfile **ret);
 /* The key's .pub line, newline included. */
 int keygen_pub_line(const struct tpm_keyfile *kf, const char *comment, char **ret);
 /* Write key_path (0600) and pub_path (pub_mode), both in dirfd, and commit

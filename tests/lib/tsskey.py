@@ -9,7 +9,9 @@ keygen read what it writes).
   tsskey.py drop-policy KEY OUT        the key without its [1] policy
   tsskey.py bad-selection KEY OUT      PolicyPCR's sizeofSelect 3 -> 4
   tsskey.py swap-priv KEY OLD NEW      the private blob OLD replaced by NEW
-                                       in place, emptyAuth set FALSE"""
+                                       in place, emptyAuth set FALSE
+  tsskey.py attributes KEY             the public area's objectAttributes
+                                       (decimal)"""
 import base64
 import sys
 
@@ -72,6 +74,10 @@ def main():
         assert i > 0, "no such command code"
         der[i + 4:i + 6] = new.to_bytes(2, "big")
         write(sys.argv[3], der)
+    elif cmd == "attributes":
+        # TPM2B_PUBLIC: size, type, nameAlg, then objectAttributes.
+        pub = [v for t, v, _ in fields(der) if t == 0x04][-2]
+        print(int.from_bytes(pub[6:10], "big"))
     elif cmd == "drop-policy":
         write(sys.argv[3], enc(0x30, b"".join(w for t, _, w in fields(der) if t != 0xa1)))
     elif cmd == "bad-selection":
