@@ -73,7 +73,8 @@ static const int syslog_priority[] = {
 	[LOG_LEVEL_DEBUG] = LOG_DEBUG,
 };
 
-/* One line to the journal or syslog; false when it did not go. */
+/* One line to the journal, else (not there, or it refused) to syslog;
+ * true: nothing more to do (syslog(3) reports no failure). */
 static bool log_system(enum log_level l, const char *line, const char *suffix)
 {
 	char msg[1200], prio[16], ident[80];
