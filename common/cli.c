@@ -26,15 +26,69 @@ void cli_version(const char *program)
 	cli_exit_stdout();
 }
 
+/* OpenSSH's TIME FORMATS (sshd_config(5), what ssh-add -t takes): groups
+ * of decimal digits, each but the last followed by s, m, h, d or w (any
+ * case; the last's may be left out: seconds), summed -- "600", "10m",
+ * "1h30m".  No sign, no space.  0 and the sum, or -1 when malformed or
+ * above max. */
+static int parse_time(const char *s, unsigned long max, unsigned long *ret)
+{
+	unsigned long total = 0;
+
+	if (!*s)
+		return -1;
+	while (*s) {
+		unsigned long v = 0, unit;
+
+		if (*s < '0' || *s > '9')
+			return -1;
+		for (; *s >= '0' && *s <= '9'; s++) {
+			v = v * 10 + (unsigned long)(*s - '0');
+			if (v > max)
+				return -1; /* (and no overflow) */
+		}
+		switch (*s) {
+		case '\0':
+			unit = 1;
+			break;
+		case 's': case 'S':
+			unit = 1;
+			break;
+		case 'm': case 'M':
+			unit = 60;
+			break;
+		case 'h': case 'H':
+			unit = 3600;
+			break;
+		case 'd': case 'D':
+			unit = 86400;
+			break;
+		case 'w': case 'W':
+			unit = 7 * 86400;
+			break;
+		default:
+			return -1;
+		}
+		if (*s)
+			s++;
+		if (v > (max - total) / unit)
+			return -1;
+		total += v * unit;
+	}
+	*ret = total;
+	return 0;
+}
+
 int cli_parse_seconds(const char *opt, const char *s, unsigned max, unsigned *ret)
 {
 	unsigned long v;
 
-	/* Digits only: strtoul alone takes "+5" and " 5", and a minus sign
-	 * after a space, negated modulo 2^64 (" -18446744073709551615" was
-	 * 1 second). */
-	if (parse_decimal(s, max, &v) < 0 || v == 0) {
-		log_error("invalid %s '%s': expected seconds (1 .. %u)", opt, s, max);
+	/* Our own digits: strtoul alone takes "+5" and " 5", and a minus
+	 * sign after a space, negated modulo 2^64 (" -18446744073709551615"
+	 * was 1 second). */
+	if (parse_time(s, max, &v) < 0 || v == 0) {
+		log_error("invalid %s '%s': expected a time of 1 s to %u s, in seconds or as ssh-add -t takes it (90, 10m, 1h30m)",
+			  opt, s, max);
 		return -1;
 	}
 	*ret = (unsigned)v;

@@ -22,7 +22,8 @@ __attribute__((noreturn)) void cli_version(const char *program);
 /* After --help's text: exit 0, or 1 when stdout could not take it. */
 __attribute__((noreturn)) void cli_exit_stdout(void);
 
-/* s as a number of seconds in 1 .. max (decimal digits, nothing else),
+/* s as a time in 1 .. max seconds: decimal seconds, or OpenSSH's time
+ * format as ssh-add -t takes it ("10m", "1h30m"; s m h d w, any case);
  * else a one-line error naming the option and -1. */
 int cli_parse_seconds(const char *opt, const char *s, unsigned max, unsigned *ret);
 

@@ -61,10 +61,29 @@ Test(cli_parse_seconds, takes_digits_in_range)
 	cr_assert(eq(uint, v, 600));
 }
 
+Test(cli_parse_seconds, takes_ssh_add_time_formats)
+{
+	static const struct {
+		const char *s;
+		unsigned v;
+	} good[] = { { "90s", 90 }, { "10m", 600 }, { "1h30m", 5400 }, { "1H", 3600 },
+		     { "1d", 86400 }, { "1h30", 3630 }, { "0h5m", 300 }, { "2w", 1209600 } };
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		unsigned v = 0;
+
+		cr_assert(eq(int, cli_parse_seconds("-t", good[i].s, 365U * 86400, &v), 0), "%s",
+			  good[i].s);
+		cr_assert(eq(uint, v, good[i].v), "%s", good[i].s);
+	}
+}
+
 Test(cli_parse_seconds, refuses_signs_spaces_and_wrapped_negatives)
 {
 	static const char *const bad[] = { "+5", " 5", "5 ", "-1", " -1", " -18446744073709551615",
-					   "\t-18446744073709551610", "0", "86401", "", "0x10" };
+					   "\t-18446744073709551610", "0", "86401", "", "0x10",
+					   "1x", "h", "1hh", "1h 30m", "0s", "2d", "99999999999999999999s",
+					   "4294967296m", "1h-5m" };
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		unsigned v = 7;

@@ -38,8 +38,8 @@ done
 out=$(SSH_AUTH_SOCK=$S ssh-add -d home/.ssh/id_rsa.pub 2>&1)
 check_match "ssh-add -d removes an added TPM key" "^Identity removed" "$out"
 check_eq "... and it is gone" 2 "$(SSH_AUTH_SOCK=$S ssh-add -l | grep -c SHA256)"
-out=$(SSH_TPM_AUTH_SOCK=$S SSH_AUTH_SOCK=/nonexistent "$ADD" -t 60 home/.ssh/id_rsa.tpm 2>&1)
-check_match "SSH_TPM_AUTH_SOCK comes first; -t is a lifetime" "Identity added: home/.ssh/id_rsa.tpm \(plain-rsa\)
+out=$(SSH_TPM_AUTH_SOCK=$S SSH_AUTH_SOCK=/nonexistent "$ADD" -t 1m home/.ssh/id_rsa.tpm 2>&1)
+check_match "SSH_TPM_AUTH_SOCK comes first; -t is a lifetime, as ssh-add takes it (1m)" "Identity added: home/.ssh/id_rsa.tpm \(plain-rsa\)
 Lifetime set to 60 seconds" "$out"
 out=$(SSH_AUTH_SOCK=/nonexistent/sock "$ADD" home/.ssh/id_rsa.tpm 2>&1)
 check_match "no agent: exit 1 and one line saying so" "^1:ssh-tpm-add: cannot connect to the agent at /nonexistent/sock" "$?:$out"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* fuzz-env.c - libFuzzer target: the values we read from the environment
  * and the command line, the input as the string a variable or an option
- * would hold (up to its first NUL): a number of seconds
+ * would hold (up to its first NUL): a time in seconds or OpenSSH's format
  * (cli_parse_seconds: --cache-timeout, --prompt-timeout, --tpm-timeout,
  * ssh-tpm-add -t), LISTEN_PID / LISTEN_FDS (parse_decimal),
  * SSH_ASKPASS_REQUIRE and the way a prompt asks that follows from it
@@ -53,18 +53,48 @@ static bool ref_decimal(const char *s, unsigned long *ret)
 	return true;
 }
 
+/* OpenSSH's time format, the reference: split at each unit letter, every
+ * group's digits (saturated) times its unit, summed in 128 bits; false
+ * when a group is empty or has anything but digits. */
+static bool ref_time(const char *s, unsigned long *ret)
+{
+	unsigned __int128 total = 0;
+	const char *units = "sSmMhHdDwW";
+	static const unsigned long mult[] = { 1, 1, 60, 60, 3600, 3600, 86400, 86400, 604800,
+					      604800 };
+
+	if (!*s)
+		return false;
+	while (*s) {
+		size_t n = strspn(s, "0123456789");
+		const char *u = s[n] ? strchr(units, s[n]) : NULL;
+		unsigned __int128 v = 0;
+
+		if (n == 0 || (s[n] && !u))
+			return false;
+		for (size_t k = 0; k < n; k++)
+			v = v > (unsigned __int128)1 << 100 ? v : v * 10 + (unsigned)(s[k] - '0');
+		total += v * (u ? mult[u - units] : 1);
+		if (total > (unsigned __int128)1 << 100)
+			total = (unsigned __int128)1 << 100;
+		s += n + (s[n] ? 1 : 0);
+	}
+	*ret = total > ~0UL ? ~0UL : (unsigned long)total;
+	return true;
+}
+
 static void check_numbers(const char *s)
 {
 	static const unsigned maxes[] = { 86400, 365U * 86400 };
-	unsigned long want, got;
-	bool digits = ref_decimal(s, &want);
+	unsigned long want, got, twant;
+	bool digits = ref_decimal(s, &want), timefmt = ref_time(s, &twant);
 
 	for (size_t i = 0; i < sizeof(maxes) / sizeof(maxes[0]); i++) {
 		unsigned secs = 12345;
-		bool ok = digits && want >= 1 && want <= maxes[i];
+		bool ok = timefmt && twant >= 1 && twant <= maxes[i];
 		int r = cli_parse_seconds("--fuzz", s, maxes[i], &secs);
 
-		if ((r == 0) != ok || (ok && secs != want) || (!ok && secs != 12345))
+		if ((r == 0) != ok || (ok && secs != twant) || (!ok && secs != 12345))
 			abort();
 	}
 	got = 12345;
