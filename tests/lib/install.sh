@@ -21,6 +21,9 @@
 # /var/tmp path) -- nothing of the host's is changed.
 in_namespace() {
 	if [ -z "${TA_IN_NAMESPACE:-}" ]; then
+		# The exec skips this shell's exit trap: its (still empty)
+		# directories go now; the re-run makes its own.
+		rmdir "$WORK" "$TEST_RUNTIME" 2>/dev/null
 		TA_IN_NAMESPACE=1 exec unshare --mount --propagation private sh "$0" "$@"
 	fi
 	mount -t tmpfs -o mode=0755 tmpfs /run || exit 1
