@@ -33,12 +33,16 @@ void cli_version(const char *program)
  * above max. */
 static int parse_time(const char *s, unsigned long max, unsigned long *ret)
 {
+	static const char units[] = "sSmMhHdDwW";
+	static const unsigned long unit_secs[] = { 1, 1, 60, 60, 3600, 3600, 86400, 86400,
+						   7 * 86400, 7 * 86400 };
 	unsigned long total = 0;
 
 	if (!*s)
 		return -1;
 	while (*s) {
-		unsigned long v = 0, unit;
+		unsigned long v = 0, unit = 1;
+		const char *u;
 
 		if (*s < '0' || *s > '9')
 			return -1;
@@ -47,30 +51,12 @@ static int parse_time(const char *s, unsigned long max, unsigned long *ret)
 			if (v > max)
 				return -1; /* (and no overflow) */
 		}
-		switch (*s) {
-		case '\0':
-			unit = 1;
-			break;
-		case 's': case 'S':
-			unit = 1;
-			break;
-		case 'm': case 'M':
-			unit = 60;
-			break;
-		case 'h': case 'H':
-			unit = 3600;
-			break;
-		case 'd': case 'D':
-			unit = 86400;
-			break;
-		case 'w': case 'W':
-			unit = 7 * 86400;
-			break;
-		default:
-			return -1;
+		if (*s) {
+			u = strchr(units, *s++);
+			if (!u)
+				return -1;
+			unit = unit_secs[u - units];
 		}
-		if (*s)
-			s++;
 		if (v > (max - total) / unit)
 			return -1;
 		total += v * unit;

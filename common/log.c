@@ -73,9 +73,8 @@ static const int syslog_priority[] = {
 	[LOG_LEVEL_DEBUG] = LOG_DEBUG,
 };
 
-/* One line to the journal, else (not there, or it refused) to syslog;
- * true: nothing more to do (syslog(3) reports no failure). */
-static bool log_system(enum log_level l, const char *line, const char *suffix)
+/* One line to the journal, else (not there, or it refused) to syslog. */
+static void log_system(enum log_level l, const char *line, const char *suffix)
 {
 	char msg[1200], prio[16], ident[80];
 	struct iovec iov[3];
@@ -89,10 +88,9 @@ static bool log_system(enum log_level l, const char *line, const char *suffix)
 		iov[1] = (struct iovec){ prio, strlen(prio) };
 		iov[2] = (struct iovec){ ident, strlen(ident) };
 		if (log_journal_sendv(iov, 3) == 0)
-			return true;
+			return;
 	}
 	syslog(syslog_priority[l], "%s", msg + strlen("MESSAGE="));
-	return true;
 }
 
 void log_setup(const char *progname, enum log_level max)
@@ -123,12 +121,11 @@ log_vline(enum log_level l, const char *suffix, const char *fmt, va_list ap)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	/* One line each, whatever a key comment or a peer put in it. */
 	text_sanitize(line);
-	if (log_sink != SINK_STDERR && log_system(l, line, suffix)) {
-		errno = saved;
-		return;
-	}
-	fprintf(stderr, "%s: %s%s%s\n", log_progname,
-		l == LOG_LEVEL_DEBUG ? "debug: " : "", line, suffix ? suffix : "");
+	if (log_sink != SINK_STDERR)
+		log_system(l, line, suffix);
+	else
+		fprintf(stderr, "%s: %s%s%s\n", log_progname,
+			l == LOG_LEVEL_DEBUG ? "debug: " : "", line, suffix ? suffix : "");
 	errno = saved;
 }
 

@@ -153,36 +153,40 @@ static int load_private(const struct keygen_args *a, const char *path, const cha
 	}
 }
 
-/* The comment: -C, the key file's own, that of the .pub next to it
- * (when it holds the same key), or user@host. */
+/* The comment of the .pub file at "PREFIX.pub" (PREFIX the first len
+ * bytes of path) when it holds key; else NULL. */
+static char *pub_comment(const char *path, size_t len, const struct sshkey *key)
+{
+	_cleanup_free_ char *pub_path = NULL;
+	char *comment = NULL;
+
+	if (asprintf(&pub_path, "%.*s.pub", (int)len, path) < 0) {
+		pub_path = NULL; /* undefined after a failure */
+		return NULL;
+	}
+	if (keydir_read_pub(pub_path, key, &comment) == 0 && comment && *comment)
+		return comment;
+	free(comment);
+	return NULL;
+}
+
+/* The comment: -C, the key file's own, that of the .pub next to it --
+ * NAME.pub beside NAME (ssh-keygen's pair) or beside NAME.tpm (a
+ * --wrap'ed pair) -- when it holds the same key, or user@host. */
 static char *source_comment(const struct keygen_args *a, const char *path, const char *own,
 			    const struct sshkey *key)
 {
-	_cleanup_free_ char *pub_path = NULL, *comment = NULL;
+	size_t n = strlen(path);
+	char *comment;
 
 	if (a->comment)
 		return strdup(a->comment);
 	if (own && *own)
 		return strdup(own);
-	/* NAME.pub beside NAME (ssh-keygen's pair), or beside NAME.tpm (a
-	 * --wrap'ed pair: NAME.tpm and NAME.pub). */
-	for (int i = 0; i < 2; i++) {
-		size_t n = strlen(path);
-
-		free(pub_path);
-		pub_path = NULL;
-		if (i == 1 && (n < 4 || strcmp(path + n - 4, ".tpm") != 0))
-			break;
-		if ((i == 0 ? asprintf(&pub_path, "%s.pub", path)
-			    : asprintf(&pub_path, "%.*s.pub", (int)(n - 4), path)) < 0) {
-			pub_path = NULL; /* undefined after a failure */
-			return NULL;
-		}
-		free(comment);
-		comment = NULL;
-		if (keydir_read_pub(pub_path, key, &comment) == 0 && comment && *comment)
-			return TAKE_PTR(comment);
-	}
+	if ((comment = pub_comment(path, n, key)))
+		return comment;
+	if (n > 4 && strcmp(path + n - 4, ".tpm") == 0 && (comment = pub_comment(path, n - 4, key)))
+		return comment;
 	return keygen_default_comment();
 }
 

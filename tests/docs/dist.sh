@@ -6,10 +6,10 @@
 . "$SRC_DIR/tests/lib/common.sh"
 cd "$WORK" || exit 1
 
+# (tests/meson.build registers this test only in a git checkout.)
 if [ ! -e "$SRC_DIR/.git" ]; then
-	# Built from a tarball already: there is no repository to pack.
-	echo "not a git checkout: nothing to pack"
-	exit 77
+	fail "meson dist" "$SRC_DIR is not a git checkout: nothing to pack"
+	finish
 fi
 : "${PROJECT_VERSION:?}"
 NAME=ssh-tpm-agent-$PROJECT_VERSION
@@ -50,6 +50,8 @@ kr=$(keyctl search @u keyring "ta-unit-$(printf '%s' "$WORK/b" | tr -c 'A-Za-z0-
 	keyctl unlink "$kr" @u >/dev/null
 n=$(grep -c '"name"' "$WORK/b/meson-logs/testlog.json" 2>/dev/null || echo 0)
 check_eq "its unit tests pass (exit 0)" 0 "$rc"
+check_eq "... and, with no repository to pack there, no dist test of its own" 0 \
+	"$(meson test -C "$WORK/b" --list 2>/dev/null | grep -c docs_dist_sh)"
 check "its unit tests ran (at least 5)" test "$n" -ge 5
 [ "$rc" -eq 0 ] || tail -n 30 test.log
 finish
