@@ -27,4 +27,10 @@ rc=$?
 kr=$(keyctl search @u keyring "$(basename "$fuzzer")-$pid" 2>/dev/null) &&
 	keyctl unlink "$kr" @u >/dev/null 2>&1
 tail -n 40 log
+# A failing input outlives the work dir, for the next look at it.
+for f in crash-* leak-* timeout-* oom-*; do
+	[ -f "$f" ] || continue
+	mkdir -p "$OLDPWD/fuzz-artifacts" && cp "$f" "$OLDPWD/fuzz-artifacts/$(basename "$fuzzer")-$f" &&
+		echo "kept: $OLDPWD/fuzz-artifacts/$(basename "$fuzzer")-$f"
+done
 exit $rc
